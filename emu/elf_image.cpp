@@ -1,0 +1,102 @@
+#include "emu/elf_image.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <memory>
+#include <stdexcept>
+
+namespace lmemu::emu {
+
+namespace {
+struct ElfCloser {
+    void operator()(Elf* e) const { elf_end(e); }
+};
+}  // namespace
+
+ElfImage ElfImage::load(const std::string& path) {
+    if (elf_version(EV_CURRENT) == EV_NONE) throw std::runtime_error("libelf: initialisation failed");
+    const int fd = open(path.c_str(), O_RDONLY);
+    if (fd < 0) throw std::runtime_error(fmt::format("{}: cannot open", path));
+    std::unique_ptr<Elf, ElfCloser> elf{elf_begin(fd, ELF_C_READ, nullptr)};
+    auto fail = [&](const char* what) {
+        close(fd);
+        return std::runtime_error(fmt::format("{}: {}: {}", path, what, elf_errmsg(-1)));
+    };
+    if (!elf || elf_kind(elf.get()) != ELF_K_ELF) throw fail("not an ELF file");
+    GElf_Ehdr eh;
+    if (!gelf_getehdr(elf.get(), &eh) || eh.e_machine != EM_AARCH64) throw fail("not an aarch64 ELF");
+
+    ElfImage img;
+    img.entry_ = eh.e_entry;
+    size_t nphdr = 0;
+    elf_getphdrnum(elf.get(), &nphdr);
+    size_t file_size = 0;
+    const char* file = elf_rawfile(elf.get(), &file_size);
+    for (size_t i = 0; i < nphdr; ++i) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(elf.get(), static_cast<int>(i), &ph) || ph.p_type != PT_LOAD) continue;
+        if (ph.p_offset + ph.p_filesz > file_size) throw fail("segment outside the file");
+        Segment s;
+        s.vaddr = ph.p_vaddr;
+        s.data.assign(file + ph.p_offset, file + ph.p_offset + ph.p_filesz);
+        s.data.resize(ph.p_memsz, 0);
+        s.exec = ph.p_flags & PF_X;
+        s.write = ph.p_flags & PF_W;
+        img.segments_.push_back(std::move(s));
+    }
+    for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf.get(), scn));) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB) continue;
+        Elf_Data* data = elf_getdata(scn, nullptr);
+        const size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+        for (size_t k = 0; k < n; ++k) {
+            GElf_Sym sym;
+            if (!gelf_getsym(data, static_cast<int>(k), &sym)) continue;
+            const int type = GELF_ST_TYPE(sym.st_info);
+            if ((type != STT_FUNC && type != STT_OBJECT) || sym.st_value == 0) continue;
+            const char* name = elf_strptr(elf.get(), sh.sh_link, sym.st_name);
+            if (!name || !*name) continue;
+            img.symbols_.push_back({sym.st_value, sym.st_size, name, type == STT_FUNC});
+        }
+    }
+    close(fd);
+    // Strong definitions shadow __weak ones of the same name; keep the sort stable by name for determinism.
+    std::sort(img.symbols_.begin(), img.symbols_.end(),
+              [](const Symbol& a, const Symbol& b) { return a.addr != b.addr ? a.addr < b.addr : a.name < b.name; });
+    return img;
+}
+
+std::optional<uint64_t> ElfImage::symbol(const std::string& name) const {
+    for (const auto& s : symbols_)
+        if (s.name == name) return s.addr;
+    return std::nullopt;
+}
+
+const ElfImage::Symbol* ElfImage::symbol_at(uint64_t addr) const {
+    auto it = std::upper_bound(symbols_.begin(), symbols_.end(), addr,
+                               [](uint64_t a, const Symbol& s) { return a < s.addr; });
+    while (it != symbols_.begin()) {
+        --it;
+        if (addr >= it->addr && addr < it->addr + std::max<uint64_t>(it->size, 1)) return &*it;
+        if (it->addr < addr && it->size == 0) continue;
+        break;
+    }
+    return nullptr;
+}
+
+std::string ElfImage::symbolize(uint64_t addr) const {
+    if (const Symbol* s = symbol_at(addr)) return fmt::format("{}+{:#x}/{:#x}", s->name, addr - s->addr, s->size);
+    return fmt::format("{:#018x}", addr);
+}
+
+std::string ElfImage::function_at(uint64_t addr) const {
+    const Symbol* s = symbol_at(addr);
+    return s ? s->name : std::string{};
+}
+
+}  // namespace lmemu::emu

@@ -1,0 +1,42 @@
+// A guest kernel ELF read with libelf: its loadable segments and its symbol
+// table, which turns addresses into "clear_page+0x10/0x40" for backtraces.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lmemu::emu {
+
+class ElfImage {
+public:
+    struct Segment {
+        uint64_t vaddr = 0;
+        std::vector<uint8_t> data;  // file bytes, zero-extended to memsz
+        bool exec = false, write = false;
+    };
+    struct Symbol {
+        uint64_t addr = 0, size = 0;
+        std::string name;
+        bool func = false;
+    };
+
+    // Throws std::runtime_error naming the file on any problem.
+    static ElfImage load(const std::string& path);
+
+    uint64_t entry() const { return entry_; }
+    const std::vector<Segment>& segments() const { return segments_; }
+    std::optional<uint64_t> symbol(const std::string& name) const;
+    const Symbol* symbol_at(uint64_t addr) const;
+    // "name+0xoff/0xsize", or the bare hex address when no symbol covers it.
+    std::string symbolize(uint64_t addr) const;
+    std::string function_at(uint64_t addr) const;
+
+private:
+    uint64_t entry_ = 0;
+    std::vector<Segment> segments_;
+    std::vector<Symbol> symbols_;  // sorted by address
+};
+
+}  // namespace lmemu::emu

@@ -1,0 +1,45 @@
+// Instruction decoding with Capstone: disassembly for reports, and the
+// effective address of a load or store. Unicorn 2.0.1 reports neither a
+// fault address nor a syndrome, so the faulting VA is recomputed from the
+// instruction and the registers, as the hardware would have put it in FAR_EL1.
+#pragma once
+
+#include <capstone/capstone.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace lmemu::emu {
+
+enum class AccessType { Read, Write, Fetch };
+const char* to_string(AccessType t);
+
+struct MemAccess {
+    uint64_t va = 0;  // lowest byte accessed
+    unsigned size = 0;
+    AccessType type = AccessType::Read;
+};
+
+// Register value by architectural name: "x3", "w3", "sp", "x29", "x30", "xzr".
+using RegisterFile = std::function<uint64_t(unsigned xn /* 0..30, 31 = sp */)>;
+
+class Disassembler final {
+public:
+    Disassembler();
+    ~Disassembler();
+    Disassembler(const Disassembler&) = delete;
+    Disassembler& operator=(const Disassembler&) = delete;
+
+    // "str x1, [x0, #8]"; "<undecodable 0x...>" if Capstone cannot.
+    std::string text(uint32_t insn, uint64_t pc);
+    // The data access `insn` makes at `pc` with registers `regs`, if it is a load or store.
+    std::optional<MemAccess> access(uint32_t insn, uint64_t pc, const RegisterFile& regs);
+
+private:
+    csh cs_ = 0;
+    cs_insn* insn_ = nullptr;
+};
+
+}  // namespace lmemu::emu

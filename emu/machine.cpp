@@ -1,0 +1,752 @@
+#include "emu/machine.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <fmt/format.h>
+#include <unordered_map>
+
+#include "allocator/buddy.h"
+#include "emu/unicorn.h"
+#include "kernel/include/lmemu/machine.h"
+#include "pgtable/ptdump.h"
+#include "pgtable/table_pool.h"
+#include "pgtable/walker.h"
+
+namespace lmemu::emu {
+
+using lazymmu::Hazard;
+using lazymmu::Verdict;
+using pgtable::PhysAddr;
+using pgtable::Pte;
+using pgtable::VirtAddr;
+
+namespace {
+
+constexpr uint64_t kPage = pgtable::kPageSize;
+constexpr uint32_t kHvcRewritten = 0xd4000002u | (LMEMU_HVC_REWRITTEN << 5);
+
+// Kernel VA windows Unicorn 2.0.1 must also find in its region list (it looks
+// the virtual address up before translating). Backed by one never-touched
+// reservation; the data lives at the physical addresses.
+struct VaWindow {
+    uint64_t start, size;
+};
+constexpr VaWindow kVaWindows[] = {
+    {LMEMU_PAGE_OFFSET, LMEMU_PHYS_END - LMEMU_PHYS_OFFSET},
+    {LMEMU_KIMAGE_VADDR, LMEMU_KIMAGE_MAX},
+    {LMEMU_VMALLOC_START, LMEMU_VMALLOC_SIZE},
+};
+
+void* va_reservation() {
+    static void* r = mmap(nullptr, LMEMU_VMALLOC_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r == MAP_FAILED) throw UnicornError("mmap of the VA window reservation failed");
+    return r;
+}
+
+// A barrier or TLBI the loader replaced by `hvc #LMEMU_HVC_REWRITTEN`.
+struct Rewritten {
+    uint32_t insn;
+    enum Kind { Barrier, Tlbi } kind;
+    lazymmu::Barrier barrier;
+    uint8_t crm = 0, op2 = 0, rt = 0;
+};
+
+std::optional<Rewritten> classify_insn(uint32_t insn) {
+    if ((insn & 0xfffff01f) == 0xd503301f) {
+        const uint8_t crm = (insn >> 8) & 0xf;
+        switch ((insn >> 5) & 7) {
+        case 4:  // DSB; options 0 and 4 encode SSBB/PSSBB, which do not order stores for walks
+            if (crm == 0 || crm == 4) return std::nullopt;
+            return Rewritten{insn, Rewritten::Barrier, {lazymmu::BarrierKind::Dsb, crm}};
+        case 5: return Rewritten{insn, Rewritten::Barrier, {lazymmu::BarrierKind::Dmb, crm}};
+        case 6: return Rewritten{insn, Rewritten::Barrier, {lazymmu::BarrierKind::Isb, crm}};
+        default: return std::nullopt;
+        }
+    }
+    // SYS #0, C8, Cm, #op2, Xt: the EL1 TLB maintenance instructions.
+    if ((insn & 0xfffff000) == 0xd5088000) {
+        return Rewritten{insn, Rewritten::Tlbi, {}, static_cast<uint8_t>((insn >> 8) & 0xf),
+                         static_cast<uint8_t>((insn >> 5) & 7), static_cast<uint8_t>(insn & 0x1f)};
+    }
+    return std::nullopt;
+}
+
+// TLBI operand: VA[55:12] in bits 43:0, sign-extended from bit 55.
+uint64_t tlbi_va(uint64_t xt) {
+    const uint64_t va = (xt & 0xfffffffffffULL) << 12;
+    return (va & (uint64_t{1} << 55)) ? (va | 0xff00000000000000ULL) : va;
+}
+
+std::optional<lazymmu::Tlbi> decode_tlbi(const Rewritten& r, uint64_t xt) {
+    lazymmu::Tlbi t;
+    const bool range = r.crm == 2 || r.crm == 5 || r.crm == 6;
+    t.broadcast = r.crm == 1 || r.crm == 2 || r.crm == 3 || r.crm == 5;
+    if (!range) {
+        switch (r.op2) {
+        case 0: t.all = true; return t;           // VMALLE1{IS,OS}
+        case 1: case 3: break;                    // VAE1, VAAE1
+        case 5: case 7: t.last_level = true; break;  // VALE1, VAALE1
+        default: return std::nullopt;             // ASIDE1: kernel entries are global, nothing to do
+        }
+        t.va = VirtAddr{tlbi_va(xt)};
+        return t;
+    }
+    // RVAE1 and friends: BaseADDR[36:0], NUM[43:39], SCALE[45:44] (4 KiB granule).
+    if (r.op2 != 1 && r.op2 != 3 && r.op2 != 5 && r.op2 != 7) return std::nullopt;
+    t.last_level = r.op2 == 5 || r.op2 == 7;
+    const uint64_t base = (xt & ((uint64_t{1} << 37) - 1)) << 12;
+    t.va = VirtAddr{(base & (uint64_t{1} << 48)) ? base : (base | 0xffff000000000000ULL)};
+    const uint64_t num = (xt >> 39) & 0x1f, scale = (xt >> 44) & 3;
+    t.pages = (num + 1) << (5 * scale + 1);
+    return t;
+}
+
+}  // namespace
+
+class Machine::Impl {
+public:
+    Impl(const ElfImage& image, MachineConfig config);
+    ~Impl();
+
+    RunResult run();
+    std::string ptdump() const;
+    std::optional<uint64_t> translate(uint64_t va) const;
+    std::optional<uint64_t> read_virt(uint64_t va, unsigned size) const;
+    void map_page(uint64_t va, uint64_t pa, uint64_t prot);
+    uint64_t alloc_frame();
+
+private:
+    // Unicorn callbacks.
+    static uint64_t pool_read(uc_engine*, uint64_t offset, unsigned size, void* self);
+    static void pool_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* self);
+    static uint64_t walk_read(uc_engine*, uint64_t offset, unsigned size, void* self);
+    static void on_interrupt(uc_engine*, uint32_t intno, void* self);
+    static bool on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
+
+    void boot();
+    void load_image();
+    uint64_t new_table();
+    uint64_t root() const { return pgd_; }
+    PhysAddr ttbr1() const { return PhysAddr{pgd_ - LMEMU_PHYS_OFFSET + LMEMU_WALK_ALIAS}; }
+
+    // Guest memory by physical address: RAM or the CPU view of the pool.
+    std::optional<uint64_t> read_phys(uint64_t pa, unsigned size) const;
+    uint8_t* ram_ptr(uint64_t pa) const { return ram_ + (pa - LMEMU_RAM_PHYS); }
+    bool in_ram(uint64_t pa, uint64_t len = 1) const {
+        return pa >= LMEMU_RAM_PHYS && pa + len <= LMEMU_PHYS_END && pa + len >= pa;
+    }
+    std::optional<std::string> read_string(uint64_t va, uint64_t max_len) const;
+
+    void commit_store();
+    lazymmu::Origin store_origin(uint64_t entry_pa);
+    lazymmu::LazyState lazy_state() const;
+    std::vector<uint64_t> raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const;
+    std::vector<Location> symbolize(const std::vector<uint64_t>& addrs) const;
+    Location locate(uint64_t pc) const { return {pc, image_.symbolize(pc)}; }
+    std::vector<Location> current_backtrace();
+    uint32_t code_at(uint64_t pc) const;
+
+    void hypercall(uint16_t nr);
+    void rewritten(uint64_t pc);
+    void fault(uint32_t intno);
+    void end(Verdict v, Incident incident);
+    Incident incident_here(std::string message);
+    std::string page_info(uint64_t va) const;
+    void trace(std::string line) {
+        if (config_.trace) result_.trace.push_back(std::move(line));
+    }
+
+    const ElfImage& image_;
+    MachineConfig config_;
+    Unicorn uc_;
+    Disassembler dis_;
+    uint8_t* ram_ = nullptr;
+    pgtable::TablePool pool_;
+    lazymmu::Arm64Model model_;
+    lazymmu::NestingTracker nesting_;
+    allocator::BuddyAllocator ram_alloc_;
+    allocator::BuddyAllocator pool_alloc_;
+    std::unordered_map<uint64_t, Rewritten> rewritten_;
+    uint64_t pgd_ = 0;
+    uint64_t current_task_ = 0;  // SP_EL0 at boot: &init_task
+
+    // A page-table store in progress (MMIO delivers up to 4 bytes at a time).
+    struct StoreInProgress {
+        size_t index;
+        uint64_t old_value;
+        lazymmu::Origin origin;
+    };
+    std::optional<StoreInProgress> store_;
+
+    RunResult result_;
+    bool ended_ = false;
+};
+
+Machine::Impl::Impl(const ElfImage& image, MachineConfig config)
+    : image_(image),
+      config_(config),
+      pool_(PhysAddr{LMEMU_PHYS_OFFSET}, LMEMU_POOL_SIZE),
+      model_(pool_),
+      nesting_(config.policy),
+      ram_alloc_(LMEMU_RAM_PHYS >> 12, LMEMU_RAM_SIZE >> 12),
+      pool_alloc_(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12) {
+    void* ram = mmap(nullptr, LMEMU_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                     -1, 0);
+    if (ram == MAP_FAILED) throw UnicornError("mmap of guest RAM failed");
+    ram_ = static_cast<uint8_t*>(ram);
+    uc_.map_ptr(LMEMU_RAM_PHYS, LMEMU_RAM_SIZE, ram_);
+    uc_.map_mmio(LMEMU_PHYS_OFFSET, LMEMU_POOL_SIZE, pool_read, pool_write, this);
+    uc_.map_mmio(LMEMU_WALK_ALIAS, LMEMU_POOL_SIZE, walk_read, nullptr, this);
+    for (const auto& w : kVaWindows) uc_.map_ptr(w.start, w.size, va_reservation());
+    pool_alloc_.release_range(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12);
+    boot();
+}
+
+Machine::Impl::~Impl() {
+    if (ram_) munmap(ram_, LMEMU_RAM_SIZE);
+}
+
+uint64_t Machine::Impl::new_table() {
+    const auto pfn = pool_alloc_.alloc(0, allocator::PageState::PageTable);
+    if (!pfn) throw UnicornError("page-table pool exhausted while building the boot tables");
+    model_.forget_frame(PhysAddr{*pfn << 12});
+    return *pfn << 12;
+}
+
+void Machine::Impl::map_page(uint64_t va, uint64_t pa, uint64_t prot) {
+    uint64_t table = pgd_;
+    const VirtAddr v{va};
+    for (int level = 0; level < 3; ++level) {
+        const size_t e = pool_.index_of(PhysAddr{table + 8 * v.index(level)});
+        Pte pte{pool_.cpu(e)};
+        if (!pte.valid()) {
+            const uint64_t next = new_table();
+            auto& info = pool_.frame(PhysAddr{next});
+            info.level = level + 1;
+            info.va_base = VirtAddr{va & ~(pgtable::level_span(level) - 1)};
+            pte = Pte::table(PhysAddr{next});
+            pool_.set_both(e, pte.raw());
+        }
+        table = pte.output_address().value;
+    }
+    pool_.set_both(pool_.index_of(PhysAddr{table + 8 * v.index(3)}), Pte::page(PhysAddr{pa}, prot).raw());
+}
+
+uint64_t Machine::Impl::alloc_frame() {
+    const auto pfn = ram_alloc_.alloc(0);
+    if (!pfn) throw UnicornError("guest RAM exhausted");
+    std::memset(ram_ptr(*pfn << 12), 0, kPage);
+    return *pfn << 12;
+}
+
+void Machine::Impl::load_image() {
+    for (const auto& seg : image_.segments()) {
+        if (seg.vaddr < LMEMU_KIMAGE_VADDR || seg.vaddr + seg.data.size() > LMEMU_KIMAGE_VADDR + LMEMU_KIMAGE_MAX)
+            throw UnicornError(fmt::format("kernel segment at {:#x} is outside the image window", seg.vaddr));
+        uint8_t* dst = ram_ptr(LMEMU_KIMAGE_PHYS + (seg.vaddr - LMEMU_KIMAGE_VADDR));
+        std::memcpy(dst, seg.data.data(), seg.data.size());
+        if (seg.exec) {
+            // Barriers and TLBIs become hypercalls so the model sees every one,
+            // whoever wrote them (C, asm, a case's own inline asm).
+            for (size_t off = 0; off + 4 <= seg.data.size(); off += 4) {
+                uint32_t insn;
+                std::memcpy(&insn, dst + off, 4);
+                if (auto r = classify_insn(insn)) {
+                    rewritten_.emplace(seg.vaddr + off, *r);
+                    std::memcpy(dst + off, &kHvcRewritten, 4);
+                }
+            }
+        }
+        const uint64_t prot = seg.exec ? pgtable::prot::kKernelROX
+                              : seg.write ? pgtable::prot::kKernel
+                                          : pgtable::prot::kKernelRO;
+        for (uint64_t va = seg.vaddr & ~(kPage - 1); va < seg.vaddr + seg.data.size(); va += kPage)
+            map_page(va, LMEMU_KIMAGE_PHYS + (va - LMEMU_KIMAGE_VADDR), prot);
+    }
+}
+
+void Machine::Impl::boot() {
+    pgd_ = new_table();
+    pool_.frame(PhysAddr{pgd_}).level = 0;
+    pool_.frame(PhysAddr{pgd_}).va_base = VirtAddr{LMEMU_PAGE_OFFSET};
+
+    load_image();
+    const uint64_t memmap_bytes = ((LMEMU_PHYS_END - LMEMU_PHYS_OFFSET) >> 12) * LMEMU_STRUCT_PAGE_SIZE;
+    const uint64_t first_free = (LMEMU_MEMMAP_PHYS + memmap_bytes + kPage - 1) & ~(kPage - 1);
+    ram_alloc_.release_range(first_free >> 12, (LMEMU_PHYS_END - first_free) >> 12);
+
+    // The linear map, 4 KiB pages throughout as with DEBUG_PAGEALLOC or rodata=full.
+    // With DEBUG_PAGEALLOC free frames are mapped with PTE_VALID clear, as
+    // Linux leaves them after debug_pagealloc_unmap_pages().
+    for (uint64_t pa = LMEMU_PHYS_OFFSET; pa < LMEMU_PHYS_END; pa += kPage) {
+        map_page(LMEMU_PAGE_OFFSET + (pa - LMEMU_PHYS_OFFSET), pa, pgtable::prot::kKernel);
+        if (config_.debug_pagealloc && in_ram(pa) && ram_alloc_.state(pa >> 12) == allocator::PageState::Free) {
+            const auto w = pgtable::walk(PhysAddr{pgd_}, VirtAddr{LMEMU_PAGE_OFFSET + (pa - LMEMU_PHYS_OFFSET)},
+                                         [&](PhysAddr e) -> std::optional<uint64_t> { return pool_.cpu(pool_.index_of(e)); });
+            const size_t e = pool_.index_of(w.last().entry);
+            pool_.set_both(e, pool_.cpu(e) & ~pgtable::field::kValid);
+        }
+    }
+    // The boot stack, with an unmapped guard page below it.
+    for (uint64_t va = LMEMU_STACK_TOP - LMEMU_STACK_SIZE; va < LMEMU_STACK_TOP; va += kPage)
+        map_page(va, alloc_frame(), pgtable::prot::kKernel);
+
+    using namespace sysreg;
+    // Unicorn 2.0.1 resets SCR_EL3.RW=0 (AArch32 walks) and needs HCE for hvc.
+    uc_.set_sysreg(kSCR_EL3, (1u << 0) | (1u << 8) | (1u << 10));
+    uc_.set_sysreg(kHCR_EL2, uint64_t{1} << 31);
+    uc_.set_sysreg(kMAIR_EL1, pgtable::kMairValue);
+    const uint64_t tcr = 16                      // T0SZ
+                         | (uint64_t{1} << 7)    // EPD0: no TTBR0 walks, there is no user space
+                         | (uint64_t{16} << 16)  // T1SZ: 48-bit kernel VA
+                         | (uint64_t{1} << 24) | (uint64_t{1} << 26) | (uint64_t{3} << 28)  // WB WA, inner shareable
+                         | (uint64_t{2} << 30)   // TG1 = 4 KiB
+                         | (uint64_t{2} << 32);  // IPS = 40 bits
+    uc_.set_sysreg(kTCR_EL1, tcr);
+    uc_.set_sysreg(kTTBR1_EL1, ttbr1().value);
+    uc_.set_sysreg(kSCTLR_EL1, (1u << 0) | (1u << 2) | (1u << 12));  // M, C, I
+
+    const auto init_task = image_.symbol("init_task");
+    if (!init_task) throw UnicornError("the kernel image has no init_task symbol");
+    current_task_ = *init_task;
+    uc_.set_reg(UC_ARM64_REG_SP_EL0, current_task_);  // `current`, as arm64 Linux keeps it
+    uc_.set_reg(UC_ARM64_REG_SP, LMEMU_STACK_TOP);
+    uc_.set_reg(UC_ARM64_REG_X29, 0);
+    uc_.set_reg(UC_ARM64_REG_X30, 0);
+
+    uc_.add_hook(UC_HOOK_INTR, reinterpret_cast<void*>(on_interrupt), this);
+    uc_.add_hook(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
+                 reinterpret_cast<void*>(on_unmapped), this);
+}
+
+// ---- guest memory, as the host reads it ------------------------------------
+
+std::optional<uint64_t> Machine::Impl::read_phys(uint64_t pa, unsigned size) const {
+    if (in_ram(pa, size)) {
+        uint64_t v = 0;
+        std::memcpy(&v, ram_ptr(pa), size);
+        return v;
+    }
+    if (pool_.contains(PhysAddr{pa}) && pool_.contains(PhysAddr{pa + size - 1}))
+        return pool_.read_bytes(pa - LMEMU_PHYS_OFFSET, size);
+    return std::nullopt;
+}
+
+std::optional<uint64_t> Machine::Impl::translate(uint64_t va) const {
+    const auto w = pgtable::walk(PhysAddr{pgd_}, VirtAddr{va}, [&](PhysAddr e) -> std::optional<uint64_t> {
+        if (!pool_.contains(e)) return std::nullopt;
+        return pool_.cpu(pool_.index_of(e));
+    });
+    if (!w.mapped()) return std::nullopt;
+    return w.pa.value;
+}
+
+std::optional<uint64_t> Machine::Impl::read_virt(uint64_t va, unsigned size) const {
+    if ((va & (kPage - 1)) + size > kPage) return std::nullopt;
+    const auto pa = translate(va);
+    if (!pa) return std::nullopt;
+    return read_phys(*pa, size);
+}
+
+std::optional<std::string> Machine::Impl::read_string(uint64_t va, uint64_t max_len) const {
+    std::string s;
+    for (uint64_t i = 0; i < max_len; ++i) {
+        const auto c = read_virt(va + i, 1);
+        if (!c) return std::nullopt;
+        if (*c == 0) break;
+        s.push_back(static_cast<char>(*c));
+    }
+    return s;
+}
+
+uint32_t Machine::Impl::code_at(uint64_t pc) const {
+    if (auto it = rewritten_.find(pc); it != rewritten_.end()) return it->second.insn;
+    return static_cast<uint32_t>(read_virt(pc, 4).value_or(0));
+}
+
+// ---- backtraces --------------------------------------------------------------
+
+// Frame records (x29 chain) as arm64 Linux's unwinder walks them. The LR is
+// added when the faulting function has not pushed its own record yet (a leaf
+// such as clear_page), which is what Linux's "lr :" line shows.
+std::vector<uint64_t> Machine::Impl::raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const {
+    std::vector<uint64_t> out{pc};
+    const auto first_ret = fp ? read_virt(fp + 8, 8) : std::nullopt;
+    if (lr && (!first_ret || *first_ret != lr) && image_.function_at(lr) != image_.function_at(pc)) out.push_back(lr);
+    for (int depth = 0; fp && depth < 32; ++depth) {
+        const auto next = read_virt(fp, 8);
+        const auto ret = read_virt(fp + 8, 8);
+        if (!next || !ret || *ret == 0) break;
+        out.push_back(*ret);
+        if (*next <= fp) break;
+        fp = *next;
+    }
+    return out;
+}
+
+std::vector<Location> Machine::Impl::symbolize(const std::vector<uint64_t>& addrs) const {
+    std::vector<Location> out;
+    for (uint64_t a : addrs) out.push_back(locate(a));
+    return out;
+}
+
+std::vector<Location> Machine::Impl::current_backtrace() {
+    return symbolize(raw_backtrace(uc_.reg(UC_ARM64_REG_PC), uc_.x(30), uc_.x(29)));
+}
+
+lazymmu::LazyState Machine::Impl::lazy_state() const {
+    lazymmu::LazyState s;
+    s.thread_flags = read_virt(current_task_, 8).value_or(0);  // thread_info is first in task_struct
+    s.depth = nesting_.depth();
+    s.paused = nesting_.paused();
+    s.pending_writes = model_.pending_writes();
+    return s;
+}
+
+// ---- page-table pool ----------------------------------------------------------
+
+uint64_t Machine::Impl::pool_read(uc_engine*, uint64_t offset, unsigned size, void* self) {
+    return static_cast<Impl*>(self)->pool_.read_bytes(offset, size);
+}
+
+// Inside an MMIO callback the PC is the start of the translation block; the
+// registers are current. The store is the instruction in that block whose
+// address, computed now, is the entry.
+lazymmu::Origin Machine::Impl::store_origin(uint64_t entry_pa) {
+    const uint64_t tb = uc_.reg(UC_ARM64_REG_PC);
+    uint64_t pc = tb;
+    const RegisterFile regs = [&](unsigned xn) { return xn == 31 ? uc_.reg(UC_ARM64_REG_SP) : uc_.x(xn); };
+    for (uint64_t at = tb; at < tb + 4 * 512; at += 4) {
+        const uint32_t insn = code_at(at);
+        if (auto a = dis_.access(insn, at, regs); a && a->type == AccessType::Write) {
+            const auto pa = translate(a->va);
+            if (pa && *pa <= entry_pa && entry_pa < *pa + a->size) {
+                pc = at;
+                break;
+            }
+        }
+        // A translation block ends at the first branch or exception.
+        const bool branch = (insn & 0x7c000000) == 0x14000000 || (insn & 0xfe000000) == 0xd6000000 ||
+                            (insn & 0x7e000000) == 0x34000000 || (insn & 0xff000010) == 0x54000000 ||
+                            (insn & 0xff000000) == 0xd4000000;
+        if (branch) break;
+    }
+    return {pc, raw_backtrace(pc, uc_.x(30), uc_.x(29))};
+}
+
+void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* self) {
+    auto* m = static_cast<Impl*>(self);
+    const size_t index = offset / 8;
+    if (m->store_ && m->store_->index != index) m->commit_store();
+    if (!m->store_) {
+        // Unicorn may hold translations through this entry; they must not outlive the store.
+        if (m->model_.shown_valid(index)) m->uc_.flush_tlb();
+        m->store_ = StoreInProgress{index, m->pool_.cpu(index), m->store_origin(LMEMU_PHYS_OFFSET + offset)};
+    }
+    m->pool_.write_bytes(offset, size, value);
+    if ((offset + size) % 8 == 0) m->commit_store();
+}
+
+void Machine::Impl::commit_store() {
+    if (!store_) return;
+    StoreInProgress s = std::move(*store_);
+    store_.reset();
+    if (pool_.cpu(s.index) == s.old_value) return;
+    model_.on_store(s.index, s.old_value, std::move(s.origin), lazy_state());
+    if (config_.trace) {
+        const auto& w = model_.writes().back();
+        trace(fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}", w.seq, w.entry.value, w.old_value,
+                          w.new_value, image_.symbolize(w.origin.pc), w.lazy.lazy() ? " [lazy]" : ""));
+    }
+}
+
+uint64_t Machine::Impl::walk_read(uc_engine*, uint64_t offset, unsigned size, void* self) {
+    auto* m = static_cast<Impl*>(self);
+    m->commit_store();
+    const uint64_t v = m->model_.walker_answer(offset / 8);
+    if (size == 8) return v;
+    return (v >> (8 * (offset % 8))) & ((uint64_t{1} << (8 * size)) - 1);
+}
+
+// ---- exceptions ----------------------------------------------------------------
+
+void Machine::Impl::end(Verdict v, Incident incident) {
+    commit_store();
+    result_.verdict = v;
+    incident.lazy = lazy_state();
+    result_.incident = std::move(incident);
+    ended_ = true;
+    uc_.stop();
+}
+
+Incident Machine::Impl::incident_here(std::string message) {
+    Incident i;
+    i.message = std::move(message);
+    i.backtrace = current_backtrace();
+    return i;
+}
+
+std::string Machine::Impl::page_info(uint64_t va) const {
+    if (va >= LMEMU_STACK_GUARD && va < LMEMU_STACK_GUARD + kPage) return "the stack guard page (stack overflow?)";
+    if (va < LMEMU_PAGE_OFFSET || va >= LMEMU_PAGE_OFFSET + (LMEMU_PHYS_END - LMEMU_PHYS_OFFSET)) return {};
+    const uint64_t pa = va - LMEMU_PAGE_OFFSET + LMEMU_PHYS_OFFSET;
+    const uint64_t pfn = pa >> 12;
+    const auto& alloc = ram_alloc_.manages(pfn) ? ram_alloc_ : pool_alloc_;
+    return fmt::format("linear map of pfn {:#x} (phys {:#x}), page {}", pfn, pa, allocator::to_string(alloc.state(pfn)));
+}
+
+void Machine::Impl::fault(uint32_t intno) {
+    commit_store();
+    const uint64_t pc = uc_.reg(UC_ARM64_REG_PC);
+    AccessInfo a;
+    a.at = locate(pc);
+    if (intno == 3) {
+        a.va = pc;
+        a.size = 4;
+        a.type = AccessType::Fetch;
+    } else {
+        const uint32_t insn = code_at(pc);
+        a.insn = dis_.text(insn, pc);
+        const RegisterFile regs = [&](unsigned xn) { return xn == 31 ? uc_.reg(UC_ARM64_REG_SP) : uc_.x(xn); };
+        const auto acc = dis_.access(insn, pc, regs);
+        if (!acc) {
+            end(Verdict::GuestFault, incident_here(fmt::format("data abort at {} on an instruction lmemu cannot decode: {}",
+                                                               a.at.where, a.insn)));
+            return;
+        }
+        a.va = acc->va;
+        a.size = acc->size;
+        a.type = acc->type;
+    }
+    const auto cause = model_.classify(PhysAddr{pgd_}, VirtAddr{a.va}, a.type == AccessType::Write);
+    Incident i = incident_here(cause.why);
+    i.hazard = cause.hazard;
+    i.access = a;
+    i.page = page_info(a.va);
+    for (int l = 0; l < cause.cpu_walk.depth; ++l) {
+        const auto& s = cause.cpu_walk.steps[l];
+        static constexpr const char* kName[] = {"pgd", "pud", "pmd", "pte"};
+        i.walk.push_back(fmt::format("{} @ {:#x}: {}", kName[s.level], s.entry.value, pgtable::describe(s.pte, s.level)));
+    }
+    if (cause.write) i.write = WriteInfo{*cause.write, symbolize(cause.write->origin.backtrace)};
+    end(Verdict::Hazard, std::move(i));
+}
+
+bool Machine::Impl::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t, void* self) {
+    auto* m = static_cast<Impl*>(self);
+    // Outside every VA window: no page table can map it, so no hazard either.
+    Incident i = m->incident_here("translation fault: the address is outside every kernel VA region");
+    i.hazard = Hazard::KernelFault;
+    const uint64_t pc = m->uc_.reg(UC_ARM64_REG_PC);
+    AccessInfo a;
+    a.va = address;
+    a.size = static_cast<unsigned>(size);
+    a.type = type == UC_MEM_WRITE_UNMAPPED ? AccessType::Write
+             : type == UC_MEM_FETCH_UNMAPPED ? AccessType::Fetch
+                                              : AccessType::Read;
+    a.at = m->locate(pc);
+    if (a.type != AccessType::Fetch) a.insn = m->dis_.text(m->code_at(pc), pc);
+    i.access = a;
+    m->end(Verdict::Hazard, std::move(i));
+    return false;
+}
+
+void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
+    auto* m = static_cast<Impl*>(self);
+    try {
+        switch (intno) {
+        case 11: {  // HVC: PC is already past it
+            const uint64_t pc = m->uc_.reg(UC_ARM64_REG_PC) - 4;
+            const uint32_t insn = static_cast<uint32_t>(m->read_virt(pc, 4).value_or(0));
+            const uint16_t nr = (insn >> 5) & 0xffff;
+            if (nr == LMEMU_HVC_REWRITTEN) m->rewritten(pc);
+            else m->hypercall(nr);
+            return;
+        }
+        case 3:
+        case 4: m->fault(intno); return;
+        case 1: {
+            const uint64_t pc = m->uc_.reg(UC_ARM64_REG_PC);
+            m->end(Verdict::GuestFault, m->incident_here(fmt::format(
+                                            "undefined instruction {:#010x} ({}) at {}", m->code_at(pc),
+                                            m->dis_.text(m->code_at(pc), pc), m->image_.symbolize(pc))));
+            return;
+        }
+        case 7:
+            m->end(Verdict::GuestFault, m->incident_here("brk: software breakpoint hit in the guest"));
+            return;
+        default:
+            m->end(Verdict::GuestFault, m->incident_here(fmt::format("unexpected exception (Unicorn intno {})", intno)));
+            return;
+        }
+    } catch (const std::exception& e) {
+        // Never let an exception unwind through Unicorn's C frames.
+        m->end(Verdict::GuestFault, Incident{.message = fmt::format("lmemu internal error: {}", e.what())});
+    }
+}
+
+void Machine::Impl::rewritten(uint64_t pc) {
+    commit_store();
+    const auto it = rewritten_.find(pc);
+    if (it == rewritten_.end()) {
+        end(Verdict::GuestFault, incident_here("hvc #0xffff is reserved for instructions lmemu rewrote"));
+        return;
+    }
+    const Rewritten& r = it->second;
+    if (r.kind == Rewritten::Barrier) {
+        model_.on_barrier(r.barrier);
+        if (config_.trace) trace(fmt::format("{} at {}", dis_.text(r.insn, pc), image_.symbolize(pc)));
+        return;
+    }
+    const uint64_t xt = r.rt == 31 ? 0 : uc_.x(r.rt);
+    if (auto t = decode_tlbi(r, xt)) model_.on_tlbi(*t);
+    if (config_.trace) trace(fmt::format("{} ({:#x}) at {}", dis_.text(r.insn, pc), xt, image_.symbolize(pc)));
+}
+
+void Machine::Impl::hypercall(uint16_t nr) {
+    commit_store();
+    const uint64_t x0 = uc_.x(0), x1 = uc_.x(1), x2 = uc_.x(2);
+    auto bad_pointer = [&](const char* call, uint64_t va) {
+        end(Verdict::GuestFault, incident_here(fmt::format("hypercall {}: bad guest pointer {:#x}", call, va)));
+    };
+    switch (nr) {
+    case LMEMU_HVC_EXIT: {
+        const auto s = lazy_state();
+        if (s.depth > 0 || s.lazy()) {
+            Incident i = incident_here(fmt::format("scenario ended in lazy MMU mode (depth {}, TIF_LAZY_MMU {})",
+                                                   s.depth, s.lazy() ? "set" : "clear"));
+            i.hazard = Hazard::LazyLeak;
+            end(Verdict::Hazard, std::move(i));
+            return;
+        }
+        result_.verdict = result_.warnings.empty() ? Verdict::Clean : Verdict::Warn;
+        ended_ = true;
+        uc_.stop();
+        return;
+    }
+    case LMEMU_HVC_ALLOC_PAGES: {
+        const auto pfn = ram_alloc_.alloc(static_cast<unsigned>(x0));
+        uc_.set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);
+        trace(fmt::format("alloc_pages(order {}) -> {:#x}", x0, pfn ? *pfn << 12 : 0));
+        return;
+    }
+    case LMEMU_HVC_FREE_PAGES: {
+        const auto r = ram_alloc_.free(x0 >> 12, static_cast<unsigned>(x1));
+        trace(fmt::format("free_pages({:#x}, order {})", x0, x1));
+        if (r != allocator::FreeResult::Ok)
+            end(Verdict::Bug, incident_here(fmt::format("BUG: Bad page state: freeing phys {:#x} order {} ({})", x0, x1,
+                                                        r == allocator::FreeResult::NotAllocated ? "not allocated: double free?"
+                                                        : r == allocator::FreeResult::WrongOrder ? "wrong order"
+                                                                                                   : "not a RAM frame")));
+        return;
+    }
+    case LMEMU_HVC_ALLOC_PGTABLE: {
+        const auto pfn = pool_alloc_.alloc(0, allocator::PageState::PageTable);
+        if (pfn) model_.forget_frame(PhysAddr{*pfn << 12});
+        uc_.set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);
+        return;
+    }
+    case LMEMU_HVC_FREE_PGTABLE:
+        if (pool_alloc_.free(x0 >> 12, 0) != allocator::FreeResult::Ok)
+            end(Verdict::Bug, incident_here(fmt::format("BUG: freeing page-table frame {:#x} that is not allocated", x0)));
+        return;
+    case LMEMU_HVC_PRINTK: {
+        const auto s = read_string(x0, std::min<uint64_t>(x1, 1024));
+        if (!s) return bad_pointer("printk", x0);
+        result_.console.push_back(*s);
+        trace("printk: " + *s);
+        return;
+    }
+    case LMEMU_HVC_WARN:
+    case LMEMU_HVC_BUG: {
+        const auto file = read_string(x0, 256);
+        const auto cond = read_string(x2, 256);
+        if (!file || !cond) return bad_pointer(nr == LMEMU_HVC_WARN ? "WARN" : "BUG", !file ? x0 : x2);
+        const std::string what = fmt::format("{} at {}:{}: {}", nr == LMEMU_HVC_WARN ? "WARNING" : "kernel BUG",
+                                             *file, x1, *cond);
+        if (nr == LMEMU_HVC_BUG) return end(Verdict::Bug, incident_here(what));
+        Incident w = incident_here(what);
+        w.lazy = lazy_state();
+        result_.warnings.push_back(std::move(w));
+        trace(what);
+        return;
+    }
+    case LMEMU_HVC_LAZY_MMU: {
+        if (x0 < LMEMU_LAZY_ENABLE || x0 > LMEMU_LAZY_RESUME) return bad_pointer("lazy_mmu event", x0);
+        const auto event = static_cast<lazymmu::LazyEvent>(x0);
+        static constexpr const char* kName[] = {"", "enable", "disable", "flush", "pause", "resume"};
+        trace(fmt::format("lazy_mmu {} (depth {}) at {}", kName[x0], nesting_.depth(),
+                          image_.symbolize(uc_.x(30))));
+        if (auto broken = nesting_.on_event(event)) {
+            Incident i = incident_here(*broken);
+            i.hazard = Hazard::Nesting;
+            end(Verdict::Hazard, std::move(i));
+        }
+        return;
+    }
+    case LMEMU_HVC_MIGHT_SLEEP: {
+        const auto s = lazy_state();
+        if ((s.depth > 0 && s.paused == 0) || s.lazy()) {
+            Incident i = incident_here("a sleeping call inside a lazy MMU section");
+            i.hazard = Hazard::SleepInLazy;
+            end(Verdict::Hazard, std::move(i));
+        }
+        return;
+    }
+    default:
+        end(Verdict::GuestFault, incident_here(fmt::format("unknown hypercall hvc #{:#x}", nr)));
+    }
+}
+
+// ---- running ---------------------------------------------------------------------
+
+RunResult Machine::Impl::run() {
+    bool finished = false;
+    try {
+        finished = uc_.run(image_.entry(), config_.timeout_ms * 1000);
+    } catch (const UnicornError& e) {
+        if (!ended_) end(Verdict::GuestFault, incident_here(e.what()));
+    }
+    if (!ended_) {
+        if (!finished) {
+            Incident i = incident_here(fmt::format("the guest did not finish within {} ms", config_.timeout_ms));
+            i.lazy = lazy_state();
+            result_.verdict = Verdict::Timeout;
+            result_.incident = std::move(i);
+        } else {
+            end(Verdict::GuestFault, incident_here("the guest stopped without calling the exit hypercall"));
+        }
+    }
+    result_.metrics = model_.metrics();
+    result_.final_state = lazy_state();
+    return std::move(result_);
+}
+
+std::string Machine::Impl::ptdump() const {
+    const std::vector<pgtable::AddressMarker> markers{
+        {LMEMU_PAGE_OFFSET, "Linear Mapping start"},
+        {LMEMU_PAGE_OFFSET + (LMEMU_PHYS_END - LMEMU_PHYS_OFFSET), "Linear Mapping end"},
+        {LMEMU_KIMAGE_VADDR, "Kernel image start"},
+        {LMEMU_KIMAGE_VADDR + LMEMU_KIMAGE_MAX, "Kernel image end"},
+        {LMEMU_VMALLOC_START, "vmalloc() area"},
+        {LMEMU_VMALLOC_END, "vmalloc() end"},
+    };
+    return pgtable::ptdump(PhysAddr{pgd_}, LMEMU_PAGE_OFFSET,
+                           [&](PhysAddr e) -> std::optional<uint64_t> {
+                               if (!pool_.contains(e)) return std::nullopt;
+                               return pool_.cpu(pool_.index_of(e));
+                           },
+                           markers);
+}
+
+Machine::Machine(const ElfImage& image, MachineConfig config) : impl_(std::make_unique<Impl>(image, config)) {}
+Machine::~Machine() = default;
+RunResult Machine::run() { return impl_->run(); }
+std::string Machine::ptdump() const { return impl_->ptdump(); }
+std::optional<uint64_t> Machine::translate(uint64_t va) const { return impl_->translate(va); }
+std::optional<uint64_t> Machine::read_virt(uint64_t va, unsigned size) const { return impl_->read_virt(va, size); }
+void Machine::map_page(uint64_t va, uint64_t pa, uint64_t prot) { impl_->map_page(va, pa, prot); }
+uint64_t Machine::alloc_frame() { return impl_->alloc_frame(); }
+
+}  // namespace lmemu::emu

@@ -1,0 +1,95 @@
+// The lmemu machine: one arm64 CPU in Unicorn at EL1 with the MMU on, the
+// guest kernel loaded from its ELF, page tables in the watched pool, RAM
+// handed out by the buddy allocator, and the lazy-MMU model deciding what
+// every page-table store, barrier and TLBI means.
+//
+// A Machine runs one scenario once. Nothing it does depends on wall time
+// except the time budget that turns a looping guest into a `timeout` verdict.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emu/elf_image.h"
+#include "emu/insn.h"
+#include "lazymmu/arm64_model.h"
+#include "lazymmu/nesting.h"
+
+namespace lmemu::emu {
+
+struct MachineConfig {
+    bool debug_pagealloc = false;  // free frames are unmapped from the linear map
+    lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
+    uint64_t timeout_ms = 2000;  // wall-clock budget for the guest
+    bool trace = false;          // record the event stream (--trace)
+};
+
+// An address symbolized against the kernel ELF: "clear_page+0x10/0x40".
+struct Location {
+    uint64_t pc = 0;
+    std::string where;
+};
+
+struct AccessInfo {
+    uint64_t va = 0;
+    unsigned size = 0;
+    AccessType type = AccessType::Read;
+    Location at;
+    std::string insn;  // disassembled
+};
+
+struct WriteInfo {
+    lazymmu::PteWrite write;
+    std::vector<Location> backtrace;  // of the store, innermost first
+};
+
+// Everything a report says about one hazard, fault or BUG.
+struct Incident {
+    std::optional<lazymmu::Hazard> hazard;  // unset for BUG, guest faults, timeouts
+    std::string message;
+    std::optional<AccessInfo> access;
+    std::vector<Location> backtrace;
+    std::optional<WriteInfo> write;
+    std::vector<std::string> walk;  // the CPU-view walk, one line per level
+    std::string page;               // what the allocator knows of the target frame
+    lazymmu::LazyState lazy;
+};
+
+struct RunResult {
+    lazymmu::Verdict verdict = lazymmu::Verdict::Clean;
+    std::optional<Incident> incident;  // what ended the run, if not a clean exit
+    std::vector<Incident> warnings;    // WARN_ON()s hit on the way
+    std::vector<std::string> console;  // printk output
+    std::vector<std::string> trace;    // event stream, when MachineConfig::trace
+    lazymmu::Metrics metrics;
+    lazymmu::LazyState final_state;
+};
+
+class Machine {
+public:
+    Machine(const ElfImage& image, MachineConfig config);
+    ~Machine();
+    Machine(const Machine&) = delete;
+    Machine& operator=(const Machine&) = delete;
+
+    RunResult run();
+
+    // The kernel page tables as Linux's kernel_page_tables shows them (CPU view).
+    std::string ptdump() const;
+    // Host translation through what the CPU wrote; nullopt if unmapped.
+    std::optional<uint64_t> translate(uint64_t va) const;
+    std::optional<uint64_t> read_virt(uint64_t va, unsigned size) const;
+    // Maps one 4 KiB page (host-side, visible to every view at once): for tests.
+    void map_page(uint64_t va, uint64_t pa, uint64_t prot);
+    uint64_t alloc_frame();  // a zeroed RAM frame, for tests
+
+    class Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lmemu::emu

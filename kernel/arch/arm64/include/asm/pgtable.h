@@ -1,0 +1,286 @@
+/*
+ * Follows Linux v6.16 arch/arm64/include/asm/pgtable.h: kernel page-table
+ * accessors and arm64 lazy MMU mode ("arm64/mm: Batch barriers when updating
+ * kernel mappings", 5fdd05efa1cd, with 1ef3095b1405 permitting nesting).
+ *
+ * Differences from Linux, on purpose:
+ *  - only what kernel (init_mm) mappings need: no contpte, no user PTEs;
+ *  - the lazy MMU hooks follow the nesting policy the case selects
+ *    (CONFIG_LAZY_MMU_*), so one source tree serves every policy;
+ *  - each hook reports itself to the host (lmemu_trace_lazy_mmu), the way a
+ *    tracepoint would, so lmemu can check nesting and count lost batching.
+ *    Verdicts never depend on it: they come from the stores, barriers and
+ *    TLBIs the host observes.
+ * The hooks are static inline as in Linux; a case that wants its own uses
+ * CONFIG_ARCH_LAZY_MMU_OVERRIDE and defines them out of line.
+ */
+#ifndef __ASM_PGTABLE_H
+#define __ASM_PGTABLE_H
+
+#include <linux/compiler.h>
+#include <linux/types.h>
+#include <linux/bug.h>
+#include <linux/sched.h>
+#include <asm/barrier.h>
+#include <asm/page.h>
+#include <asm/pgtable-hwdef.h>
+#include <asm/pgtable-prot.h>
+#include <lmemu/hypercall.h>
+
+#if !defined(CONFIG_LAZY_MMU_ARM64_V6_15) && !defined(CONFIG_LAZY_MMU_ARM64_V6_16) && \
+    !defined(CONFIG_LAZY_MMU_GENERIC_V7_0) && !defined(CONFIG_LAZY_MMU_NO_NESTING)
+#define CONFIG_LAZY_MMU_ARM64_V6_16 1
+#endif
+
+struct mm_struct;
+
+#define pte_pfn(pte)		((pte_val(pte) & PTE_ADDR_LOW) >> PAGE_SHIFT)
+#define pfn_pte(pfn, prot)	__pte(((phys_addr_t)(pfn) << PAGE_SHIFT) | pgprot_val(prot))
+#define mk_pte(page, prot)	pfn_pte(page_to_pfn(page), prot)
+#define __pte_to_phys(pte)	(pte_val(pte) & PTE_ADDR_LOW)
+
+#define pte_none(pte)		(!pte_val(pte))
+#define pte_valid(pte)		(!!(pte_val(pte) & PTE_VALID))
+#define pte_present(pte)	pte_valid(pte)
+#define pte_user(pte)		(!!(pte_val(pte) & PTE_USER))
+#define pte_write(pte)		(!!(pte_val(pte) & PTE_WRITE))
+#define pte_rdonly(pte)		(!!(pte_val(pte) & PTE_RDONLY))
+/* Kernel entries: arm64 only needs barriers for these when they become valid. */
+#define pte_valid_not_user(pte) \
+	((pte_val(pte) & (PTE_VALID | PTE_USER | PTE_UXN)) == (PTE_VALID | PTE_UXN))
+
+static inline pte_t clear_pte_bit(pte_t pte, pgprot_t prot)
+{
+	pte_val(pte) &= ~pgprot_val(prot);
+	return pte;
+}
+
+static inline pte_t set_pte_bit(pte_t pte, pgprot_t prot)
+{
+	pte_val(pte) |= pgprot_val(prot);
+	return pte;
+}
+
+static inline pte_t pte_mkvalid(pte_t pte) { return set_pte_bit(pte, __pgprot(PTE_VALID)); }
+static inline pte_t pte_mkinvalid(pte_t pte) { return clear_pte_bit(pte, __pgprot(PTE_VALID)); }
+
+static inline void lmemu_trace_lazy_mmu(int event)
+{
+	lmemu_hvc1(LMEMU_HVC_LAZY_MMU, event);
+}
+
+static inline void emit_pte_barriers(void)
+{
+	/*
+	 * These barriers are emitted under certain conditions after a pte entry
+	 * was modified (see e.g. __set_pte_complete()). The dsb makes the store
+	 * visible to the table walker. The isb ensures that any previous
+	 * speculative "invalid translation" marker that is in the CPU's
+	 * pipeline gets cleared, so that any access to that address after
+	 * setting the pte to valid won't cause a spurious fault.
+	 */
+	dsb(ishst);
+	isb();
+}
+
+static inline void queue_pte_barriers(void)
+{
+	unsigned long flags;
+
+	if (in_interrupt()) {
+		emit_pte_barriers();
+		return;
+	}
+
+	flags = read_thread_flags();
+
+	if (flags & BIT(TIF_LAZY_MMU)) {
+		/* Avoid the atomic op if already set. */
+		if (!(flags & BIT(TIF_LAZY_MMU_PENDING)))
+			set_thread_flag(TIF_LAZY_MMU_PENDING);
+	} else {
+		emit_pte_barriers();
+	}
+}
+
+#ifdef CONFIG_ARCH_LAZY_MMU_OVERRIDE
+void arch_enter_lazy_mmu_mode(void);
+void arch_flush_lazy_mmu_mode(void);
+void arch_leave_lazy_mmu_mode(void);
+#else
+static inline void arch_enter_lazy_mmu_mode(void)
+{
+	if (in_interrupt())
+		return;
+#ifndef CONFIG_LAZY_MMU_GENERIC_V7_0
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE);
+#endif
+#if defined(CONFIG_LAZY_MMU_ARM64_V6_15)
+	/* The series as first merged: lazy mmu mode must not nest. */
+	VM_WARN_ON(test_thread_flag(TIF_LAZY_MMU));
+#elif defined(CONFIG_LAZY_MMU_NO_NESTING)
+	BUG_ON(test_thread_flag(TIF_LAZY_MMU));
+#endif
+	/*
+	 * v6.16 (1ef3095b1405): nesting is tolerated. The first call to
+	 * arch_leave_lazy_mmu_mode() will flush and clear the flag such that the
+	 * remainder of the work in the outer nest behaves as if outside of lazy
+	 * mmu mode.
+	 */
+	set_thread_flag(TIF_LAZY_MMU);
+}
+
+static inline void arch_flush_lazy_mmu_mode(void)
+{
+	if (in_interrupt())
+		return;
+
+	if (test_and_clear_thread_flag(TIF_LAZY_MMU_PENDING))
+		emit_pte_barriers();
+}
+
+static inline void arch_leave_lazy_mmu_mode(void)
+{
+	if (in_interrupt())
+		return;
+#ifndef CONFIG_LAZY_MMU_GENERIC_V7_0
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE);
+#endif
+	arch_flush_lazy_mmu_mode();
+	clear_thread_flag(TIF_LAZY_MMU);
+}
+#endif /* CONFIG_ARCH_LAZY_MMU_OVERRIDE */
+
+static inline void __set_pte_nosync(pte_t *ptep, pte_t pte)
+{
+	WRITE_ONCE(*ptep, pte);
+}
+
+static inline void __set_pte_complete(pte_t pte)
+{
+	/*
+	 * Only if the new pte is valid and kernel, otherwise TLB maintenance
+	 * has the necessary barriers.
+	 */
+	if (pte_valid_not_user(pte))
+		queue_pte_barriers();
+}
+
+static inline void __set_pte(pte_t *ptep, pte_t pte)
+{
+	__set_pte_nosync(ptep, pte);
+	__set_pte_complete(pte);
+}
+
+static inline pte_t __ptep_get(pte_t *ptep)
+{
+	return READ_ONCE(*ptep);
+}
+
+static inline void __pte_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	__set_pte(ptep, __pte(0));
+}
+
+#define set_pte(ptep, pte)		__set_pte(ptep, pte)
+#define ptep_get(ptep)			__ptep_get(ptep)
+#define pte_clear(mm, addr, ptep)	__pte_clear(mm, addr, ptep)
+
+/* Table levels. */
+#define pmd_none(pmd)		(!pmd_val(pmd))
+#define pmd_valid(pmd)		(!!(pmd_val(pmd) & PTE_VALID))
+#define pmd_present(pmd)	pmd_valid(pmd)
+#define pmd_table(pmd)		((pmd_val(pmd) & PMD_TYPE_MASK) == PMD_TYPE_TABLE)
+#define pmd_bad(pmd)		(!pmd_table(pmd))
+#define pmd_leaf(pmd)		(pmd_present(pmd) && !pmd_table(pmd))
+#define pud_none(pud)		(!pud_val(pud))
+#define pud_valid(pud)		(!!(pud_val(pud) & PTE_VALID))
+#define pud_present(pud)	pud_valid(pud)
+#define pud_table(pud)		((pud_val(pud) & PMD_TYPE_MASK) == PMD_TYPE_TABLE)
+#define pud_bad(pud)		(!pud_table(pud))
+#define pud_leaf(pud)		(pud_present(pud) && !pud_table(pud))
+#define p4d_none(p4d)		(!p4d_val(p4d))
+#define p4d_bad(p4d)		((p4d_val(p4d) & P4D_TYPE_TABLE) != P4D_TYPE_TABLE)
+#define p4d_present(p4d)	(!!(p4d_val(p4d) & PTE_VALID))
+#define pgd_none(pgd)		(!pgd_val(pgd))
+#define pgd_bad(pgd)		(0)
+#define pgd_present(pgd)	(1)
+
+static inline void set_pmd(pmd_t *pmdp, pmd_t pmd)
+{
+	WRITE_ONCE(*pmdp, pmd);
+
+	if (pmd_valid(pmd))
+		queue_pte_barriers();
+}
+
+static inline void pmd_clear(pmd_t *pmdp) { set_pmd(pmdp, __pmd(0)); }
+
+static inline void set_pud(pud_t *pudp, pud_t pud)
+{
+	WRITE_ONCE(*pudp, pud);
+
+	if (pud_valid(pud))
+		queue_pte_barriers();
+}
+
+static inline void pud_clear(pud_t *pudp) { set_pud(pudp, __pud(0)); }
+
+static inline void set_p4d(p4d_t *p4dp, p4d_t p4d)
+{
+	WRITE_ONCE(*(pgd_t *)p4dp, p4d.pgd);
+	dsb(ishst);
+	isb();
+}
+#define set_pgd(pgdp, pgd)	set_p4d((p4d_t *)(pgdp), (p4d_t){ pgd })
+
+#define pte_index(addr)		(((addr) >> PAGE_SHIFT) & (PTRS_PER_PTE - 1))
+#define pmd_index(addr)		(((addr) >> PMD_SHIFT) & (PTRS_PER_PMD - 1))
+#define pud_index(addr)		(((addr) >> PUD_SHIFT) & (PTRS_PER_PUD - 1))
+#define pgd_index(addr)		(((addr) >> PGDIR_SHIFT) & (PTRS_PER_PGD - 1))
+
+#define pmd_page_paddr(pmd)	(pmd_val(pmd) & PTE_ADDR_LOW)
+#define pud_page_paddr(pud)	(pud_val(pud) & PTE_ADDR_LOW)
+#define p4d_page_paddr(p4d)	(p4d_val(p4d) & PTE_ADDR_LOW)
+
+static inline pte_t *pte_offset_kernel(pmd_t *pmd, unsigned long address)
+{
+	return (pte_t *)__va(pmd_page_paddr(READ_ONCE(*pmd))) + pte_index(address);
+}
+
+static inline pmd_t *pmd_offset(pud_t *pud, unsigned long address)
+{
+	return (pmd_t *)__va(pud_page_paddr(READ_ONCE(*pud))) + pmd_index(address);
+}
+
+static inline pud_t *pud_offset(p4d_t *p4d, unsigned long address)
+{
+	return (pud_t *)__va(p4d_page_paddr(READ_ONCE(*p4d))) + pud_index(address);
+}
+
+/* p4d is folded: it is the pgd entry itself. */
+static inline p4d_t *p4d_offset(pgd_t *pgd, unsigned long address)
+{
+	return (p4d_t *)pgd;
+}
+
+#define pgd_offset_pgd(pgd, addr)	((pgd) + pgd_index(addr))
+#define pgd_offset(mm, addr)		pgd_offset_pgd((mm)->pgd, (addr))
+#define pgd_offset_k(addr)		pgd_offset(&init_mm, (addr))
+
+static inline void __pmd_populate(pmd_t *pmdp, phys_addr_t ptep, pmdval_t prot)
+{
+	set_pmd(pmdp, __pmd(ptep | prot));
+}
+
+static inline void __pud_populate(pud_t *pudp, phys_addr_t pmdp, pudval_t prot)
+{
+	set_pud(pudp, __pud(pmdp | prot));
+}
+
+static inline void __p4d_populate(p4d_t *p4dp, phys_addr_t pudp, p4dval_t prot)
+{
+	set_p4d(p4dp, __p4d(pudp | prot));
+}
+
+#endif /* __ASM_PGTABLE_H */

@@ -1,0 +1,17 @@
+/* Follows Linux v6.16 arch/arm64/include/asm/thread_info.h (subset). */
+#ifndef __ASM_THREAD_INFO_H
+#define __ASM_THREAD_INFO_H
+
+#include <linux/types.h>
+
+struct thread_info {
+	unsigned long		flags;		/* low level flags */
+	int			preempt_count;	/* 0 => preemptible */
+};
+
+#define TIF_SIGPENDING		0
+#define TIF_NEED_RESCHED	1
+#define TIF_LAZY_MMU		31	/* Task in lazy mmu mode */
+#define TIF_LAZY_MMU_PENDING	32	/* Ops pending for lazy mmu mode exit */
+
+#endif

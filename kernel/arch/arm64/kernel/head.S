@@ -1,0 +1,24 @@
+/*
+ * Entry point. Unlike Linux v6.16 arch/arm64/kernel/head.S there is almost
+ * nothing to set up: the host has already turned the MMU on, built the page
+ * tables and set sp (boot stack) and sp_el0 (current).
+ *
+ * One thing only the guest can do: Unicorn 2.0.1 keeps the translation
+ * regime it computed at reset (Secure EL1) after the host sets SCR_EL3.NS, so
+ * the host's TLB flushes would miss the entries in use. Writing SCTLR_EL1
+ * from the guest makes Unicorn recompute it. Then clear the frame pointer so
+ * backtraces end here.
+ */
+	.text
+	.globl	_start
+	.type	_start, %function
+_start:
+	mrs	x0, sctlr_el1
+	msr	sctlr_el1, x0
+	isb
+	mov	x29, xzr
+	mov	x30, xzr
+	bl	start_kernel
+	hvc	#1		/* LMEMU_HVC_EXIT, in case start_kernel returns */
+	b	.
+	.size	_start, . - _start

@@ -1,0 +1,35 @@
+/*
+ * Follows Linux v6.16 arch/arm64/lib/clear_page.S.
+ *
+ * Clear page @dest
+ *
+ * Parameters:
+ *	x0 - dest
+ */
+#define PAGE_SIZE 4096
+
+	.text
+	.globl	clear_page
+	.type	clear_page, %function
+clear_page:
+	mrs	x1, dczid_el0
+	tbnz	x1, #4, 2f	/* Branch if DC ZVA is prohibited */
+	and	w1, w1, #0xf
+	mov	x2, #4
+	lsl	x1, x2, x1
+
+1:	dc	zva, x0
+	add	x0, x0, x1
+	tst	x0, #(PAGE_SIZE - 1)
+	b.ne	1b
+	ret
+
+2:	stnp	xzr, xzr, [x0]
+	stnp	xzr, xzr, [x0, #16]
+	stnp	xzr, xzr, [x0, #32]
+	stnp	xzr, xzr, [x0, #48]
+	add	x0, x0, #64
+	tst	x0, #(PAGE_SIZE - 1)
+	b.ne	2b
+	ret
+	.size	clear_page, . - clear_page

@@ -1,0 +1,111 @@
+/*
+ * Follows Linux include/linux/pgtable.h: the generic lazy MMU API.
+ *
+ * Under CONFIG_LAZY_MMU_GENERIC_V7_0 this is the v7.0 nesting-aware layer
+ * (Kevin Brodsky's series, 291b3abed657): enable/disable count sections and
+ * only the outermost calls the arch hooks; a nested disable flushes; pause
+ * and resume leave and re-enter around code that must not be lazy. Under the
+ * older policies lazy_mmu_mode_enable()/disable() are the arch hooks
+ * themselves, which is what callers used before v7.0.
+ */
+#ifndef _LINUX_PGTABLE_H
+#define _LINUX_PGTABLE_H
+
+#include <linux/mm_types.h>
+#include <linux/sched.h>
+#include <asm/pgtable.h>
+#include <asm/pgalloc.h>
+
+#ifdef CONFIG_LAZY_MMU_GENERIC_V7_0
+static inline void lazy_mmu_mode_enable(void)
+{
+	struct lazy_mmu_state *state = &current->lazy_mmu_state;
+
+	if (in_interrupt() || state->pause_count > 0)
+		return;
+
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE);
+	VM_WARN_ON_ONCE(state->enable_count == 0xff);
+
+	if (state->enable_count++ == 0)
+		arch_enter_lazy_mmu_mode();
+}
+
+static inline void lazy_mmu_mode_disable(void)
+{
+	struct lazy_mmu_state *state = &current->lazy_mmu_state;
+
+	if (in_interrupt() || state->pause_count > 0)
+		return;
+
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE);
+	VM_WARN_ON_ONCE(state->enable_count == 0);
+
+	if (--state->enable_count == 0)
+		arch_leave_lazy_mmu_mode();
+	else /* Exiting a nested section */
+		arch_flush_lazy_mmu_mode();
+}
+
+static inline void lazy_mmu_mode_pause(void)
+{
+	struct lazy_mmu_state *state = &current->lazy_mmu_state;
+
+	if (in_interrupt())
+		return;
+
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_PAUSE);
+	VM_WARN_ON_ONCE(state->pause_count == 0xff);
+
+	if (state->pause_count++ == 0 && state->enable_count > 0)
+		arch_leave_lazy_mmu_mode();
+}
+
+static inline void lazy_mmu_mode_resume(void)
+{
+	struct lazy_mmu_state *state = &current->lazy_mmu_state;
+
+	if (in_interrupt())
+		return;
+
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_RESUME);
+	VM_WARN_ON_ONCE(state->pause_count == 0);
+
+	if (--state->pause_count == 0 && state->enable_count > 0)
+		arch_enter_lazy_mmu_mode();
+}
+
+static inline bool is_lazy_mmu_mode_active(void)
+{
+	struct lazy_mmu_state *state = &current->lazy_mmu_state;
+
+	return !in_interrupt() && state->enable_count > 0 && state->pause_count == 0;
+}
+#else
+#define lazy_mmu_mode_enable()	arch_enter_lazy_mmu_mode()
+#define lazy_mmu_mode_disable()	arch_leave_lazy_mmu_mode()
+#define is_lazy_mmu_mode_active() test_thread_flag(TIF_LAZY_MMU)
+#endif
+
+typedef unsigned int pgtbl_mod_mask;
+#define PGTBL_PGD_MODIFIED	(1 << 0)
+#define PGTBL_P4D_MODIFIED	(1 << 1)
+#define PGTBL_PUD_MODIFIED	(1 << 2)
+#define PGTBL_PMD_MODIFIED	(1 << 3)
+#define PGTBL_PTE_MODIFIED	(1 << 4)
+
+#define pgd_addr_end(addr, end)						\
+({	unsigned long __boundary = ((addr) + PGDIR_SIZE) & PGDIR_MASK;	\
+	(__boundary - 1 < (end) - 1) ? __boundary : (end);		\
+})
+#define p4d_addr_end(addr, end)	(end)
+#define pud_addr_end(addr, end)						\
+({	unsigned long __boundary = ((addr) + PUD_SIZE) & PUD_MASK;	\
+	(__boundary - 1 < (end) - 1) ? __boundary : (end);		\
+})
+#define pmd_addr_end(addr, end)						\
+({	unsigned long __boundary = ((addr) + PMD_SIZE) & PMD_MASK;	\
+	(__boundary - 1 < (end) - 1) ? __boundary : (end);		\
+})
+
+#endif

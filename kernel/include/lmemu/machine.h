@@ -1,0 +1,75 @@
+/*
+ * The lmemu machine: physical and virtual layout and the hypercall ABI.
+ *
+ * Shared by the guest mini-kernel (C) and the host (C++), so the two can never
+ * disagree on where things are. Not a Linux header: it plays the part of the
+ * device tree and firmware interface a real kernel would have.
+ */
+#ifndef LMEMU_MACHINE_H
+#define LMEMU_MACHINE_H
+
+/*
+ * Physical memory. The page-table pool comes first: it is the only memory
+ * the guest may use for page tables, and the host watches every access to
+ * it. Ordinary RAM follows; both are covered by the linear map.
+ */
+#define LMEMU_PHYS_OFFSET	0x40000000UL
+#define LMEMU_POOL_SIZE		0x00200000UL	/* 512 page-table frames */
+#define LMEMU_RAM_PHYS		(LMEMU_PHYS_OFFSET + LMEMU_POOL_SIZE)
+#define LMEMU_RAM_SIZE		0x04000000UL	/* 64 MiB */
+#define LMEMU_PHYS_END		(LMEMU_RAM_PHYS + LMEMU_RAM_SIZE)
+
+/* The kernel's pgd (swapper_pg_dir) is the first pool frame. */
+#define LMEMU_SWAPPER_PGD_PHYS	LMEMU_PHYS_OFFSET
+
+/* RAM layout: kernel image, then the struct page array, then free frames. */
+#define LMEMU_KIMAGE_PHYS	LMEMU_RAM_PHYS
+#define LMEMU_KIMAGE_MAX	0x00800000UL
+#define LMEMU_MEMMAP_PHYS	(LMEMU_KIMAGE_PHYS + LMEMU_KIMAGE_MAX)
+#define LMEMU_STRUCT_PAGE_SIZE	32UL
+
+/*
+ * The page-table walker reads tables through this second window onto the
+ * pool, so the host can tell walker reads from CPU loads. Never mapped in
+ * any page table.
+ */
+#define LMEMU_WALK_ALIAS	0x100000000UL
+
+/* Kernel virtual layout (48-bit VA, 4 KiB granule, TTBR1 only). */
+#define LMEMU_PAGE_OFFSET	0xffff000000000000UL
+#define LMEMU_KIMAGE_VADDR	0xffff800080000000UL
+#define LMEMU_VMALLOC_START	0xffff800100000000UL
+#define LMEMU_VMALLOC_SIZE	0x40000000UL	/* 1 GiB */
+#define LMEMU_VMALLOC_END	(LMEMU_VMALLOC_START + LMEMU_VMALLOC_SIZE)
+
+/* The boot task's stack: the top of the vmalloc area, one guard page below. */
+#define LMEMU_STACK_SIZE	0x4000UL
+#define LMEMU_STACK_TOP		LMEMU_VMALLOC_END
+#define LMEMU_STACK_GUARD	(LMEMU_STACK_TOP - LMEMU_STACK_SIZE - 0x1000UL)
+
+/*
+ * Hypercalls: `hvc #nr`, arguments in x0..x3, result in x0. Only what a real
+ * kernel would get from hardware or firmware it does not have here.
+ */
+#define LMEMU_HVC_EXIT		1	/* scenario finished */
+#define LMEMU_HVC_ALLOC_PAGES	2	/* x0 = order, x1 = gfp -> phys or 0 */
+#define LMEMU_HVC_FREE_PAGES	3	/* x0 = phys, x1 = order */
+#define LMEMU_HVC_ALLOC_PGTABLE	4	/* -> phys of a zeroed pool frame or 0 */
+#define LMEMU_HVC_FREE_PGTABLE	5	/* x0 = phys */
+#define LMEMU_HVC_PRINTK	6	/* x0 = string VA, x1 = length */
+#define LMEMU_HVC_WARN		7	/* x0 = file VA, x1 = line, x2 = cond VA */
+#define LMEMU_HVC_BUG		8	/* x0 = file VA, x1 = line, x2 = cond VA */
+#define LMEMU_HVC_LAZY_MMU	9	/* x0 = LMEMU_LAZY_* event */
+#define LMEMU_HVC_MIGHT_SLEEP	10	/* a sleeping call was made */
+
+/* The host rewrites barriers and TLB invalidations to this at load time. */
+#define LMEMU_HVC_REWRITTEN	0xffff
+
+/* Tracepoints of the lazy MMU API, for nesting checks and metrics. */
+#define LMEMU_LAZY_ENABLE	1
+#define LMEMU_LAZY_DISABLE	2
+#define LMEMU_LAZY_FLUSH	3
+#define LMEMU_LAZY_PAUSE	4
+#define LMEMU_LAZY_RESUME	5
+
+#endif /* LMEMU_MACHINE_H */

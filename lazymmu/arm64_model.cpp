@@ -1,0 +1,220 @@
+#include "lazymmu/arm64_model.h"
+
+#include <algorithm>
+
+#include "kernel/include/lmemu/machine.h"
+
+namespace lmemu::lazymmu {
+
+using pgtable::DescType;
+using pgtable::Pte;
+
+namespace {
+// pte_valid_not_user(): the entries whose barriers arm64 v6.16 defers in lazy mode.
+bool valid_kernel_leaf(uint64_t v, int level) {
+    const Pte p{v};
+    return p.valid() && !p.user() && (level < 0 || p.is_leaf(level));
+}
+}  // namespace
+
+Arm64Model::Arm64Model(pgtable::TablePool& pool) : pool_(pool), meta_(pool.entries()) {}
+
+bool Arm64Model::visible_to_walker(size_t index) const {
+    const EntryMeta& m = meta_[index];
+    return pool_.cpu(index) == pool_.walker(index) && !m.isb_write && !m.stale;
+}
+
+void Arm64Model::on_store(size_t index, uint64_t old_value, Origin origin, const LazyState& lazy) {
+    ++tick_;
+    const uint64_t new_value = pool_.cpu(index);
+
+    PteWrite w;
+    w.seq = writes_.size() + 1;
+    w.entry = pool_.address_of(index);
+    uint64_t span = 0;
+    pool_.entry_span(index, w.level, w.va, span);
+    w.old_value = old_value;
+    w.new_value = new_value;
+    w.origin = std::move(origin);
+    w.lazy = lazy;
+    w.lazy.pending_writes = pending_writes();
+    writes_.push_back(std::move(w));
+
+    ++metrics_.pte_writes;
+    const int level = writes_.back().level;
+    if (valid_kernel_leaf(new_value, level) && (level == 3 || level < 0)) {
+        if (lazy.lazy()) ++metrics_.deferred;
+        else if (lazy.depth > 0 && lazy.paused == 0) ++metrics_.lost_batching;
+    }
+
+    EntryMeta& m = meta_[index];
+    if (new_value == pool_.walker(index)) {
+        // Stored back what the walker already sees: nothing left to action.
+        if (m.pending_write) std::erase(pending_, index);
+        m.pending_write = 0;
+    } else {
+        if (!m.pending_write) pending_.push_back(index);
+        m.pending_write = static_cast<uint32_t>(writes_.size());
+    }
+}
+
+void Arm64Model::forget_frame(PhysAddr frame) {
+    const size_t first = pool_.index_of(frame);
+    auto in_frame = [&](size_t e) { return e >= first && e < first + pgtable::kEntriesPerTable; };
+    std::erase_if(pending_, in_frame);
+    std::erase_if(awaiting_isb_, in_frame);
+    std::erase_if(stale_, [&](const Stale& s) { return in_frame(s.entry); });
+    for (size_t i = 0; i < pgtable::kEntriesPerTable; ++i) meta_[first + i] = {};
+    pool_.clear_frame(frame);
+}
+
+void Arm64Model::action(size_t index) {
+    EntryMeta& m = meta_[index];
+    const uint64_t old_walker = pool_.walker(index);
+    const uint64_t now = pool_.cpu(index);
+    PteWrite& w = writes_[m.pending_write - 1];
+    w.actioned_at = tick_;
+    pool_.set_walker(index, now);
+
+    int level = -1;
+    VirtAddr va;
+    uint64_t span = 0;
+    const bool linked = pool_.entry_span(index, level, va, span);
+    const Pte old_pte{old_walker}, new_pte{now};
+
+    if (old_pte.valid() && old_walker != now) {
+        // The old translation may sit in any TLB until a later TLBI completes.
+        stale_.push_back({index, va, linked ? span : 0, linked && old_pte.is_leaf(level), tick_,
+                          m.pending_write - 1});
+        ++m.stale;
+    } else if (!old_pte.valid() && new_pte.valid()) {
+        // Visible to walks now, but the storing CPU needs an ISB before it is sure to use it.
+        if (!m.isb_write) awaiting_isb_.push_back(index);
+        m.isb_write = m.pending_write;
+    }
+    if (linked && level < 3 && new_pte.type(level) == DescType::Table && pool_.contains(new_pte.output_address())) {
+        auto& child = pool_.frame(new_pte.output_address());
+        child.level = level + 1;
+        child.va_base = va;
+    }
+    m.pending_write = 0;
+}
+
+void Arm64Model::on_barrier(Barrier b) {
+    ++tick_;
+    switch (b.kind) {
+    case BarrierKind::Dmb: ++metrics_.dmb; return;
+    case BarrierKind::Isb:
+        ++metrics_.isb;
+        for (size_t e : awaiting_isb_) meta_[e].isb_write = 0;
+        awaiting_isb_.clear();
+        return;
+    case BarrierKind::Dsb: break;
+    }
+    ++metrics_.dsb;
+    if (b.orders_stores()) {
+        for (size_t e : pending_) action(e);
+        pending_.clear();
+    }
+    std::erase_if(tlbis_, [&](const PendingTlbi& t) {
+        if (!b.completes_tlbi(t.op.broadcast)) return false;
+        std::erase_if(stale_, [&](const Stale& s) {
+            if (s.reached_walker >= t.issued || !tlbi_covers(t.op, s)) return false;
+            --meta_[s.entry].stale;
+            return true;
+        });
+        return true;
+    });
+}
+
+bool Arm64Model::tlbi_covers(const Tlbi& op, const Stale& s) const {
+    if (op.all) return true;
+    if (op.last_level && !s.leaf) return false;
+    if (s.span == 0) return false;  // an entry the walker never linked: only a full flush is sure to cover it
+    const uint64_t begin = op.va.page_base(), end = begin + op.pages * pgtable::kPageSize;
+    return begin < s.va.value + s.span && s.va.value < end;
+}
+
+void Arm64Model::on_tlbi(const Tlbi& t) {
+    ++tick_;
+    ++metrics_.tlbi;
+    tlbis_.push_back({t, tick_});
+}
+
+uint64_t Arm64Model::walker_answer(size_t index) {
+    ++metrics_.walker_reads;
+    if (!visible_to_walker(index)) return 0;
+    const auto& frame = pool_.frame_of_entry(index);
+    if (frame.level < 0) return 0;
+    const uint64_t v = pool_.cpu(index);
+    const Pte pte{v};
+    if (pte.type(frame.level) != DescType::Table) return v;
+    // Walks must stay on the alias so the host keeps answering them.
+    if (!pool_.contains(pte.output_address())) return 0;
+    const uint64_t alias = pte.output_address().value - pool_.base().value + LMEMU_WALK_ALIAS;
+    return (v & ~pgtable::field::kOutputAddress) | alias;
+}
+
+FaultCause Arm64Model::classify(PhysAddr root, VirtAddr va, bool write) const {
+    FaultCause c;
+    auto cpu_reader = [&](PhysAddr e) -> std::optional<uint64_t> {
+        if (!pool_.contains(e)) return std::nullopt;
+        return pool_.cpu(pool_.index_of(e));
+    };
+    c.cpu_walk = pgtable::walk(root, va, cpu_reader);
+    const auto& w = c.cpu_walk;
+
+    // 1. A store on the path that the walker has not seen yet.
+    for (int i = 0; i < w.depth; ++i) {
+        const size_t e = pool_.index_of(w.steps[i].entry);
+        if (!meta_[e].pending_write) continue;
+        c.write = writes_[meta_[e].pending_write - 1];
+        if (w.mapped()) {
+            c.hazard = Hazard::UnactionedMapping;
+            c.why = "the access translates through a page-table entry whose new value has not been made visible "
+                    "to the table walker (no DSB since the store)";
+        } else {
+            c.hazard = Hazard::StaleTlb;
+            c.why = "the access uses a translation the CPU has already removed; the removal has not even reached "
+                    "the table walker (no DSB since the store), let alone been invalidated";
+        }
+        return c;
+    }
+    // 2. Visible to the walker, but the storing CPU has not executed an ISB since.
+    for (int i = 0; i < w.depth; ++i) {
+        const size_t e = pool_.index_of(w.steps[i].entry);
+        if (!meta_[e].isb_write) continue;
+        c.hazard = Hazard::UnactionedMapping;
+        c.write = writes_[meta_[e].isb_write - 1];
+        c.why = "the new entry reached the table walker at a DSB, but no ISB followed on this CPU, which may "
+                "still fault on it";
+        return c;
+    }
+    // 3. A translation changed or removed and not invalidated since the change reached the walker.
+    for (const Stale& s : stale_) {
+        const bool covers = s.span ? (va.value >= s.va.value && va.value - s.va.value < s.span)
+                                   : std::any_of(w.steps.begin(), w.steps.begin() + w.depth, [&](const auto& st) {
+                                         return pool_.index_of(st.entry) == s.entry;
+                                     });
+        if (!covers) continue;
+        c.hazard = Hazard::StaleTlb;
+        c.write = writes_[s.write];
+        c.why = "the access may use a TLB entry for a translation that was changed or removed: no TLBI covering "
+                "it has completed since the change reached the table walker";
+        return c;
+    }
+    // 4. The views agree: an ordinary fault.
+    c.hazard = Hazard::KernelFault;
+    if (w.mapped()) {
+        const Pte leaf = w.last().pte;
+        c.why = write && !leaf.writable() ? "write to a read-only mapping (permission fault)"
+                                          : "permission fault";
+    } else if (w.outcome == pgtable::WalkOutcome::BadDescriptor) {
+        c.why = "the walk met a reserved descriptor or a table outside the page-table pool";
+    } else {
+        c.why = "translation fault: the address is not mapped";
+    }
+    return c;
+}
+
+}  // namespace lmemu::lazymmu

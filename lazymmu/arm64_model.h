@@ -1,0 +1,149 @@
+// The arm64 model of when a page-table store takes effect (DESIGN.md §1).
+//
+// Per page-table entry the pool holds the CPU view (what the guest stored)
+// and the walker view (what a table walk may see). This model moves entries
+// from one to the other at the points the architecture says:
+//   - a store is in the CPU view at once, and in the walker view only after a
+//     later DSB that orders stores (ish, ishst, sy, st, ...; never ld, never DMB);
+//   - after an invalid->valid change reaches the walker, the storing CPU may
+//     still take a spurious fault until an ISB;
+//   - a changed or removed translation stays usable until a TLBI covering it
+//     completes (a later full DSB) *and* that TLBI was issued after the change
+//     reached the walker: before that the walker may refill from the old entry.
+// From this it answers the walks Unicorn makes (only entries on which every
+// view agrees are shown valid, so any access whose outcome the views would
+// decide differently faults into the host) and classifies those faults.
+//
+// Verdicts come from this bookkeeping alone, never from Unicorn's own TLB.
+// The model covers one CPU; the machine runs one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "lazymmu/hazard.h"
+#include "pgtable/table_pool.h"
+#include "pgtable/walker.h"
+
+namespace lmemu::lazymmu {
+
+using pgtable::PhysAddr;
+using pgtable::VirtAddr;
+
+// Where something happened in the guest: exact PC and a frame-pointer backtrace.
+struct Origin {
+    uint64_t pc = 0;
+    std::vector<uint64_t> backtrace;  // return addresses, innermost first
+};
+
+struct PteWrite {
+    uint64_t seq = 0;  // 1-based store number
+    PhysAddr entry;
+    int level = -1;  // -1 when the table was not linked into the walker view
+    VirtAddr va;     // first VA the entry translates
+    uint64_t old_value = 0, new_value = 0;
+    Origin origin;
+    LazyState lazy;  // at the time of the store
+    uint64_t actioned_at = 0;  // tick of the DSB that made it visible, 0 if never
+};
+
+// DSB/DMB option field (CRm), Arm ARM C6.2.
+enum class BarrierKind { Dsb, Dmb, Isb };
+struct Barrier {
+    BarrierKind kind = BarrierKind::Dsb;
+    uint8_t option = 0xf;  // CRm: 0xf sy, 0xe st, 0xd ld, 0xb ish, 0xa ishst, 0x9 ishld, ...
+
+    bool orders_stores() const { return kind == BarrierKind::Dsb && (option & 3) != 1; }
+    // Waits for earlier TLB maintenance: full forms only (not st/ld).
+    bool completes_tlbi(bool broadcast) const {
+        if (kind != BarrierKind::Dsb || (option & 3) != 3) return false;
+        const uint8_t domain = option >> 2;  // 0 osh, 1 nsh, 2 ish, 3 sy
+        return !broadcast || domain != 1;
+    }
+};
+
+struct Tlbi {
+    bool all = false;         // VMALLE1*, else by VA
+    bool broadcast = false;   // the ...IS forms
+    bool last_level = false;  // VALE1/VAALE1: leaf entries only
+    VirtAddr va;
+    uint64_t pages = 1;  // range forms (RVA*) cover more than one page
+};
+
+struct Metrics {
+    uint64_t pte_writes = 0;
+    uint64_t dsb = 0, isb = 0, dmb = 0, tlbi = 0;
+    uint64_t deferred = 0;       // valid kernel PTE writes made with TIF_LAZY_MMU set
+    uint64_t lost_batching = 0;  // ... made in an open lazy section whose flag an inner leave cleared
+    uint64_t walker_reads = 0;   // descriptor fetches answered for Unicorn's walker
+};
+
+// What a fault Unicorn raised means under the model.
+struct FaultCause {
+    Hazard hazard = Hazard::KernelFault;
+    std::optional<PteWrite> write;  // the store whose effect the access did not see (or saw too long)
+    pgtable::Walk cpu_walk;         // the walk through what the CPU wrote
+    std::string why;                // one sentence
+};
+
+class Arm64Model {
+public:
+    explicit Arm64Model(pgtable::TablePool& pool);
+
+    // A store changed entry `index` from `old_value` (the new value is in the pool).
+    void on_store(size_t index, uint64_t old_value, Origin origin, const LazyState& lazy);
+    // Whether walks are shown entry `index` as valid, so Unicorn's TLB may
+    // hold translations through it: the machine empties that TLB before such
+    // an entry changes.
+    bool shown_valid(size_t index) const { return visible_to_walker(index) && pgtable::Pte{pool_.cpu(index)}.valid(); }
+    // A page-table frame was (re)allocated and zeroed: forget what its entries were.
+    void forget_frame(PhysAddr frame);
+    void on_barrier(Barrier b);
+    void on_tlbi(const Tlbi& t);
+
+    // The value Unicorn's walker gets for entry `index` (read via the walk alias).
+    uint64_t walker_answer(size_t index);
+
+    FaultCause classify(PhysAddr root, VirtAddr va, bool write) const;
+
+    int pending_writes() const { return static_cast<int>(pending_.size()); }
+    const Metrics& metrics() const { return metrics_; }
+    Metrics& metrics() { return metrics_; }
+    const std::vector<PteWrite>& writes() const { return writes_; }
+
+private:
+    struct Stale {
+        size_t entry;
+        VirtAddr va;
+        uint64_t span;
+        bool leaf;
+        uint64_t reached_walker;  // tick
+        uint64_t write;           // index into writes_
+    };
+    struct PendingTlbi {
+        Tlbi op;
+        uint64_t issued;  // tick
+    };
+    struct EntryMeta {
+        uint32_t pending_write = 0;  // writes_ index + 1 of the latest unactioned store, 0 if none
+        uint32_t isb_write = 0;      // writes_ index + 1 awaiting an ISB (invalid->valid), 0 if none
+        uint32_t stale = 0;          // Stale records on this entry
+    };
+
+    void action(size_t index);
+    bool tlbi_covers(const Tlbi& op, const Stale& s) const;
+    bool visible_to_walker(size_t index) const;
+
+    pgtable::TablePool& pool_;
+    std::vector<EntryMeta> meta_;
+    std::vector<size_t> pending_;  // entries with pending_write, in store order
+    std::vector<size_t> awaiting_isb_;
+    std::vector<Stale> stale_;
+    std::vector<PendingTlbi> tlbis_;
+    std::vector<PteWrite> writes_;
+    uint64_t tick_ = 1;
+    Metrics metrics_;
+};
+
+}  // namespace lmemu::lazymmu

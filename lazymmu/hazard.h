@@ -1,0 +1,43 @@
+// What lmemu reports: hazards (stable names used in case expectations),
+// verdicts and the lazy-MMU state captured with them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace lmemu::lazymmu {
+
+enum class Hazard {
+    UnactionedMapping,  // access through a walker-view entry that is not yet what the CPU wrote
+    StaleTlb,           // access through a removed/changed translation not yet invalidated
+    StalePteRead,       // PTE load older than the CPU's own pending write (xen-pv model)
+    Nesting,            // a nesting rule of the active policy broken
+    LazyLeak,           // lazy mode still active at scenario end
+    SleepInLazy,        // a sleeping call inside a lazy section
+    KernelFault,        // an ordinary fault on a truly unmapped or protected address
+};
+
+enum class Verdict { Clean, Hazard, Warn, Bug, Timeout, GuestFault };
+
+std::string_view to_string(Hazard h);
+std::string_view to_string(Verdict v);
+std::optional<Hazard> parse_hazard(std::string_view s);
+std::optional<Verdict> parse_verdict(std::string_view s);
+
+// TIF bits as Linux v6.16 arch/arm64/include/asm/thread_info.h.
+inline constexpr unsigned kTifLazyMmu = 31;
+inline constexpr unsigned kTifLazyMmuPending = 32;
+
+// The lazy-MMU state of the running task at one moment.
+struct LazyState {
+    uint64_t thread_flags = 0;  // current_thread_info()->flags
+    int depth = 0;              // sections opened and not closed, from the API tracepoints
+    int paused = 0;             // generic-v7.0 pause_count
+    int pending_writes = 0;     // page-table stores not yet visible to the walker
+
+    bool lazy() const { return thread_flags & (uint64_t{1} << kTifLazyMmu); }
+    bool barriers_pending() const { return thread_flags & (uint64_t{1} << kTifLazyMmuPending); }
+};
+
+}  // namespace lmemu::lazymmu

@@ -1,0 +1,365 @@
+#include "runner/case_file.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+namespace lmemu::runner {
+
+namespace fs = std::filesystem;
+using lazymmu::Hazard;
+using lazymmu::Verdict;
+
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string source_line(const fs::path& file, int line) {
+    std::ifstream in(file);
+    std::string s;
+    for (int i = 1; i <= line && std::getline(in, s); ++i) {
+    }
+    return s;
+}
+
+class Parser {
+public:
+    explicit Parser(fs::path file) : file_(std::move(file)) {}
+
+    CaseFile parse();
+
+private:
+    SourcePos pos(const toml::source_region& r) const {
+        return {file_, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+    }
+    SourcePos pos(const toml::node& n) const { return pos(n.source()); }
+    SourcePos pos(const toml::key& k) const { return pos(k.source()); }
+
+    [[noreturn]] void fail(SourcePos p, std::string msg, std::string note = {}) const {
+        throw CaseError(std::move(p), std::move(msg), std::move(note));
+    }
+
+    void check_keys(const toml::table& t, const std::vector<std::string>& allowed, const std::string& where) const {
+        for (const auto& [k, v] : t) {
+            const std::string key{k.str()};
+            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+            const std::string near = closest(key, allowed);
+            fail(pos(k), fmt::format("unknown key '{}' in {}", key, where),
+                 near.empty() ? fmt::format("allowed keys: {}", fmt::join(allowed, ", "))
+                              : fmt::format("did you mean '{}'?", near));
+        }
+    }
+
+    const toml::table& table(const toml::node& n, const std::string& what) const {
+        if (!n.is_table()) fail(pos(n), fmt::format("{} must be a table", what));
+        return *n.as_table();
+    }
+    std::string string(const toml::node& n, const std::string& what) const {
+        if (!n.is_string()) fail(pos(n), fmt::format("{} must be a string, not {}", what, type_name(n)));
+        return n.as_string()->get();
+    }
+    uint64_t integer(const toml::node& n, const std::string& what) const {
+        if (!n.is_integer() || n.as_integer()->get() < 0)
+            fail(pos(n), fmt::format("{} must be a non-negative integer", what));
+        return static_cast<uint64_t>(n.as_integer()->get());
+    }
+    std::vector<std::string> strings(const toml::node& n, const std::string& what) const {
+        if (!n.is_array()) fail(pos(n), fmt::format("{} must be an array of strings", what));
+        std::vector<std::string> out;
+        for (const auto& e : *n.as_array()) out.push_back(string(e, what + " element"));
+        return out;
+    }
+    static std::string type_name(const toml::node& n) {
+        switch (n.type()) {
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a float";
+        case toml::node_type::boolean: return "a boolean";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::table: return "a table";
+        default: return "a date/time";
+        }
+    }
+
+    // A config value: booleans and integers for kernel options, strings for policy.
+    ConfigValue config_value(const std::string& key, const toml::node& n) const {
+        if (key == "policy") {
+            const std::string p = string(n, "policy");
+            if (!lazymmu::parse_policy(p)) {
+                std::vector<std::string> names;
+                for (const auto& i : lazymmu::policies()) names.emplace_back(i.name);
+                const auto near = closest(p, names);
+                fail(pos(n), fmt::format("unknown policy '{}'", p),
+                     near.empty() ? fmt::format("policies: {}", fmt::join(names, ", "))
+                                  : fmt::format("did you mean '{}'?", near));
+            }
+            return p;
+        }
+        if (key == "timeout_ms") return std::to_string(integer(n, "timeout_ms"));
+        if (n.is_boolean()) return n.as_boolean()->get() ? "true" : "false";
+        if (n.is_integer()) return std::to_string(n.as_integer()->get());
+        fail(pos(n), fmt::format("kernel option '{}' must be a boolean or an integer, not {}", key, type_name(n)));
+    }
+
+    void check_config_key(const toml::key& k) const {
+        const std::string key{k.str()};
+        if (key == "policy" || key == "timeout_ms") return;
+        const bool kernel_option = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        });
+        if (kernel_option) return;
+        const auto near = closest(key, {"policy", "timeout_ms", "DEBUG_PAGEALLOC"});
+        fail(pos(k), fmt::format("unknown config key '{}': lowercase keys are lmemu settings (policy, timeout_ms), "
+                                 "UPPERCASE keys are kernel options (CONFIG_ without the prefix)", key),
+             near.empty() ? std::string{} : fmt::format("did you mean '{}'?", near));
+    }
+
+    std::vector<GuestSource> source_list(const toml::node& n, const std::string& what) const {
+        std::vector<GuestSource> out;
+        const auto list = strings(n, what);
+        const auto* arr = n.as_array();
+        for (size_t i = 0; i < list.size(); ++i) {
+            const fs::path p = file_.parent_path() / list[i];
+            if (!fs::exists(p)) fail(pos((*arr)[i]), fmt::format("source file '{}' not found", list[i]),
+                                     fmt::format("paths are relative to {}", file_.parent_path().string()));
+            out.push_back({p, std::nullopt});
+        }
+        return out;
+    }
+
+    fs::path file_;
+};
+
+CaseFile Parser::parse() {
+    toml::table root;
+    try {
+        root = toml::parse_file(file_.string());
+    } catch (const toml::parse_error& e) {
+        fail(pos(e.source()), std::string(e.description()));
+    }
+    check_keys(root, {"case", "config", "matrix", "variants", "expect"}, "the case file");
+
+    CaseFile c;
+    c.file = file_;
+    const toml::node* case_node = root.get("case");
+    if (!case_node) fail({file_, 1, 1}, "missing [case] table");
+    const auto& ct = table(*case_node, "[case]");
+    check_keys(ct, {"name", "summary", "arch", "sources", "code", "refs"}, "[case]");
+    if (!ct.get("name")) fail(pos(ct), "[case] needs a name");
+    c.name = string(*ct.get("name"), "name");
+    if (const auto* n = ct.get("summary")) c.summary = string(*n, "summary");
+    c.arch = "arm64";
+    if (const auto* n = ct.get("arch")) {
+        c.arch = string(*n, "arch");
+        if (c.arch != "arm64")
+            fail(pos(*n), fmt::format("arch model '{}' is not implemented", c.arch),
+                 "implemented: arm64 (xen-pv, ppc64-hash and sparc64 are planned)");
+    }
+    if (const auto* n = ct.get("refs")) c.refs = strings(*n, "refs");
+    const auto* sources = ct.get("sources");
+    const auto* code = ct.get("code");
+    if (sources && code) fail(pos(*code), "give either 'sources' or 'code', not both");
+    if (sources) c.sources = source_list(*sources, "sources");
+    else if (code) {
+        // The code starts on the line after the opening ''' (TOML trims that first newline).
+        const int line = static_cast<int>(code->source().begin.line) + 1;
+        c.sources.push_back({file_, string(*code, "code"), line});
+    } else {
+        fail(pos(ct), "[case] needs 'sources' or 'code' (the guest C defining `void scenario(void)`)");
+    }
+
+    if (const auto* n = root.get("config")) {
+        const auto& t = table(*n, "[config]");
+        for (const auto& [k, v] : t) {
+            check_config_key(k);
+            c.config[std::string(k.str())] = config_value(std::string(k.str()), v);
+        }
+    }
+    if (const auto* n = root.get("matrix")) {
+        const auto& t = table(*n, "[matrix]");
+        for (const auto& [k, v] : t) {
+            check_config_key(k);
+            Dimension d;
+            d.name = std::string(k.str());
+            if (!v.is_array() || v.as_array()->empty())
+                fail(pos(v), fmt::format("matrix dimension '{}' must be a non-empty array", d.name));
+            for (const auto& e : *v.as_array()) d.values.push_back(config_value(d.name, e));
+            c.dimensions.push_back(std::move(d));
+        }
+    }
+    if (const auto* n = root.get("variants")) {
+        const auto& t = table(*n, "[variants]");
+        for (const auto& [k, v] : t) {
+            Dimension d;
+            d.name = std::string(k.str());
+            d.is_variant = true;
+            const auto& vt = table(v, fmt::format("[variants.{}]", d.name));
+            if (vt.empty()) fail(pos(vt), fmt::format("[variants.{}] has no variants", d.name));
+            for (const auto& [vk, vv] : vt) {
+                d.values.emplace_back(vk.str());
+                d.sources[std::string(vk.str())] = source_list(vv, fmt::format("variant '{}'", vk.str()));
+            }
+            c.dimensions.push_back(std::move(d));
+        }
+    }
+    if (const auto* n = root.get("expect")) {
+        if (!n->is_array_of_tables()) fail(pos(*n), "expectations are written [[expect]]");
+        for (const auto& e : *n->as_array()) {
+            const auto& et = *e.as_table();
+            check_keys(et, {"when", "verdict", "hazard", "in", "lost_batching", "deferred", "pte_writes"},
+                       "[[expect]]");
+            Expect x;
+            x.pos = pos(et);
+            if (const auto* w = et.get("when")) {
+                const auto& wt = table(*w, "when");
+                for (const auto& [wk, wv] : wt) {
+                    const std::string dim{wk.str()};
+                    const auto d = std::find_if(c.dimensions.begin(), c.dimensions.end(),
+                                                [&](const Dimension& dd) { return dd.name == dim; });
+                    if (d == c.dimensions.end()) {
+                        std::vector<std::string> names;
+                        for (const auto& dd : c.dimensions) names.push_back(dd.name);
+                        const auto near = closest(dim, names);
+                        fail(pos(wk), fmt::format("'when' names '{}', which is not a matrix dimension or variant set", dim),
+                             near.empty() ? std::string{} : fmt::format("did you mean '{}'?", near));
+                    }
+                    const std::string val = d->is_variant ? string(wv, "when value") : config_value(dim, wv);
+                    if (std::find(d->values.begin(), d->values.end(), val) == d->values.end()) {
+                        const auto near = closest(val, d->values);
+                        fail(pos(wv), fmt::format("'{}' is not a value of '{}'", val, dim),
+                             near.empty() ? fmt::format("values: {}", fmt::join(d->values, ", "))
+                                          : fmt::format("did you mean '{}'?", near));
+                    }
+                    x.when[dim] = val;
+                }
+            }
+            const auto* v = et.get("verdict");
+            if (!v) fail(pos(et), "[[expect]] needs a verdict");
+            const std::string vs = string(*v, "verdict");
+            const auto verdict = lazymmu::parse_verdict(vs);
+            if (!verdict) {
+                const auto near = closest(vs, {"clean", "hazard", "warn", "bug", "timeout", "guest-fault"});
+                fail(pos(*v), fmt::format("unknown verdict '{}'", vs),
+                     near.empty() ? "verdicts: clean, hazard, warn, bug, timeout, guest-fault"
+                                  : fmt::format("did you mean '{}'?", near));
+            }
+            x.verdict = *verdict;
+            if (const auto* h = et.get("hazard")) {
+                const std::string hs = string(*h, "hazard");
+                x.hazard = lazymmu::parse_hazard(hs);
+                if (!x.hazard) {
+                    const auto near = closest(hs, {"unactioned-mapping", "stale-tlb", "stale-pte-read", "nesting",
+                                                   "lazy-leak", "sleep-in-lazy", "kernel-fault"});
+                    fail(pos(*h), fmt::format("unknown hazard '{}'", hs),
+                         near.empty() ? std::string{} : fmt::format("did you mean '{}'?", near));
+                }
+                if (x.verdict != Verdict::Hazard)
+                    fail(pos(*h), "'hazard' only makes sense with verdict = \"hazard\"");
+            }
+            if (const auto* i = et.get("in")) x.in = string(*i, "in");
+            if (const auto* m = et.get("lost_batching")) x.lost_batching = integer(*m, "lost_batching");
+            if (const auto* m = et.get("deferred")) x.deferred = integer(*m, "deferred");
+            if (const auto* m = et.get("pte_writes")) x.pte_writes = integer(*m, "pte_writes");
+            c.expects.push_back(std::move(x));
+        }
+    }
+    if (c.expects.empty()) fail({file_, 1, 1}, "the case has no [[expect]]: every run needs an expected verdict");
+    return c;
+}
+
+}  // namespace
+
+std::string closest(const std::string& word, const std::vector<std::string>& candidates) {
+    std::string best;
+    size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        const size_t d = edit_distance(word, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+std::string CaseError::render() const {
+    std::string out = fmt::format("{}:{}:{}: error: {}\n", pos_.file.string(), pos_.line, pos_.column, what());
+    if (pos_.line > 0) {
+        const std::string line = source_line(pos_.file, pos_.line);
+        out += line + "\n";
+        out += std::string(pos_.column > 0 ? static_cast<size_t>(pos_.column - 1) : 0, ' ') + "^\n";
+    }
+    if (!note_.empty()) out += fmt::format("note: {}\n", note_);
+    return out;
+}
+
+CaseFile parse_case_file(const fs::path& file) { return Parser(file).parse(); }
+
+std::string Cell::label() const {
+    if (coords.empty()) return "default";
+    std::vector<std::string> parts;
+    for (const auto& [k, v] : coords) parts.push_back(k + "=" + v);
+    return fmt::format("{}", fmt::join(parts, ","));
+}
+
+std::vector<Cell> expand(const CaseFile& c) {
+    std::vector<Cell> cells(1);
+    cells[0].config = c.config;
+    cells[0].sources = c.sources;
+    for (const auto& d : c.dimensions) {
+        std::vector<Cell> next;
+        for (const auto& base : cells)
+            for (const auto& v : d.values) {
+                Cell cell = base;
+                cell.coords.emplace_back(d.name, v);
+                if (d.is_variant) {
+                    const auto& extra = d.sources.at(v);
+                    cell.sources.insert(cell.sources.end(), extra.begin(), extra.end());
+                } else {
+                    cell.config[d.name] = v;
+                }
+                next.push_back(std::move(cell));
+            }
+        cells = std::move(next);
+    }
+    return cells;
+}
+
+const Expect* match_expect(const CaseFile& c, const Cell& cell) {
+    for (const auto& e : c.expects) {
+        const bool all = std::all_of(e.when.begin(), e.when.end(), [&](const auto& kv) {
+            return std::any_of(cell.coords.begin(), cell.coords.end(),
+                               [&](const auto& cv) { return cv.first == kv.first && cv.second == kv.second; });
+        });
+        if (all) return &e;
+    }
+    return nullptr;
+}
+
+CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
+    CellSettings s;
+    for (const auto& [k, v] : config) {
+        if (k == "policy") s.policy = *lazymmu::parse_policy(v);
+        else if (k == "timeout_ms") s.timeout_ms = std::stoull(v);
+        else if (v == "true") s.defines["CONFIG_" + k] = "1";
+        else if (v != "false") s.defines["CONFIG_" + k] = v;
+    }
+    s.debug_pagealloc = s.defines.count("CONFIG_DEBUG_PAGEALLOC") > 0;
+    s.defines[std::string(lazymmu::config_define(s.policy))] = "1";
+    return s;
+}
+
+}  // namespace lmemu::runner

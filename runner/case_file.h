@@ -1,0 +1,92 @@
+// Case files, format v1 (DESIGN.md §4): one TOML file holds the scenario, the
+// kernel configuration, the matrix of runs and the expected verdict of each.
+// Errors name file:line:column like a compiler and never stop other cases.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "lazymmu/hazard.h"
+#include "lazymmu/nesting.h"
+#include "runner/guest_build.h"
+
+namespace lmemu::runner {
+
+struct SourcePos {
+    std::filesystem::path file;
+    int line = 0, column = 0;
+};
+
+// A user error in a case file: printed as "file:line:col: error: message",
+// the source line, a caret, and an optional note ("did you mean 'policy'?").
+class CaseError : public std::runtime_error {
+public:
+    CaseError(SourcePos pos, std::string message, std::string note = {})
+        : std::runtime_error(message), pos_(std::move(pos)), note_(std::move(note)) {}
+    const SourcePos& pos() const { return pos_; }
+    const std::string& note() const { return note_; }
+    std::string render() const;
+
+private:
+    SourcePos pos_;
+    std::string note_;
+};
+
+// One value of the kernel configuration: a bool, an integer or a string.
+using ConfigValue = std::string;  // normalised: "true"/"false", decimal, or the string
+
+struct Expect {
+    std::map<std::string, std::string> when;  // dimension -> value; empty matches every cell
+    lazymmu::Verdict verdict = lazymmu::Verdict::Clean;
+    std::optional<lazymmu::Hazard> hazard;
+    std::optional<std::string> in;  // function of the innermost frame of the incident
+    std::optional<uint64_t> lost_batching, deferred, pte_writes;
+    SourcePos pos;
+};
+
+struct Dimension {
+    std::string name;  // a config key (matrix) or a variant set name
+    bool is_variant = false;
+    std::vector<std::string> values;
+    std::map<std::string, std::vector<GuestSource>> sources;  // variant value -> sources
+};
+
+struct CaseFile {
+    std::filesystem::path file;
+    std::string name, summary, arch;
+    std::vector<std::string> refs;
+    std::vector<GuestSource> sources;
+    std::map<std::string, ConfigValue> config;  // after defaults; matrix dimensions override
+    std::vector<Dimension> dimensions;          // matrix first, then variants, in file order
+    std::vector<Expect> expects;
+};
+
+// One matrix cell: one run.
+struct Cell {
+    std::vector<std::pair<std::string, std::string>> coords;  // dimension -> value, in dimension order
+    std::map<std::string, ConfigValue> config;
+    std::vector<GuestSource> sources;
+    std::string label() const;  // "policy=arm64-v6.16,kernel_map_pages=upstream" or "default"
+};
+
+CaseFile parse_case_file(const std::filesystem::path& file);  // throws CaseError
+std::vector<Cell> expand(const CaseFile& c);
+// First expectation whose `when` matches, as DESIGN §4 says; nullptr if none.
+const Expect* match_expect(const CaseFile& c, const Cell& cell);
+
+// The machine and build settings a cell's config selects.
+struct CellSettings {
+    bool debug_pagealloc = false;
+    lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
+    uint64_t timeout_ms = 2000;
+    std::map<std::string, std::string> defines;  // for the guest compiler
+};
+CellSettings settings_for(const std::map<std::string, ConfigValue>& config);
+
+std::string closest(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace lmemu::runner

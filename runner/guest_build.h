@@ -1,0 +1,57 @@
+// Builds a guest kernel ELF: the mini-kernel in kernel/ plus a case's own
+// sources, compiled by clang for aarch64 and linked by ld.lld. Objects and
+// images are cached by content hash, so an unchanged case never recompiles.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lmemu::runner {
+
+struct GuestSource {
+    std::filesystem::path path;  // for diagnostics; the file itself unless `text` is set
+    std::optional<std::string> text;  // inline code from a case file
+    int first_line = 1;               // line of `path` where `text` starts
+};
+
+struct GuestBuildRequest {
+    std::vector<GuestSource> sources;           // the scenario and any variant sources
+    std::map<std::string, std::string> defines;  // CONFIG_... -> value
+    std::vector<std::filesystem::path> include_dirs;  // the case's own folder, for local headers
+};
+
+struct GuestBuildResult {
+    std::optional<std::filesystem::path> elf;
+    std::string diagnostics;  // clang/ld.lld output as they printed it
+    int compiled = 0;         // objects actually compiled (0 when fully cached)
+};
+
+class GuestBuilder {
+public:
+    // kernel_dir: the kernel/ folder; cache_dir: where objects and ELFs go.
+    GuestBuilder(std::filesystem::path kernel_dir, std::filesystem::path cache_dir);
+
+    GuestBuildResult build(const GuestBuildRequest& req);
+
+    // Default locations: LMEMU_KERNEL_DIR / LMEMU_CACHE, else the source tree and ~/.cache/lmemu.
+    static std::filesystem::path default_kernel_dir();
+    static std::filesystem::path default_cache_dir();
+
+private:
+    std::optional<std::filesystem::path> compile(const std::filesystem::path& src, int first_line,
+                                                 const std::string& text,
+                                                 const std::vector<std::string>& flags, std::string& diag,
+                                                 int& compiled);
+
+    std::filesystem::path kernel_dir_, cache_dir_;
+    std::vector<std::filesystem::path> kernel_sources_;
+    std::string header_digest_;  // of every kernel header: a header change rebuilds everything
+};
+
+// 64-bit FNV-1a, hex: stable across runs and machines, enough for a cache key.
+std::string content_hash(const std::string& data);
+
+}  // namespace lmemu::runner

@@ -1,0 +1,168 @@
+// lmemu: run lazy-MMU cases and scenarios, dump the booted page tables, and
+// measure how fast runs go.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "runner/report.h"
+#include "runner/run.h"
+
+using namespace lmemu;
+using namespace lmemu::runner;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> default_paths(const std::vector<std::string>& given) {
+    if (!given.empty()) return {given.begin(), given.end()};
+    return {fs::path(LMEMU_SOURCE_DIR) / "cases"};
+}
+
+int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json) {
+    GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
+    Runner runner(builder, opt);
+    std::vector<CellOutcome> all;
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& file : Runner::collect(default_paths(paths))) {
+        for (auto& o : runner.run_path(file)) {
+            if (json) {
+                out.push_back(to_json(o));
+            } else {
+                std::cout << summary_line(o) << "\n";
+                const std::string report = render_report(o);
+                if (!report.empty()) std::cout << report << "\n";
+                std::cout.flush();
+            }
+            all.push_back(std::move(o));
+        }
+    }
+    if (json) std::cout << out.dump(2) << "\n";
+    else std::cout << render_totals(all) << "\n";
+    const bool ok = std::all_of(all.begin(), all.end(),
+                                [](const CellOutcome& o) { return o.status == Status::Pass || o.status == Status::Ran; });
+    return ok && !all.empty() ? 0 : 1;
+}
+
+int cmd_ptdump(const std::string& scenario, const RunOptions& opt) {
+    GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
+    Runner runner(builder, opt);
+    Cell cell;
+    if (scenario.empty())
+        cell.sources.push_back({"<ptdump>", std::string("void scenario(void) {}\n")});
+    else
+        cell.sources.push_back({scenario, std::nullopt});
+    cell.config["policy"] = opt.policy;
+    if (opt.debug_pagealloc) cell.config["DEBUG_PAGEALLOC"] = "true";
+    const CellSettings s = settings_for(cell.config);
+    CellOutcome out;
+    const auto image = runner.build(cell, s, scenario.empty() ? fs::current_path() : fs::path(scenario).parent_path(), out);
+    if (!image) {
+        std::cerr << out.error;
+        return 1;
+    }
+    emu::Machine m(*image, {s.debug_pagealloc, s.policy, s.timeout_ms, false});
+    std::cout << m.ptdump();
+    return 0;
+}
+
+// Runs every cell `repeat` times with a warm compile cache and reports wall
+// time per run (ELF load, machine boot and scenario) and runs per second.
+int cmd_bench(const std::vector<std::string>& paths, int repeat) {
+    GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
+    Runner runner(builder);
+    struct Job {
+        std::string name;
+        Cell cell;
+        CellSettings settings;
+        fs::path dir;
+    };
+    std::vector<Job> jobs;
+    for (const auto& file : Runner::collect(default_paths(paths))) {
+        if (file.extension() != ".toml") continue;
+        try {
+            const CaseFile c = parse_case_file(file);
+            for (auto& cell : expand(c))
+                jobs.push_back({c.name + " [" + cell.label() + "]", cell, settings_for(cell.config), file.parent_path()});
+        } catch (const CaseError& e) {
+            std::cerr << e.render();
+        }
+    }
+    if (jobs.empty()) {
+        std::cerr << "lmemu bench: no cases found\n";
+        return 1;
+    }
+    // Warm the compile cache first: the benchmark measures runs, not clang.
+    for (const auto& j : jobs) {
+        CellOutcome o;
+        if (!runner.build(j.cell, j.settings, j.dir, o)) {
+            std::cerr << j.name << ": " << o.error;
+            return 1;
+        }
+    }
+    std::vector<double> per_run;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < repeat; ++r) {
+        for (const auto& j : jobs) {
+            const auto s = std::chrono::steady_clock::now();
+            CellOutcome o;
+            const auto image = runner.build(j.cell, j.settings, j.dir, o);  // cache hit: hashing + ELF load
+            emu::Machine m(*image, {j.settings.debug_pagealloc, j.settings.policy, j.settings.timeout_ms, false});
+            const auto result = m.run();
+            per_run.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
+        }
+    }
+    const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::sort(per_run.begin(), per_run.end());
+    auto pct = [&](double p) { return per_run[std::min(per_run.size() - 1, static_cast<size_t>(p * per_run.size()))]; };
+    fmt::print("lmemu bench: {} cells x {} repeats = {} runs (warm compile cache, one core)\n", jobs.size(), repeat,
+               per_run.size());
+    fmt::print("  wall total   {:.3f} s\n", total);
+    fmt::print("  runs/second  {:.1f}\n", per_run.size() / total);
+    fmt::print("  per run      median {:.2f} ms, p10 {:.2f} ms, p90 {:.2f} ms, max {:.2f} ms\n", pct(0.5), pct(0.1),
+               pct(0.9), per_run.back());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"lmemu: arm64 lazy-MMU-mode page-table emulator"};
+    app.require_subcommand(1);
+
+    RunOptions opt;
+    std::vector<std::string> paths;
+    bool json = false;
+    auto* run = app.add_subcommand("run", "run case files (*.toml), folders of them, or bare scenario files (*.c)");
+    run->add_option("paths", paths, "files or folders (default: the built-in cases/)");
+    run->add_flag("--json", json, "print the results as JSON");
+    run->add_flag("--trace", opt.trace, "include the event stream (page-table writes, barriers, TLBIs, lazy MMU calls)");
+    run->add_option("--policy", opt.policy, "nesting policy for bare .c scenarios")->capture_default_str();
+    run->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc,
+                  "DEBUG_PAGEALLOC for bare .c scenarios")->capture_default_str();
+    run->add_option("--timeout-ms", opt.timeout_ms, "time budget for bare .c scenarios")->capture_default_str();
+
+    std::string scenario;
+    auto* ptdump = app.add_subcommand("ptdump", "print the booted kernel's page tables (kernel_page_tables style)");
+    ptdump->add_option("scenario", scenario, "a scenario .c to link in (default: an empty one)");
+    ptdump->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc, "boot with DEBUG_PAGEALLOC");
+
+    int repeat = 20;
+    auto* bench = app.add_subcommand("bench", "time warm runs of the built-in cases");
+    bench->add_option("paths", paths, "files or folders (default: the built-in cases/)");
+    bench->add_option("--repeat", repeat, "runs of each cell")->capture_default_str()->check(CLI::PositiveNumber);
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        if (*run) return cmd_run(paths, opt, json);
+        if (*ptdump) return cmd_ptdump(scenario, opt);
+        if (*bench) return cmd_bench(paths, repeat);
+    } catch (const std::exception& e) {
+        std::cerr << "lmemu: error: " << e.what() << "\n";
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,192 @@
+#include "runner/report.h"
+
+#include <fmt/format.h>
+
+#include "pgtable/descriptor.h"
+
+namespace lmemu::runner {
+
+using emu::Incident;
+using lazymmu::to_string;
+
+namespace {
+
+std::string flags_str(const lazymmu::LazyState& s) {
+    return fmt::format("TIF_LAZY_MMU {}, TIF_LAZY_MMU_PENDING {}, depth {}{}, {} write(s) pending",
+                       s.lazy() ? "set" : "clear", s.barriers_pending() ? "set" : "clear", s.depth,
+                       s.paused ? fmt::format(" (paused {})", s.paused) : std::string{}, s.pending_writes);
+}
+
+std::string metrics_str(const lazymmu::Metrics& m) {
+    return fmt::format("pte_writes={} deferred={} lost_batching={} dsb={} isb={} dmb={} tlbi={} walker_reads={}",
+                       m.pte_writes, m.deferred, m.lost_batching, m.dsb, m.isb, m.dmb, m.tlbi, m.walker_reads);
+}
+
+void trace_lines(std::string& out, const std::vector<emu::Location>& bt, const char* indent) {
+    for (const auto& f : bt) out += fmt::format("{}{}\n", indent, f.where);
+}
+
+std::string headline(const Incident& i, lazymmu::Verdict v) {
+    if (i.hazard) return fmt::format("{} in {}", to_string(*i.hazard), incident_function(i));
+    return fmt::format("{}: {}", to_string(v), i.message);
+}
+
+void render_incident(std::string& out, const Incident& i, const CellOutcome& o, lazymmu::Verdict v) {
+    out += "------------[ lmemu: " + headline(i, v) + " ]------------\n";
+    out += fmt::format("case {} [{}], policy {}\n", o.case_name, o.cell, o.policy);
+    if (i.hazard) out += i.message + "\n";
+    if (i.access) {
+        const auto& a = *i.access;
+        out += fmt::format("Unable to handle kernel {} of {} byte(s) at virtual address {:#018x}\n",
+                           emu::to_string(a.type), a.size, a.va);
+        out += fmt::format("pc : {}{}\n", a.at.where, a.insn.empty() ? "" : "   " + a.insn);
+        if (!i.page.empty()) out += fmt::format("address: {}\n", i.page);
+    }
+    if (!i.walk.empty()) {
+        out += "page-table walk (what the CPU wrote):\n";
+        for (const auto& l : i.walk) out += "  " + l + "\n";
+    }
+    if (!i.backtrace.empty()) {
+        out += "Call trace:\n";
+        trace_lines(out, i.backtrace, "  ");
+    }
+    if (i.write) {
+        const auto& w = i.write->write;
+        static constexpr const char* kLevel[] = {"pgd", "pud", "pmd", "pte"};
+        out += fmt::format("Pending page-table write #{}{}:\n", w.seq,
+                           w.actioned_at ? " (visible to the walker, not yet usable)" : " (not actioned)");
+        out += fmt::format("  {} entry at phys {:#x}", w.level >= 0 ? kLevel[w.level] : "table", w.entry.value);
+        if (w.level >= 0) out += fmt::format(", maps {:#018x}", w.va.value);
+        out += "\n";
+        out += fmt::format("  old: {}\n", pgtable::describe(pgtable::Pte{w.old_value}, w.level < 0 ? 3 : w.level));
+        out += fmt::format("  new: {}\n", pgtable::describe(pgtable::Pte{w.new_value}, w.level < 0 ? 3 : w.level));
+        out += fmt::format("  written at {} with {}\n", i.write->backtrace.empty() ? "?" : i.write->backtrace[0].where,
+                           flags_str(w.lazy));
+        out += "  Call trace of the write:\n";
+        trace_lines(out, i.write->backtrace, "    ");
+    }
+    out += fmt::format("Lazy MMU state: {}\n", flags_str(i.lazy));
+}
+
+}  // namespace
+
+std::string summary_line(const CellOutcome& o) {
+    std::string s = fmt::format("{:<5} {} [{}]", to_string(o.status), o.case_name, o.cell);
+    if (o.result) {
+        const auto& r = *o.result;
+        s += fmt::format(": {}", to_string(r.verdict));
+        if (r.incident && r.incident->hazard)
+            s += fmt::format(" {} in {}", to_string(*r.incident->hazard), incident_function(*r.incident));
+        s += fmt::format("  (pte_writes={} deferred={} lost_batching={} dsb={} tlbi={}, {:.1f} ms)",
+                         r.metrics.pte_writes, r.metrics.deferred, r.metrics.lost_batching, r.metrics.dsb,
+                         r.metrics.tlbi, o.run_ms);
+    }
+    return s;
+}
+
+std::string render_report(const CellOutcome& o) {
+    std::string out;
+    if (!o.error.empty()) {
+        out += o.error;
+        if (out.back() != '\n') out += '\n';
+        return out;
+    }
+    if (!o.result) return out;
+    const auto& r = *o.result;
+    for (const auto& m : o.mismatches) out += fmt::format("{}: {} [{}]: {}\n", o.file.string(), o.case_name, o.cell, m);
+    if (r.incident) render_incident(out, *r.incident, o, r.verdict);
+    for (const auto& w : r.warnings) render_incident(out, w, o, lazymmu::Verdict::Warn);
+    if (r.incident || !r.warnings.empty() || o.status != Status::Pass) {
+        if (!r.console.empty()) {
+            out += "Console:\n";
+            for (const auto& l : r.console) out += "  " + l + "\n";
+        }
+        out += fmt::format("Metrics: {}\n", metrics_str(r.metrics));
+    }
+    if (!r.trace.empty()) {
+        out += "Trace:\n";
+        for (const auto& l : r.trace) out += "  " + l + "\n";
+    }
+    return out;
+}
+
+namespace {
+
+nlohmann::json location_json(const emu::Location& l) {
+    return {{"pc", fmt::format("{:#x}", l.pc)}, {"where", l.where}};
+}
+
+nlohmann::json incident_json(const Incident& i) {
+    nlohmann::json j;
+    j["hazard"] = i.hazard ? nlohmann::json(std::string(to_string(*i.hazard))) : nlohmann::json(nullptr);
+    j["message"] = i.message;
+    j["function"] = incident_function(i);
+    if (i.access) {
+        const auto& a = *i.access;
+        j["access"] = {{"va", fmt::format("{:#x}", a.va)}, {"type", emu::to_string(a.type)}, {"size", a.size},
+                       {"at", location_json(a.at)}, {"insn", a.insn}};
+    }
+    j["backtrace"] = nlohmann::json::array();
+    for (const auto& f : i.backtrace) j["backtrace"].push_back(location_json(f));
+    j["walk"] = i.walk;
+    j["page"] = i.page;
+    if (i.write) {
+        const auto& w = i.write->write;
+        nlohmann::json bt = nlohmann::json::array();
+        for (const auto& f : i.write->backtrace) bt.push_back(location_json(f));
+        j["pending_write"] = {{"seq", w.seq},
+                              {"entry", fmt::format("{:#x}", w.entry.value)},
+                              {"level", w.level},
+                              {"va", fmt::format("{:#x}", w.va.value)},
+                              {"old", fmt::format("{:#x}", w.old_value)},
+                              {"new", fmt::format("{:#x}", w.new_value)},
+                              {"visible_to_walker", w.actioned_at != 0},
+                              {"thread_flags", fmt::format("{:#x}", w.lazy.thread_flags)},
+                              {"backtrace", bt}};
+    }
+    j["lazy"] = {{"thread_flags", fmt::format("{:#x}", i.lazy.thread_flags)},
+                 {"TIF_LAZY_MMU", i.lazy.lazy()},
+                 {"TIF_LAZY_MMU_PENDING", i.lazy.barriers_pending()},
+                 {"depth", i.lazy.depth},
+                 {"paused", i.lazy.paused},
+                 {"pending_writes", i.lazy.pending_writes}};
+    return j;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const CellOutcome& o) {
+    nlohmann::json j{{"case", o.case_name}, {"file", o.file.string()}, {"cell", o.cell},
+                     {"policy", o.policy},  {"status", to_string(o.status)}, {"mismatches", o.mismatches}};
+    if (!o.error.empty()) j["error"] = o.error;
+    if (o.expect) {
+        j["expected"] = {{"verdict", to_string(o.expect->verdict)}};
+        if (o.expect->hazard) j["expected"]["hazard"] = to_string(*o.expect->hazard);
+        if (o.expect->in) j["expected"]["in"] = *o.expect->in;
+    }
+    if (o.result) {
+        const auto& r = *o.result;
+        const auto& m = r.metrics;
+        j["verdict"] = to_string(r.verdict);
+        j["metrics"] = {{"pte_writes", m.pte_writes}, {"deferred", m.deferred}, {"lost_batching", m.lost_batching},
+                        {"dsb", m.dsb}, {"isb", m.isb}, {"dmb", m.dmb}, {"tlbi", m.tlbi},
+                        {"walker_reads", m.walker_reads}};
+        j["incident"] = r.incident ? incident_json(*r.incident) : nlohmann::json(nullptr);
+        j["warnings"] = nlohmann::json::array();
+        for (const auto& w : r.warnings) j["warnings"].push_back(incident_json(w));
+        j["console"] = r.console;
+        if (!r.trace.empty()) j["trace"] = r.trace;
+    }
+    return j;
+}
+
+std::string render_totals(const std::vector<CellOutcome>& all) {
+    size_t n[4] = {};
+    for (const auto& o : all) ++n[static_cast<int>(o.status)];
+    std::string s = fmt::format("{} run(s): {} passed, {} failed", all.size(), n[0], n[1]);
+    if (n[2]) s += fmt::format(", {} error(s)", n[2]);
+    if (n[3]) s += fmt::format(", {} without expectations", n[3]);
+    return s;
+}
+
+}  // namespace lmemu::runner

@@ -1,0 +1,72 @@
+// Running cases: every matrix cell is built, booted and run once, and its
+// result compared with the case's expectation. A case that cannot be read or
+// built is an error for that case only; the others still run.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emu/machine.h"
+#include "runner/case_file.h"
+#include "runner/guest_build.h"
+
+namespace lmemu::runner {
+
+// LLVM lit's vocabulary: an expectation met is PASS; an unexpected verdict,
+// including an unexpected clean run, is FAIL; a case that did not get as far
+// as running is ERROR. RAN is a bare scenario file with nothing to compare.
+enum class Status { Pass, Fail, Error, Ran };
+const char* to_string(Status s);
+
+struct CellOutcome {
+    std::string case_name;
+    std::filesystem::path file;
+    std::string cell = "default";
+    std::string policy;
+    Status status = Status::Error;
+    std::vector<std::string> mismatches;  // why it failed
+    std::string error;                    // why it could not run (diagnostics as printed)
+    std::optional<emu::RunResult> result;
+    std::optional<Expect> expect;
+    double build_ms = 0, run_ms = 0;
+    int compiled = 0;
+};
+
+struct RunOptions {
+    bool trace = false;
+    // For bare scenario files (`lmemu run scenario.c`), which have no [config].
+    std::string policy = "arm64-v6.16";
+    bool debug_pagealloc = true;
+    uint64_t timeout_ms = 2000;
+};
+
+class Runner {
+public:
+    explicit Runner(GuestBuilder& builder, RunOptions options = {}) : builder_(builder), options_(options) {}
+
+    // Expands folders into their *.toml and *.c files, sorted, so runs are in a stable order.
+    static std::vector<std::filesystem::path> collect(const std::vector<std::filesystem::path>& paths);
+
+    std::vector<CellOutcome> run_path(const std::filesystem::path& file);
+    std::vector<CellOutcome> run_case(const CaseFile& c);
+    CellOutcome run_scenario(const std::filesystem::path& c_file);
+
+    // Builds and boots a cell, returning the ELF image for reuse (ptdump, bench).
+    std::optional<emu::ElfImage> build(const Cell& cell, const CellSettings& s, const std::filesystem::path& dir,
+                                       CellOutcome& out);
+
+private:
+    void execute(const emu::ElfImage& image, const CellSettings& s, CellOutcome& out);
+
+    GuestBuilder& builder_;
+    RunOptions options_;
+};
+
+// Checks a result against an expectation; returns the mismatches.
+std::vector<std::string> compare(const Expect& e, const emu::RunResult& r);
+// The function an incident happened in: the innermost frame's symbol.
+std::string incident_function(const emu::Incident& i);
+
+}  // namespace lmemu::runner
