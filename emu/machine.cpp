@@ -144,13 +144,14 @@ private:
     std::vector<uint64_t> raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const;
     std::vector<Location> symbolize(const std::vector<uint64_t>& addrs) const;
     Location locate(uint64_t pc) const { return {pc, image_.symbolize(pc)}; }
-    std::vector<Location> current_backtrace();
     uint32_t code_at(uint64_t pc) const;
 
     void hypercall(uint16_t nr);
     void rewritten(uint64_t pc);
     void fault(uint32_t intno);
     void end(Verdict v, Incident incident);
+    // An incident where the guest is: at the hypercall being handled, if any
+    // (after `hvc` the PC may be past the end of a noreturn function), else at the PC.
     Incident incident_here(std::string message);
     std::string page_info(uint64_t va) const;
     void trace(std::string line) {
@@ -181,6 +182,7 @@ private:
 
     RunResult result_;
     bool ended_ = false;
+    uint64_t hvc_pc_ = 0;  // the hvc being handled, 0 outside hypercalls
 };
 
 Machine::Impl::Impl(const ElfImage& image, MachineConfig config)
@@ -391,10 +393,6 @@ std::vector<Location> Machine::Impl::symbolize(const std::vector<uint64_t>& addr
     return out;
 }
 
-std::vector<Location> Machine::Impl::current_backtrace() {
-    return symbolize(raw_backtrace(uc_.reg(UC_ARM64_REG_PC), uc_.x(30), uc_.x(29)));
-}
-
 lazymmu::LazyState Machine::Impl::lazy_state() const {
     lazymmu::LazyState s;
     s.thread_flags = read_virt(current_task_, 8).value_or(0);  // thread_info is first in task_struct
@@ -483,7 +481,8 @@ void Machine::Impl::end(Verdict v, Incident incident) {
 Incident Machine::Impl::incident_here(std::string message) {
     Incident i;
     i.message = std::move(message);
-    i.backtrace = current_backtrace();
+    const uint64_t pc = hvc_pc_ ? hvc_pc_ : uc_.reg(UC_ARM64_REG_PC);
+    i.backtrace = symbolize(raw_backtrace(pc, uc_.x(30), uc_.x(29)));
     return i;
 }
 
@@ -560,8 +559,10 @@ void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
             const uint64_t pc = m->uc_.reg(UC_ARM64_REG_PC) - 4;
             const uint32_t insn = static_cast<uint32_t>(m->read_virt(pc, 4).value_or(0));
             const uint16_t nr = (insn >> 5) & 0xffff;
+            m->hvc_pc_ = pc;
             if (nr == LMEMU_HVC_REWRITTEN) m->rewritten(pc);
             else m->hypercall(nr);
+            m->hvc_pc_ = 0;
             return;
         }
         case 3:
@@ -582,6 +583,7 @@ void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
         }
     } catch (const std::exception& e) {
         // Never let an exception unwind through Unicorn's C frames.
+        m->hvc_pc_ = 0;
         m->end(Verdict::GuestFault, Incident{.message = fmt::format("lmemu internal error: {}", e.what())});
     }
 }
@@ -677,7 +679,7 @@ void Machine::Impl::hypercall(uint16_t nr) {
         const auto event = static_cast<lazymmu::LazyEvent>(x0);
         static constexpr const char* kName[] = {"", "enable", "disable", "flush", "pause", "resume"};
         trace(fmt::format("lazy_mmu {} (depth {}) at {}", kName[x0], nesting_.depth(),
-                          image_.symbolize(uc_.x(30))));
+                          image_.symbolize(uc_.reg(UC_ARM64_REG_PC) - 4)));
         if (auto broken = nesting_.on_event(event)) {
             Incident i = incident_here(*broken);
             i.hazard = Hazard::Nesting;

@@ -74,7 +74,9 @@ bool publish(const fs::path& tmp, const fs::path& final_path) {
 
 const std::vector<std::string> kBaseFlags{
     "--target=aarch64-linux-gnu", "-ffreestanding", "-fno-builtin", "-nostdinc", "-mgeneral-regs-only",
-    "-fno-omit-frame-pointer", "-mno-omit-leaf-frame-pointer", "-O2", "-fno-pic", "-fno-pie",
+    "-fno-omit-frame-pointer", "-mno-omit-leaf-frame-pointer", "-O2",
+    // Tail calls would drop frames such as set_memory_valid() from backtraces.
+    "-fno-optimize-sibling-calls", "-fno-pic", "-fno-pie",
     "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-Wall",
     "-Wno-unused-function", "-D__KERNEL__", "-fdiagnostics-color=never",
 };
@@ -176,7 +178,10 @@ GuestBuildResult GuestBuilder::build(const GuestBuildRequest& req) {
             if (fs::is_directory(d))
                 for (const auto& e : fs::directory_iterator(d))
                     if (e.path().extension() == ".h") local += read_file(e.path());
-        auto obj = compile(s.path, s.first_line, text + "\n/* " + content_hash(local) + " */\n", case_flags,
+        // Quoted includes resolve next to the source, as they would in a normal build.
+        std::vector<std::string> src_flags = case_flags;
+        src_flags.push_back("-iquote" + s.path.parent_path().string());
+        auto obj = compile(s.path, s.first_line, text + "\n/* " + content_hash(local) + " */\n", src_flags,
                            r.diagnostics, r.compiled);
         if (!obj) ok = false;
         else objects.push_back(*obj);

@@ -87,6 +87,18 @@ static inline bool is_lazy_mmu_mode_active(void)
 #define is_lazy_mmu_mode_active() test_thread_flag(TIF_LAZY_MMU)
 #endif
 
+static inline pmd_t *pmd_off_k(unsigned long va)
+{
+	return pmd_offset(pud_offset(p4d_offset(pgd_offset_k(va), va), va), va);
+}
+
+static inline pte_t *virt_to_kpte(unsigned long vaddr)
+{
+	pmd_t *pmd = pmd_off_k(vaddr);
+
+	return pmd_none(*pmd) ? NULL : pte_offset_kernel(pmd, vaddr);
+}
+
 typedef unsigned int pgtbl_mod_mask;
 #define PGTBL_PGD_MODIFIED	(1 << 0)
 #define PGTBL_P4D_MODIFIED	(1 << 1)

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include <asm/thread_info.h>
 #include <asm/current.h>
+#include <lmemu/hypercall.h>
 
 /* Generic lazy MMU state (v7.0, include/linux/mm_types_task.h). */
 struct lazy_mmu_state {
@@ -65,6 +66,13 @@ static inline int test_and_clear_ti_thread_flag(struct thread_info *ti, int flag
 static inline void irq_enter(void) { current_thread_info()->preempt_count += HARDIRQ_OFFSET; }
 static inline void irq_exit(void) { current_thread_info()->preempt_count -= HARDIRQ_OFFSET; }
 
-void might_sleep(void);
+/*
+ * might_sleep(): inline, as Linux's macro is, so the report names the caller.
+ * The host checks whether it is inside a lazy MMU section.
+ */
+static inline void might_sleep(void)
+{
+	lmemu_hvc0(LMEMU_HVC_MIGHT_SLEEP);
+}
 
 #endif

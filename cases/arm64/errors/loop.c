@@ -1,0 +1,6 @@
+/* Never returns: the time budget ends the run. */
+void misbehave(void)
+{
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+}

@@ -1,0 +1,4 @@
+void misbehave(void)
+{
+	*(volatile unsigned long *)0 = 1;
+}
