@@ -113,13 +113,21 @@ bool is_write(std::string_view m) {
     return false;
 }
 
+// Capstone 4.0.2 does not decode the v8.1 LSE atomics; they address [Xn] only.
+std::optional<MemAccess> lse_atomic(uint32_t insn, const RegisterFile& regs) {
+    const bool ldop_swp = (insn & 0x3f200c00) == 0x38200000;  // LDADD..LDUMIN, SWP
+    const bool cas = (insn & 0x3fa07c00) == 0x08a07c00;       // CAS, CASA, CASL, CASAL
+    if (!ldop_swp && !cas) return std::nullopt;
+    return MemAccess{regs((insn >> 5) & 31), 1u << (insn >> 30), AccessType::Write};
+}
+
 }  // namespace
 
 std::optional<MemAccess> Disassembler::access(uint32_t insn, uint64_t pc, const RegisterFile& regs) {
     const uint8_t* code = reinterpret_cast<const uint8_t*>(&insn);
     size_t size = 4;
     uint64_t addr = pc;
-    if (!cs_disasm_iter(cs_, &code, &size, &addr, insn_)) return std::nullopt;
+    if (!cs_disasm_iter(cs_, &code, &size, &addr, insn_)) return lse_atomic(insn, regs);
     const cs_arm64& d = insn_->detail->arm64;
     const std::string_view m{insn_->mnemonic};
 

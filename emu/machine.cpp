@@ -24,6 +24,9 @@ using pgtable::VirtAddr;
 namespace {
 
 constexpr uint64_t kPage = pgtable::kPageSize;
+
+// TTBR1 translates only the top 256 TiB; TTBR0 walks are disabled (no user space).
+constexpr bool kernel_va(uint64_t va) { return (va >> 48) == 0xffff; }
 constexpr uint32_t kHvcRewritten = 0xd4000002u | (LMEMU_HVC_REWRITTEN << 5);
 
 // Kernel VA windows Unicorn 2.0.1 must also find in its region list (it looks
@@ -113,6 +116,7 @@ public:
     std::string ptdump() const;
     std::optional<uint64_t> translate(uint64_t va) const;
     std::optional<uint64_t> read_virt(uint64_t va, unsigned size) const;
+    bool write_virt(uint64_t va, uint64_t value);
     void map_page(uint64_t va, uint64_t pa, uint64_t prot);
     uint64_t alloc_frame();
 
@@ -336,6 +340,7 @@ std::optional<uint64_t> Machine::Impl::read_phys(uint64_t pa, unsigned size) con
 }
 
 std::optional<uint64_t> Machine::Impl::translate(uint64_t va) const {
+    if (!kernel_va(va)) return std::nullopt;
     const auto w = pgtable::walk(PhysAddr{pgd_}, VirtAddr{va}, [&](PhysAddr e) -> std::optional<uint64_t> {
         if (!pool_.contains(e)) return std::nullopt;
         return pool_.cpu(pool_.index_of(e));
@@ -349,6 +354,13 @@ std::optional<uint64_t> Machine::Impl::read_virt(uint64_t va, unsigned size) con
     const auto pa = translate(va);
     if (!pa) return std::nullopt;
     return read_phys(*pa, size);
+}
+
+bool Machine::Impl::write_virt(uint64_t va, uint64_t value) {
+    const auto pa = (va & 7) == 0 ? translate(va) : std::nullopt;
+    if (!pa || !in_ram(*pa, 8)) return false;
+    std::memcpy(ram_ptr(*pa), &value, 8);
+    return true;
 }
 
 std::optional<std::string> Machine::Impl::read_string(uint64_t va, uint64_t max_len) const {
@@ -517,6 +529,13 @@ void Machine::Impl::fault(uint32_t intno) {
         a.va = acc->va;
         a.size = acc->size;
         a.type = acc->type;
+    }
+    if (!kernel_va(a.va)) {
+        Incident i = incident_here("translation fault at level 0: a user-space address, and there is no user space");
+        i.hazard = Hazard::KernelFault;
+        i.access = a;
+        end(Verdict::Hazard, std::move(i));
+        return;
     }
     const auto cause = model_.classify(PhysAddr{pgd_}, VirtAddr{a.va}, a.type == AccessType::Write);
     Incident i = incident_here(cause.why);
@@ -748,6 +767,7 @@ RunResult Machine::run() { return impl_->run(); }
 std::string Machine::ptdump() const { return impl_->ptdump(); }
 std::optional<uint64_t> Machine::translate(uint64_t va) const { return impl_->translate(va); }
 std::optional<uint64_t> Machine::read_virt(uint64_t va, unsigned size) const { return impl_->read_virt(va, size); }
+bool Machine::write_virt(uint64_t va, uint64_t value) { return impl_->write_virt(va, value); }
 void Machine::map_page(uint64_t va, uint64_t pa, uint64_t prot) { impl_->map_page(va, pa, prot); }
 uint64_t Machine::alloc_frame() { return impl_->alloc_frame(); }
 

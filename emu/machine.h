@@ -82,6 +82,7 @@ public:
     // Host translation through what the CPU wrote; nullopt if unmapped.
     std::optional<uint64_t> translate(uint64_t va) const;
     std::optional<uint64_t> read_virt(uint64_t va, unsigned size) const;
+    bool write_virt(uint64_t va, uint64_t value);  // 8 bytes, before run(): for tests
     // Maps one 4 KiB page (host-side, visible to every view at once): for tests.
     void map_page(uint64_t va, uint64_t pa, uint64_t prot);
     uint64_t alloc_frame();  // a zeroed RAM frame, for tests

@@ -295,11 +295,15 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
     return best;
 }
 
+CaseError::CaseError(SourcePos pos, std::string message, std::string note)
+    : std::runtime_error(message), pos_(std::move(pos)), note_(std::move(note)) {
+    if (pos_.line > 0) line_ = source_line(pos_.file, pos_.line);
+}
+
 std::string CaseError::render() const {
     std::string out = fmt::format("{}:{}:{}: error: {}\n", pos_.file.string(), pos_.line, pos_.column, what());
     if (pos_.line > 0) {
-        const std::string line = source_line(pos_.file, pos_.line);
-        out += line + "\n";
+        out += line_ + "\n";
         out += std::string(pos_.column > 0 ? static_cast<size_t>(pos_.column - 1) : 0, ' ') + "^\n";
     }
     if (!note_.empty()) out += fmt::format("note: {}\n", note_);

@@ -25,8 +25,8 @@ struct SourcePos {
 // the source line, a caret, and an optional note ("did you mean 'policy'?").
 class CaseError : public std::runtime_error {
 public:
-    CaseError(SourcePos pos, std::string message, std::string note = {})
-        : std::runtime_error(message), pos_(std::move(pos)), note_(std::move(note)) {}
+    // Reads the offending source line now, so the error renders the same later.
+    CaseError(SourcePos pos, std::string message, std::string note = {});
     const SourcePos& pos() const { return pos_; }
     const std::string& note() const { return note_; }
     std::string render() const;
@@ -34,6 +34,7 @@ public:
 private:
     SourcePos pos_;
     std::string note_;
+    std::string line_;
 };
 
 // One value of the kernel configuration: a bool, an integer or a string.

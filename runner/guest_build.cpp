@@ -180,7 +180,7 @@ GuestBuildResult GuestBuilder::build(const GuestBuildRequest& req) {
                     if (e.path().extension() == ".h") local += read_file(e.path());
         // Quoted includes resolve next to the source, as they would in a normal build.
         std::vector<std::string> src_flags = case_flags;
-        src_flags.push_back("-iquote" + s.path.parent_path().string());
+        if (s.path.has_parent_path()) src_flags.push_back("-iquote" + s.path.parent_path().string());
         auto obj = compile(s.path, s.first_line, text + "\n/* " + content_hash(local) + " */\n", src_flags,
                            r.diagnostics, r.compiled);
         if (!obj) ok = false;

@@ -52,7 +52,7 @@ int cmd_ptdump(const std::string& scenario, const RunOptions& opt) {
     Runner runner(builder, opt);
     Cell cell;
     if (scenario.empty())
-        cell.sources.push_back({"<ptdump>", std::string("void scenario(void) {}\n")});
+        cell.sources.push_back({"ptdump-scenario.c", std::string("void scenario(void) {}\n")});
     else
         cell.sources.push_back({scenario, std::nullopt});
     cell.config["policy"] = opt.policy;

@@ -1,0 +1,47 @@
+# lmemu: the two commands of the README, and their parts.
+#   make run   - install what is missing, build, run the built-in cases
+#   make test  - install what is missing, build, run every test (plus ASan/UBSan)
+
+DEBIAN_PACKAGES := cmake ninja-build pkg-config g++ clang lld \
+	libunicorn-dev libcapstone-dev libelf-dev libtomlplusplus-dev \
+	libfmt-dev libcli11-dev nlohmann-json3-dev doctest-dev
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= 2
+# Guest objects compiled by the tests stay inside the build tree.
+export LMEMU_CACHE ?= $(CURDIR)/$(BUILD)/guest-cache
+
+.PHONY: run test deps build build-asan test-unit test-asan bench clean
+
+run: build
+	./$(BUILD)/lmemu run
+
+test: test-unit test-asan
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLMEMU_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+test-unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+bench: build
+	./$(BUILD)/lmemu bench
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,13 @@
+# Two runs of every built-in case give byte-identical JSON reports.
+execute_process(COMMAND ${LMEMU} run --json ${CASES} OUTPUT_VARIABLE first RESULT_VARIABLE rc1)
+execute_process(COMMAND ${LMEMU} run --json ${CASES} OUTPUT_VARIABLE second RESULT_VARIABLE rc2)
+if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0)
+  message(FATAL_ERROR "lmemu run --json failed (${rc1}, ${rc2})")
+endif()
+if(NOT first STREQUAL second)
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/first.json "${first}")
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/second.json "${second}")
+  message(FATAL_ERROR "two runs differ: see first.json and second.json")
+endif()
+string(LENGTH "${first}" n)
+message("identical reports, ${n} bytes")

@@ -1,0 +1,146 @@
+#include <doctest/doctest.h>
+
+#include "emu/machine.h"
+#include "kernel/include/lmemu/machine.h"
+#include "tests/support/guest.h"
+
+using namespace lmemu;
+using lazymmu::Hazard;
+using lazymmu::Verdict;
+
+namespace {
+emu::RunResult run(const std::string& code, emu::MachineConfig cfg = {},
+                   const std::map<std::string, std::string>& defines = {}) {
+    const auto image = test::build_guest(code, defines);
+    emu::Machine m(image, cfg);
+    return m.run();
+}
+const std::map<std::string, std::string> kDebugPagealloc{{"CONFIG_DEBUG_PAGEALLOC", "1"}};
+}  // namespace
+
+TEST_CASE("machine: the DEBUG_PAGEALLOC use-after-free faults on the freed page, with a report") {
+    const std::string code = R"(
+        #include <linux/mm.h>
+        void scenario(void)
+        {
+            struct page *page = alloc_pages(GFP_KERNEL, 0);
+            unsigned long *addr = page_address(page);
+            clear_page(addr);
+            __free_pages(page, 0);
+            (void)READ_ONCE(*addr);
+        }
+    )";
+    emu::MachineConfig cfg;
+    cfg.debug_pagealloc = true;
+    const auto r = run(code, cfg, kDebugPagealloc);
+    REQUIRE(r.verdict == Verdict::Hazard);
+    REQUIRE(r.incident);
+    CHECK(r.incident->hazard == Hazard::KernelFault);
+    REQUIRE(r.incident->access);
+    const auto& a = *r.incident->access;
+    CHECK(a.type == emu::AccessType::Read);
+    CHECK(a.va >= LMEMU_PAGE_OFFSET);
+    CHECK(a.va % 4096 == 0);
+    CHECK(a.insn.rfind("ldr", 0) == 0);
+    CHECK(a.at.where.rfind("scenario+", 0) == 0);
+    CHECK(r.incident->page.find("page free") != std::string::npos);
+    CHECK(r.incident->backtrace.at(0).where.rfind("scenario+", 0) == 0);
+
+    // Without DEBUG_PAGEALLOC the same read goes unnoticed.
+    CHECK(run(code).verdict == Verdict::Clean);
+}
+
+TEST_CASE("machine: a store through an unmapped pre-index address reports that address") {
+    const auto r = run(R"(
+        void scenario(void)
+        {
+            register unsigned long base asm("x9") = 0xffff800100200000UL;
+            asm volatile("stp xzr, xzr, [%0, #32]!" : "+r"(base) : : "memory");
+        }
+    )");
+    REQUIRE(r.incident);
+    REQUIRE(r.incident->access);
+    CHECK(r.incident->access->va == 0xffff800100200020ULL);
+    CHECK(r.incident->access->type == emu::AccessType::Write);
+    CHECK(r.incident->access->size == 16);
+    CHECK(r.incident->walk.size() == 3);  // pgd, pud valid; the pmd is where it stops
+}
+
+TEST_CASE("machine: a looping guest times out, the host carries on") {
+    emu::MachineConfig cfg;
+    cfg.timeout_ms = 100;
+    const auto r = run("void scenario(void) { for (;;) asm volatile(\"\"); }", cfg);
+    CHECK(r.verdict == Verdict::Timeout);
+    REQUIRE(r.incident);
+    CHECK(r.incident->backtrace.at(0).where.rfind("scenario+", 0) == 0);
+}
+
+TEST_CASE("machine: undefined instructions and bad hypercall pointers are guest faults") {
+    CHECK(run("void scenario(void) { asm volatile(\"udf #7\"); }").verdict == Verdict::GuestFault);
+    const auto r = run(R"(
+        #include <lmemu/hypercall.h>
+        void scenario(void) { lmemu_hvc2(LMEMU_HVC_PRINTK, 0x10, 4); }
+    )");
+    CHECK(r.verdict == Verdict::GuestFault);
+    CHECK(r.incident->message.find("bad guest pointer") != std::string::npos);
+    CHECK(run("void scenario(void) { asm volatile(\"hvc #0x77\"); }").verdict == Verdict::GuestFault);
+}
+
+TEST_CASE("machine: double free is a BUG, printk reaches the console") {
+    const auto r = run(R"(
+        #include <linux/mm.h>
+        void scenario(void)
+        {
+            struct page *p = alloc_page(GFP_KERNEL);
+            pr_info("page %d of %s\n", 1, "one");
+            __free_page(p);
+            __free_page(p);
+        }
+    )");
+    CHECK(r.verdict == Verdict::Bug);
+    REQUIRE(r.console.size() == 1);
+    CHECK(r.console[0] == "page 1 of one");
+}
+
+TEST_CASE("machine: the same scenario gives the same result every time") {
+    const std::string code = R"(
+        #include <linux/mm.h>
+        void scenario(void)
+        {
+            struct page *p = alloc_page(GFP_NOWAIT);
+            lazy_mmu_mode_enable();
+            set_pte(virt_to_kpte((unsigned long)page_address(p)), __pte(0));
+            (void)READ_ONCE(*(unsigned long *)page_address(p));
+        }
+    )";
+    const auto a = run(code), b = run(code);
+    REQUIRE(a.incident);
+    REQUIRE(b.incident);
+    CHECK(a.incident->hazard == Hazard::StaleTlb);
+    CHECK(a.incident->hazard == b.incident->hazard);
+    CHECK(a.incident->access->va == b.incident->access->va);
+    CHECK(a.metrics.walker_reads == b.metrics.walker_reads);
+    CHECK(a.incident->write->write.origin.pc == b.incident->write->write.origin.pc);
+}
+
+TEST_CASE("machine: the origin of a page-table store is the store instruction itself") {
+    const auto image = test::build_guest(R"(
+        #include <linux/mm.h>
+        void scenario(void)
+        {
+            struct page *p = alloc_page(GFP_NOWAIT);
+            pte_t *ptep = virt_to_kpte((unsigned long)page_address(p));
+            asm volatile("nop; nop; str xzr, [%0]; nop" : : "r"(ptep) : "memory");
+            (void)READ_ONCE(*(unsigned long *)page_address(p));
+        }
+    )");
+    emu::Machine m(image, {});
+    const auto r = m.run();
+    REQUIRE(r.incident);
+    REQUIRE(r.incident->write);
+    const uint64_t pc = r.incident->write->write.origin.pc;
+    // 0xf900001f | Rn << 5 is "str xzr, [xN]".
+    const auto insn = m.read_virt(pc, 4);
+    REQUIRE(insn);
+    CHECK((*insn & 0xfffffc1f) == 0xf900001f);
+}

@@ -1,0 +1,165 @@
+#include <doctest/doctest.h>
+
+#include "lazymmu/arm64_model.h"
+
+using namespace lmemu;
+using namespace lmemu::lazymmu;
+using pgtable::Pte;
+
+namespace {
+
+constexpr uint64_t kBase = 0x40000000;
+constexpr uint64_t kVa = 0xffff800100000000ULL;  // what entry 0 of the PTE table maps
+constexpr Barrier kDsbIshst{BarrierKind::Dsb, 0xa};
+constexpr Barrier kDsbIsh{BarrierKind::Dsb, 0xb};
+constexpr Barrier kDsbIshld{BarrierKind::Dsb, 0x9};
+constexpr Barrier kDmbIsh{BarrierKind::Dmb, 0xb};
+constexpr Barrier kIsb{BarrierKind::Isb, 0xf};
+
+// pgd -> pud -> pmd -> pte in frames 0..3 of a four-frame pool, all linked
+// and visible: the state a host-built boot table is in.
+struct Tables {
+    pgtable::TablePool pool{PhysAddr{kBase}, 4 * pgtable::kPageSize};
+    Arm64Model model{pool};
+
+    Tables() {
+        const VirtAddr va{kVa};
+        for (int level = 0; level < 4; ++level) {
+            auto& f = pool.frame(PhysAddr{kBase + level * pgtable::kPageSize});
+            f.level = level;
+            f.va_base = VirtAddr{level == 0 ? 0xffff000000000000ULL : kVa & ~(pgtable::level_span(level - 1) - 1)};
+            if (level < 3)
+                pool.set_both(pool.index_of(PhysAddr{kBase + level * pgtable::kPageSize + 8 * va.index(level)}),
+                              Pte::table(PhysAddr{kBase + (level + 1) * pgtable::kPageSize}).raw());
+        }
+    }
+    size_t pte_index(unsigned n = 0) const { return pool.index_of(PhysAddr{kBase + 3 * pgtable::kPageSize + 8 * n}); }
+    void store(size_t index, uint64_t value, bool lazy = false, int depth = 0) {
+        const uint64_t old = pool.cpu(index);
+        pool.set_cpu(index, value);
+        LazyState s;
+        s.thread_flags = lazy ? (uint64_t{1} << kTifLazyMmu) : 0;
+        s.depth = depth;
+        model.on_store(index, old, {}, s);
+    }
+    FaultCause fault(uint64_t va, bool write = false) const { return model.classify(PhysAddr{kBase}, VirtAddr{va}, write); }
+};
+
+const uint64_t kValid = Pte::page(PhysAddr{0x40a00000}, pgtable::prot::kKernel).raw();
+const uint64_t kOther = Pte::page(PhysAddr{0x40b00000}, pgtable::prot::kKernel).raw();
+
+}  // namespace
+
+TEST_CASE("arm64 model: a store reaches the walker only at a DSB that orders stores") {
+    Tables t;
+    t.store(t.pte_index(), kValid);
+    CHECK(t.model.walker_answer(t.pte_index()) == 0);  // hidden from walks
+    CHECK(t.fault(kVa).hazard == Hazard::UnactionedMapping);
+
+    t.model.on_barrier(kDmbIsh);  // a DMB never does
+    t.model.on_barrier(kDsbIshld);  // nor a load-only DSB
+    CHECK(t.fault(kVa).hazard == Hazard::UnactionedMapping);
+
+    t.model.on_barrier(kDsbIshst);
+    CHECK(t.pool.walker(t.pte_index()) == kValid);
+    // invalid -> valid: the storing CPU still needs an ISB.
+    CHECK(t.model.walker_answer(t.pte_index()) == 0);
+    CHECK(t.fault(kVa).hazard == Hazard::UnactionedMapping);
+
+    t.model.on_barrier(kIsb);
+    CHECK(t.model.walker_answer(t.pte_index()) == kValid);
+    CHECK(t.model.pending_writes() == 0);
+}
+
+TEST_CASE("arm64 model: an ISB before the DSB does not complete the update") {
+    Tables t;
+    t.store(t.pte_index(), kValid);
+    t.model.on_barrier(kIsb);
+    t.model.on_barrier(kDsbIshst);
+    CHECK(t.model.walker_answer(t.pte_index()) == 0);
+    t.model.on_barrier(kIsb);
+    CHECK(t.model.walker_answer(t.pte_index()) == kValid);
+}
+
+TEST_CASE("arm64 model: a removed translation is stale until a later TLBI completes") {
+    Tables t;
+    t.store(t.pte_index(), kValid);
+    t.model.on_barrier(kDsbIshst);
+    t.model.on_barrier(kIsb);
+
+    t.store(t.pte_index(), 0);
+    CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);  // not even visible yet
+    t.model.on_barrier(kDsbIshst);
+    CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);  // visible, not invalidated
+
+    t.model.on_tlbi({.broadcast = true, .last_level = true, .va = VirtAddr{kVa}});
+    t.model.on_barrier(kDsbIshst);  // an st-only DSB does not wait for the TLBI
+    CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);
+    t.model.on_barrier(kDsbIsh);
+    CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
+}
+
+TEST_CASE("arm64 model: a TLBI issued before the change reached the walker does not count") {
+    Tables t;
+    t.store(t.pte_index(), kValid);
+    t.model.on_barrier(kDsbIshst);
+    t.model.on_barrier(kIsb);
+
+    t.store(t.pte_index(), 0);
+    t.model.on_tlbi({.all = true, .broadcast = true});
+    t.model.on_barrier(kDsbIsh);  // makes the clear visible *and* completes the early TLBI
+    CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);
+    t.model.on_tlbi({.all = true, .broadcast = true});
+    t.model.on_barrier(kDsbIsh);
+    CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
+}
+
+TEST_CASE("arm64 model: TLBI by VA covers only its page; local TLBIs need only a local DSB") {
+    Tables t;
+    for (unsigned i = 0; i < 2; ++i) t.store(t.pte_index(i), kValid + i * 0x1000);
+    t.model.on_barrier(kDsbIshst);
+    t.model.on_barrier(kIsb);
+    for (unsigned i = 0; i < 2; ++i) t.store(t.pte_index(i), 0);
+    t.model.on_barrier(kDsbIshst);
+    t.model.on_tlbi({.va = VirtAddr{kVa}});  // TLBI VAE1: this CPU only
+    t.model.on_barrier(Barrier{BarrierKind::Dsb, 0x7});  // dsb nsh
+    CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
+    CHECK(t.fault(kVa + 0x1000).hazard == Hazard::StaleTlb);
+}
+
+TEST_CASE("arm64 model: a changed output address is stale too, and walks are hidden meanwhile") {
+    Tables t;
+    t.store(t.pte_index(), kValid);
+    t.model.on_barrier(kDsbIshst);
+    t.model.on_barrier(kIsb);
+    t.store(t.pte_index(), kOther);
+    t.model.on_barrier(kDsbIshst);
+    t.model.on_barrier(kIsb);
+    CHECK(t.model.walker_answer(t.pte_index()) == 0);
+    const auto c = t.fault(kVa);
+    CHECK(c.hazard == Hazard::StaleTlb);
+    REQUIRE(c.write);
+    CHECK(c.write->old_value == kValid);
+    CHECK(c.write->new_value == kOther);
+}
+
+TEST_CASE("arm64 model: table descriptors are shown through the walk alias") {
+    Tables t;
+    const size_t pgd_entry = t.pool.index_of(PhysAddr{kBase + 8 * VirtAddr{kVa}.index(0)});
+    CHECK(t.model.walker_answer(pgd_entry) == Pte::table(PhysAddr{0x100001000}).raw());
+}
+
+TEST_CASE("arm64 model: metrics count deferred and lost-batching writes") {
+    Tables t;
+    t.store(t.pte_index(0), kValid, /*lazy=*/true, /*depth=*/1);   // deferred
+    t.store(t.pte_index(1), kValid, /*lazy=*/false, /*depth=*/1);  // flag cleared by an inner leave: lost
+    t.store(t.pte_index(2), kValid, /*lazy=*/false, /*depth=*/0);  // outside lazy mode: neither
+    t.store(t.pte_index(3), 0, /*lazy=*/true, /*depth=*/1);        // invalid: arm64 defers nothing
+    CHECK(t.model.metrics().pte_writes == 4);
+    CHECK(t.model.metrics().deferred == 1);
+    CHECK(t.model.metrics().lost_batching == 1);
+    t.model.on_barrier(kDsbIshst);
+    t.model.on_barrier(kIsb);
+    CHECK(t.model.metrics().dsb == 1);
+    CHECK(t.model.metrics().isb == 1);
+}

@@ -1,0 +1,122 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "runner/case_file.h"
+
+using namespace lmemu;
+using namespace lmemu::runner;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Writes `text` as a case file in a fresh folder and parses it.
+struct TempCase {
+    fs::path dir = fs::temp_directory_path() / ("lmemu-case-test-" + std::to_string(::getpid()));
+    fs::path file = dir / "case.toml";
+    explicit TempCase(const std::string& text) {
+        fs::create_directories(dir);
+        std::ofstream(file) << text;
+        std::ofstream(dir / "s.c") << "void scenario(void) {}\n";
+    }
+    ~TempCase() { fs::remove_all(dir); }
+};
+
+CaseError error_of(const std::string& text) {
+    TempCase t(text);
+    try {
+        parse_case_file(t.file);
+    } catch (const CaseError& e) {
+        return e;
+    }
+    FAIL("no error for:\n" << text);
+    return CaseError({}, "");
+}
+
+const char* kGood = R"([case]
+name = "x"
+sources = ["s.c"]
+
+[config]
+DEBUG_PAGEALLOC = true
+
+[matrix]
+policy = ["arm64-v6.16", "generic-v7.0"]
+
+[variants.fix]
+none = []
+mine = ["s.c"]
+
+[[expect]]
+when = { policy = "generic-v7.0", fix = "mine" }
+verdict = "hazard"
+hazard = "stale-tlb"
+in = "clear_page"
+
+[[expect]]
+verdict = "clean"
+lost_batching = 2
+)";
+
+}  // namespace
+
+TEST_CASE("case file: a good case expands to one cell per combination, first matching expect wins") {
+    TempCase t(kGood);
+    const CaseFile c = parse_case_file(t.file);
+    const auto cells = expand(c);
+    REQUIRE(cells.size() == 4);
+    CHECK(cells[0].label() == "policy=arm64-v6.16,fix=mine");
+    CHECK(cells[3].label() == "policy=generic-v7.0,fix=none");
+    CHECK(cells[2].sources.size() == 2);  // the scenario plus the variant's file
+    CHECK(match_expect(c, cells[2])->verdict == lazymmu::Verdict::Hazard);
+    CHECK(match_expect(c, cells[3])->verdict == lazymmu::Verdict::Clean);
+    CHECK(match_expect(c, cells[3])->lost_batching == 2u);
+    const auto s = settings_for(cells[2].config);
+    CHECK(s.policy == lazymmu::Policy::GenericV70);
+    CHECK(s.debug_pagealloc);
+    CHECK(s.defines.at("CONFIG_LAZY_MMU_GENERIC_V7_0") == "1");
+}
+
+TEST_CASE("case file: unknown keys name file, line and column, with a suggestion") {
+    const auto e = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n\n[config]\npolcy = \"arm64-v6.16\"\n"
+                            "[[expect]]\nverdict = \"clean\"\n");
+    CHECK(e.pos().line == 6);
+    CHECK(e.pos().column == 1);
+    CHECK(e.note() == "did you mean 'policy'?");
+    const std::string r = e.render();
+    CHECK(r.find("case.toml:6:1: error: unknown config key 'polcy'") != std::string::npos);
+    CHECK(r.find("polcy = \"arm64-v6.16\"\n^") != std::string::npos);
+}
+
+TEST_CASE("case file: wrong types, unknown values and missing files are errors with positions") {
+    CHECK(error_of("[case]\nname = 3\n").pos().line == 2);
+    const auto verdict = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[[expect]]\nverdict = \"hazzard\"\n");
+    CHECK(verdict.pos().line == 5);
+    CHECK(verdict.note() == "did you mean 'hazard'?");
+    const auto missing = error_of("[case]\nname = \"x\"\nsources = [\"s.c\", \"nope.c\"]\n[[expect]]\nverdict = \"clean\"\n");
+    CHECK(missing.pos().line == 3);
+    CHECK(missing.pos().column == 19);
+    const auto when = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[matrix]\npolicy = [\"arm64-v6.16\"]\n"
+                               "[[expect]]\nwhen = { polcy = \"arm64-v6.16\" }\nverdict = \"clean\"\n");
+    CHECK(when.pos().line == 7);
+    CHECK(when.note() == "did you mean 'policy'?");
+    const auto policy = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[config]\npolicy = \"arm64-v616\"\n"
+                                 "[[expect]]\nverdict = \"clean\"\n");
+    CHECK(policy.note() == "did you mean 'arm64-v6.16'?");
+}
+
+TEST_CASE("case file: TOML syntax errors keep toml++'s position") {
+    const auto e = error_of("[case]\nname = \"x\n");
+    CHECK(e.pos().line == 2);
+    CHECK(e.pos().column > 1);
+}
+
+TEST_CASE("case file: inline code remembers the line it starts on") {
+    TempCase t("[case]\nname = \"x\"\ncode = '''\nvoid scenario(void) {}\n'''\n[[expect]]\nverdict = \"clean\"\n");
+    const CaseFile c = parse_case_file(t.file);
+    REQUIRE(c.sources.size() == 1);
+    CHECK(c.sources[0].first_line == 4);
+    CHECK(c.sources[0].text->rfind("void scenario", 0) == 0);
+}
