@@ -30,11 +30,18 @@ void BuddyAllocator::insert_free(uint64_t pfn, unsigned order) {
 }
 
 void BuddyAllocator::release_range(uint64_t pfn, uint64_t count) {
-    for (uint64_t i = 0; i < count; ++i) {
-        frames_[pfn + i - base_].state = PageState::Free;
-        insert_free(pfn + i, 0);
-    }
+    for (uint64_t i = 0; i < count; ++i) frames_[pfn + i - base_].state = PageState::Free;
     free_frames_ += count;
+    // Largest naturally aligned blocks first, as memblock hands memory to the buddy allocator.
+    const uint64_t end = pfn + count;
+    while (pfn < end) {
+        unsigned order = 0;
+        while (order < kMaxOrder && ((pfn - base_) & ((uint64_t{2} << order) - 1)) == 0 &&
+               pfn + (uint64_t{2} << order) <= end)
+            ++order;
+        insert_free(pfn, order);
+        pfn += uint64_t{1} << order;
+    }
 }
 
 std::optional<uint64_t> BuddyAllocator::alloc(unsigned order, PageState as) {
