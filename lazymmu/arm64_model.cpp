@@ -1,6 +1,7 @@
 #include "lazymmu/arm64_model.h"
 
 #include <algorithm>
+#include <fmt/format.h>
 
 #include "kernel/include/lmemu/machine.h"
 
@@ -207,12 +208,12 @@ FaultCause Arm64Model::classify(PhysAddr root, VirtAddr va, bool write) const {
     c.hazard = Hazard::KernelFault;
     if (w.mapped()) {
         const Pte leaf = w.last().pte;
-        c.why = write && !leaf.writable() ? "write to a read-only mapping (permission fault)"
-                                          : "permission fault";
+        c.why = fmt::format("permission fault at level {}: {}", w.level(),
+                            write && !leaf.writable() ? "write to a read-only mapping" : "access not permitted");
     } else if (w.outcome == pgtable::WalkOutcome::BadDescriptor) {
         c.why = "the walk met a reserved descriptor or a table outside the page-table pool";
     } else {
-        c.why = "translation fault: the address is not mapped";
+        c.why = fmt::format("translation fault at level {}: the address is not mapped", w.level());
     }
     return c;
 }

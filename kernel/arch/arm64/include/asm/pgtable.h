@@ -18,9 +18,11 @@
 #define __ASM_PGTABLE_H
 
 #include <linux/compiler.h>
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/bug.h>
 #include <linux/sched.h>
+#include <linux/mm_types.h>
 #include <asm/barrier.h>
 #include <asm/page.h>
 #include <asm/pgtable-hwdef.h>

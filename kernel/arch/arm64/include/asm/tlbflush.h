@@ -4,6 +4,7 @@
 
 #include <asm/barrier.h>
 #include <asm/page.h>
+#include <asm/pgtable-hwdef.h>
 
 #define __TLBI_0(op, arg) asm volatile ("tlbi " #op "\n" : : )
 #define __TLBI_1(op, arg) asm volatile ("tlbi " #op ", %0\n" : : "r" (arg))
