@@ -79,6 +79,8 @@ const std::vector<std::string> kBaseFlags{
     "-fno-optimize-sibling-calls", "-fno-pic", "-fno-pie",
     "-fno-stack-protector", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables", "-Wall",
     "-Wno-unused-function", "-D__KERNEL__", "-fdiagnostics-color=never",
+    // As Linux's top-level Makefile: these are bugs, not style.
+    "-Werror=implicit-function-declaration", "-Werror=implicit-int", "-Werror=return-type",
 };
 
 }  // namespace
@@ -122,22 +124,27 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
     if (fs::exists(obj)) return obj;
     fs::create_directories(obj.parent_path());
 
-    // Compile from the text we hashed, named as the user knows it in diagnostics.
-    const std::string ext = src.extension() == ".S" ? ".S" : ".c";
-    const fs::path tmp_src = obj.string() + fmt::format(".{}{}", getpid(), ext);
+    // Compile from the text we hashed. The copy keeps the source's own file
+    // name (in a per-process folder), so the linker's "referenced by" names it too.
+    const bool assembly = src.extension() == ".S";
+    const fs::path tmp_dir = cache_dir_ / "tmp" / std::to_string(getpid());
+    fs::create_directories(tmp_dir);
+    const fs::path tmp_src = tmp_dir / (src.has_filename() ? src.filename() : fs::path("scenario.c"));
     {
         std::ofstream out(tmp_src, std::ios::binary);
-        if (src.extension() != ".S") out << "# " << first_line << " \"" << src.string() << "\"\n";
+        // A line marker names the source in C diagnostics; the assembler ignores them.
+        if (!assembly) out << "# " << first_line << " \"" << src.string() << "\"\n";
         out << text;
     }
     const fs::path tmp_obj = obj.string() + fmt::format(".{}.tmp", getpid());
     std::vector<std::string> argv{"clang"};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    argv.insert(argv.end(), {"-c", tmp_src.string(), "-o", tmp_obj.string()});
+    argv.insert(argv.end(), {"-x", assembly ? "assembler-with-cpp" : "c", "-c", tmp_src.string(), "-o",
+                             tmp_obj.string()});
     std::string out;
     const int rc = run_tool(argv, out);
     fs::remove(tmp_src);
-    // Diagnostics name the temporary copy for assembler files; name the source instead.
+    fs::remove(tmp_dir);  // only if empty
     for (size_t pos; (pos = out.find(tmp_src.string())) != std::string::npos;)
         out.replace(pos, tmp_src.string().size(), src.string());
     diag += out;

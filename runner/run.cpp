@@ -156,7 +156,7 @@ CellOutcome Runner::run_scenario(const fs::path& c_file) {
 }
 
 std::vector<CellOutcome> Runner::run_path(const fs::path& file) {
-    if (file.extension() == ".c") return {run_scenario(file)};
+    if (file.extension() == ".c" || file.extension() == ".S") return {run_scenario(file)};
     try {
         return run_case(parse_case_file(file));
     } catch (const CaseError& e) {
