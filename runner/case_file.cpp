@@ -145,6 +145,7 @@ private:
 
 CaseFile Parser::parse() {
     toml::table root;
+    if (!fs::is_regular_file(file_)) fail({file_, 0, 0}, "no such case file");
     try {
         root = toml::parse_file(file_.string());
     } catch (const toml::parse_error& e) {
@@ -301,7 +302,9 @@ CaseError::CaseError(SourcePos pos, std::string message, std::string note)
 }
 
 std::string CaseError::render() const {
-    std::string out = fmt::format("{}:{}:{}: error: {}\n", pos_.file.string(), pos_.line, pos_.column, what());
+    std::string out = pos_.line > 0
+                          ? fmt::format("{}:{}:{}: error: {}\n", pos_.file.string(), pos_.line, pos_.column, what())
+                          : fmt::format("{}: error: {}\n", pos_.file.string(), what());
     if (pos_.line > 0) {
         out += line_ + "\n";
         out += std::string(pos_.column > 0 ? static_cast<size_t>(pos_.column - 1) : 0, ' ') + "^\n";

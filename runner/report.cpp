@@ -53,8 +53,12 @@ void render_incident(std::string& out, const Incident& i, const CellOutcome& o, 
     if (i.write) {
         const auto& w = i.write->write;
         static constexpr const char* kLevel[] = {"pgd", "pud", "pmd", "pte"};
-        out += fmt::format("Pending page-table write #{}{}:\n", w.seq,
-                           w.actioned_at ? " (visible to the walker, not yet usable)" : " (not actioned)");
+        // What is missing after the write, which is what the fix has to add.
+        const char* state = !w.actioned_at ? "not actioned: no DSB has made it visible to the table walker"
+                            : i.hazard == lazymmu::Hazard::StaleTlb
+                                ? "visible to the table walker, but no TLBI has completed since"
+                                : "visible to the table walker, but no ISB since on this CPU";
+        out += fmt::format("Page-table write #{}, {}:\n", w.seq, state);
         out += fmt::format("  {} entry at phys {:#x}", w.level >= 0 ? kLevel[w.level] : "table", w.entry.value);
         if (w.level >= 0) out += fmt::format(", maps {:#018x}", w.va.value);
         out += "\n";

@@ -16,7 +16,9 @@
  * arch_leave_lazy_mmu_mode()                        << nop
  *
  * A and C map pages into the vmalloc area: valid kernel PTEs, whose barriers
- * arm64 defers in lazy mode.
+ * arm64 defers in lazy mode. The page is allocated with __GFP_ZERO, so
+ * clear_page() runs inside alloc_pages() (post_alloc_hook()), as in the
+ * thread's call graph.
  */
 #include <linux/mm.h>
 #include <linux/gfp.h>
@@ -50,8 +52,7 @@ void scenario(void)
 
 	lazy_mmu_mode_enable();
 	map_range(va_a, a, NR_A);			/* A */
-	page = alloc_page(GFP_NOWAIT);			/* B, through __kernel_map_pages() */
-	clear_page(page_address(page));
+	page = alloc_page(GFP_NOWAIT | __GFP_ZERO);	/* B, then clear_page() */
 	map_range(va_c, c, NR_C);			/* C */
 	lazy_mmu_mode_disable();
 
