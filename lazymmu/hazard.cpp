@@ -25,27 +25,27 @@ constexpr std::array<std::pair<Verdict, std::string_view>, 6> kVerdicts{{
     {Verdict::GuestFault, "guest-fault"},
 }};
 
+// One table per enum serves both directions, so a name cannot be printed one
+// way and parsed another.
+template <class Table, class E>
+std::string_view name_of(const Table& table, E value) {
+    for (const auto& [k, n] : table)
+        if (k == value) return n;
+    return "?";
+}
+
+template <class E, class Table>
+std::optional<E> value_of(const Table& table, std::string_view name) {
+    for (const auto& [k, n] : table)
+        if (n == name) return k;
+    return std::nullopt;
+}
+
 }  // namespace
 
-std::string_view to_string(Hazard h) {
-    for (const auto& [k, n] : kHazards)
-        if (k == h) return n;
-    return "?";
-}
-std::string_view to_string(Verdict v) {
-    for (const auto& [k, n] : kVerdicts)
-        if (k == v) return n;
-    return "?";
-}
-std::optional<Hazard> parse_hazard(std::string_view s) {
-    for (const auto& [k, n] : kHazards)
-        if (n == s) return k;
-    return std::nullopt;
-}
-std::optional<Verdict> parse_verdict(std::string_view s) {
-    for (const auto& [k, n] : kVerdicts)
-        if (n == s) return k;
-    return std::nullopt;
-}
+std::string_view to_string(Hazard h) { return name_of(kHazards, h); }
+std::string_view to_string(Verdict v) { return name_of(kVerdicts, v); }
+std::optional<Hazard> parse_hazard(std::string_view s) { return value_of<Hazard>(kHazards, s); }
+std::optional<Verdict> parse_verdict(std::string_view s) { return value_of<Verdict>(kVerdicts, s); }
 
 }  // namespace lmemu::lazymmu

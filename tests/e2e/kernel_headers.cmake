@@ -1,15 +1,19 @@
 # Every header a scenario may include by its Linux name compiles on its own,
 # and the Linux names the README promises are there.
+function(check_compiles file what)
+  execute_process(COMMAND clang --target=aarch64-linux-gnu -ffreestanding -nostdinc -mgeneral-regs-only
+                          -fsyntax-only -Wall -Werror -I${KERNEL}/include -I${KERNEL}/arch/arm64/include
+                          ${file} RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${what}:\n${err}")
+  endif()
+endfunction()
+
 set(headers linux/mm.h linux/gfp.h linux/pgtable.h asm/pgtable.h asm/tlbflush.h asm/barrier.h
             linux/printk.h linux/bug.h linux/sched.h asm/set_memory.h asm/pgalloc.h)
 foreach(h ${headers})
   file(WRITE ${OUT}/hdr.c "#include <${h}>\n")
-  execute_process(COMMAND clang --target=aarch64-linux-gnu -ffreestanding -nostdinc -mgeneral-regs-only
-                          -fsyntax-only -Wall -Werror -I${KERNEL}/include -I${KERNEL}/arch/arm64/include
-                          ${OUT}/hdr.c RESULT_VARIABLE rc ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "<${h}> does not compile on its own:\n${err}")
-  endif()
+  check_compiles(${OUT}/hdr.c "<${h}> does not compile on its own")
 endforeach()
 file(WRITE ${OUT}/names.c [=[
 #include <linux/mm.h>
@@ -50,9 +54,4 @@ void scenario(void)
 	__free_pages(page, 0);
 }
 ]=])
-execute_process(COMMAND clang --target=aarch64-linux-gnu -ffreestanding -nostdinc -mgeneral-regs-only
-                        -fsyntax-only -Wall -Werror -I${KERNEL}/include -I${KERNEL}/arch/arm64/include
-                        ${OUT}/names.c RESULT_VARIABLE rc ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "the Linux names do not all compile:\n${err}")
-endif()
+check_compiles(${OUT}/names.c "the Linux names do not all compile")

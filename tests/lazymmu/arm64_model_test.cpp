@@ -43,7 +43,15 @@ struct Tables {
         model.on_store(index, old, {}, s);
     }
     FaultCause fault(uint64_t va, bool write = false) const { return model.classify(PhysAddr{kBase}, VirtAddr{va}, write); }
+    // The sequence Linux's __set_pte() emits outside lazy mode: store, dsb ishst, isb.
+    void store_and_sync(size_t index, uint64_t value);
 };
+
+void Tables::store_and_sync(size_t index, uint64_t value) {
+    store(index, value);
+    model.on_barrier(kDsbIshst);
+    model.on_barrier(kIsb);
+}
 
 const uint64_t kValid = Pte::page(PhysAddr{0x40a00000}, pgtable::prot::kKernel).raw();
 const uint64_t kOther = Pte::page(PhysAddr{0x40b00000}, pgtable::prot::kKernel).raw();
@@ -83,9 +91,7 @@ TEST_CASE("arm64 model: an ISB before the DSB does not complete the update") {
 
 TEST_CASE("arm64 model: a removed translation is stale until a later TLBI completes") {
     Tables t;
-    t.store(t.pte_index(), kValid);
-    t.model.on_barrier(kDsbIshst);
-    t.model.on_barrier(kIsb);
+    t.store_and_sync(t.pte_index(), kValid);
 
     t.store(t.pte_index(), 0);
     CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);  // not even visible yet
@@ -101,9 +107,7 @@ TEST_CASE("arm64 model: a removed translation is stale until a later TLBI comple
 
 TEST_CASE("arm64 model: a TLBI issued before the change reached the walker does not count") {
     Tables t;
-    t.store(t.pte_index(), kValid);
-    t.model.on_barrier(kDsbIshst);
-    t.model.on_barrier(kIsb);
+    t.store_and_sync(t.pte_index(), kValid);
 
     t.store(t.pte_index(), 0);
     t.model.on_tlbi({.all = true, .broadcast = true});
@@ -116,9 +120,7 @@ TEST_CASE("arm64 model: a TLBI issued before the change reached the walker does 
 
 TEST_CASE("arm64 model: TLBI by VA covers only its page; local TLBIs need only a local DSB") {
     Tables t;
-    for (unsigned i = 0; i < 2; ++i) t.store(t.pte_index(i), kValid + i * 0x1000);
-    t.model.on_barrier(kDsbIshst);
-    t.model.on_barrier(kIsb);
+    for (unsigned i = 0; i < 2; ++i) t.store_and_sync(t.pte_index(i), kValid + i * 0x1000);
     for (unsigned i = 0; i < 2; ++i) t.store(t.pte_index(i), 0);
     t.model.on_barrier(kDsbIshst);
     t.model.on_tlbi({.va = VirtAddr{kVa}});  // TLBI VAE1: this CPU only
@@ -129,12 +131,8 @@ TEST_CASE("arm64 model: TLBI by VA covers only its page; local TLBIs need only a
 
 TEST_CASE("arm64 model: a changed output address is stale too, and walks are hidden meanwhile") {
     Tables t;
-    t.store(t.pte_index(), kValid);
-    t.model.on_barrier(kDsbIshst);
-    t.model.on_barrier(kIsb);
-    t.store(t.pte_index(), kOther);
-    t.model.on_barrier(kDsbIshst);
-    t.model.on_barrier(kIsb);
+    t.store_and_sync(t.pte_index(), kValid);
+    t.store_and_sync(t.pte_index(), kOther);
     CHECK(t.model.walker_answer(t.pte_index()) == 0);
     const auto c = t.fault(kVa);
     CHECK(c.hazard == Hazard::StaleTlb);
