@@ -41,8 +41,17 @@ std::optional<E> value_of(const Table& table, std::string_view name) {
     return std::nullopt;
 }
 
+template <class Table>
+std::vector<std::string> names(const Table& table) {
+    std::vector<std::string> out;
+    for (const auto& [k, n] : table) out.emplace_back(n);
+    return out;
+}
+
 }  // namespace
 
+std::vector<std::string> hazard_names() { return names(kHazards); }
+std::vector<std::string> verdict_names() { return names(kVerdicts); }
 std::string_view to_string(Hazard h) { return name_of(kHazards, h); }
 std::string_view to_string(Verdict v) { return name_of(kVerdicts, v); }
 std::optional<Hazard> parse_hazard(std::string_view s) { return value_of<Hazard>(kHazards, s); }

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace lmemu::lazymmu {
 
@@ -24,6 +26,8 @@ std::string_view to_string(Hazard h);
 std::string_view to_string(Verdict v);
 std::optional<Hazard> parse_hazard(std::string_view s);
 std::optional<Verdict> parse_verdict(std::string_view s);
+std::vector<std::string> hazard_names();
+std::vector<std::string> verdict_names();
 
 // TIF bits as Linux v6.16 arch/arm64/include/asm/thread_info.h.
 inline constexpr unsigned kTifLazyMmu = 31;

@@ -252,9 +252,10 @@ CaseFile Parser::parse() {
             const std::string vs = string(*v, "verdict");
             const auto verdict = lazymmu::parse_verdict(vs);
             if (!verdict) {
-                const auto near = closest(vs, {"clean", "hazard", "warn", "bug", "timeout", "guest-fault"});
+                const auto names = lazymmu::verdict_names();
+                const auto near = closest(vs, names);
                 fail(pos(*v), fmt::format("unknown verdict '{}'", vs),
-                     near.empty() ? "verdicts: clean, hazard, warn, bug, timeout, guest-fault"
+                     near.empty() ? fmt::format("verdicts: {}", fmt::join(names, ", "))
                                   : fmt::format("did you mean '{}'?", near));
             }
             x.verdict = *verdict;
@@ -262,10 +263,11 @@ CaseFile Parser::parse() {
                 const std::string hs = string(*h, "hazard");
                 x.hazard = lazymmu::parse_hazard(hs);
                 if (!x.hazard) {
-                    const auto near = closest(hs, {"unactioned-mapping", "stale-tlb", "stale-pte-read", "nesting",
-                                                   "lazy-leak", "sleep-in-lazy", "kernel-fault"});
+                    const auto names = lazymmu::hazard_names();
+                    const auto near = closest(hs, names);
                     fail(pos(*h), fmt::format("unknown hazard '{}'", hs),
-                         near.empty() ? std::string{} : fmt::format("did you mean '{}'?", near));
+                         near.empty() ? fmt::format("hazards: {}", fmt::join(names, ", "))
+                                      : fmt::format("did you mean '{}'?", near));
                 }
                 if (x.verdict != Verdict::Hazard)
                     fail(pos(*h), "'hazard' only makes sense with verdict = \"hazard\"");
