@@ -150,6 +150,10 @@ private:
     Location locate(uint64_t pc) const { return {pc, image_.symbolize(pc)}; }
     uint32_t code_at(uint64_t pc) const;
 
+    // Unicorn callbacks run their bodies through guard(): an exception must
+    // never unwind through Unicorn's C frames, so it ends the run instead.
+    template <class F>
+    void guard(F&& body) noexcept;
     void hypercall(uint16_t nr);
     void rewritten(uint64_t pc);
     void fault(uint32_t intno);
@@ -447,15 +451,17 @@ lazymmu::Origin Machine::Impl::store_origin(uint64_t entry_pa) {
 
 void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* self) {
     auto* m = static_cast<Impl*>(self);
-    const size_t index = offset / 8;
-    if (m->store_ && m->store_->index != index) m->commit_store();
-    if (!m->store_) {
-        // Unicorn may hold translations through this entry; they must not outlive the store.
-        if (m->model_.shown_valid(index)) m->uc_.flush_tlb();
-        m->store_ = StoreInProgress{index, m->pool_.cpu(index), m->store_origin(LMEMU_PHYS_OFFSET + offset)};
-    }
-    m->pool_.write_bytes(offset, size, value);
-    if ((offset + size) % 8 == 0) m->commit_store();
+    m->guard([&] {
+        const size_t index = offset / 8;
+        if (m->store_ && m->store_->index != index) m->commit_store();
+        if (!m->store_) {
+            // Unicorn may hold translations through this entry; they must not outlive the store.
+            if (m->model_.shown_valid(index)) m->uc_.flush_tlb();
+            m->store_ = StoreInProgress{index, m->pool_.cpu(index), m->store_origin(LMEMU_PHYS_OFFSET + offset)};
+        }
+        m->pool_.write_bytes(offset, size, value);
+        if ((offset + size) % 8 == 0) m->commit_store();
+    });
 }
 
 void Machine::Impl::commit_store() {
@@ -473,10 +479,27 @@ void Machine::Impl::commit_store() {
 
 uint64_t Machine::Impl::walk_read(uc_engine*, uint64_t offset, unsigned size, void* self) {
     auto* m = static_cast<Impl*>(self);
-    m->commit_store();
-    const uint64_t v = m->model_.walker_answer(offset / 8);
+    uint64_t v = 0;  // an invalid descriptor if anything goes wrong
+    m->guard([&] {
+        m->commit_store();
+        v = m->model_.walker_answer(offset / 8);
+    });
     if (size == 8) return v;
     return (v >> (8 * (offset % 8))) & ((uint64_t{1} << (8 * size)) - 1);
+}
+
+template <class F>
+void Machine::Impl::guard(F&& body) noexcept {
+    try {
+        body();
+    } catch (const std::exception& e) {
+        hvc_pc_ = 0;
+        store_.reset();
+        result_.verdict = Verdict::GuestFault;
+        result_.incident = Incident{.message = fmt::format("lmemu internal error: {}", e.what())};
+        ended_ = true;
+        uc_emu_stop(uc_.raw());
+    }
 }
 
 // ---- exceptions ----------------------------------------------------------------
@@ -553,26 +576,28 @@ void Machine::Impl::fault(uint32_t intno) {
 
 bool Machine::Impl::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t, void* self) {
     auto* m = static_cast<Impl*>(self);
-    // Outside every VA window: no page table can map it, so no hazard either.
-    Incident i = m->incident_here("translation fault: the address is outside every kernel VA region");
-    i.hazard = Hazard::KernelFault;
-    const uint64_t pc = m->uc_.reg(UC_ARM64_REG_PC);
-    AccessInfo a;
-    a.va = address;
-    a.size = static_cast<unsigned>(size);
-    a.type = type == UC_MEM_WRITE_UNMAPPED ? AccessType::Write
-             : type == UC_MEM_FETCH_UNMAPPED ? AccessType::Fetch
-                                              : AccessType::Read;
-    a.at = m->locate(pc);
-    if (a.type != AccessType::Fetch) a.insn = m->dis_.text(m->code_at(pc), pc);
-    i.access = a;
-    m->end(Verdict::Hazard, std::move(i));
+    m->guard([&] {
+        // Outside every VA window: no page table can map it, so no hazard either.
+        Incident i = m->incident_here("translation fault: the address is outside every kernel VA region");
+        i.hazard = Hazard::KernelFault;
+        const uint64_t pc = m->uc_.reg(UC_ARM64_REG_PC);
+        AccessInfo a;
+        a.va = address;
+        a.size = static_cast<unsigned>(size);
+        a.type = type == UC_MEM_WRITE_UNMAPPED ? AccessType::Write
+                 : type == UC_MEM_FETCH_UNMAPPED ? AccessType::Fetch
+                                                  : AccessType::Read;
+        a.at = m->locate(pc);
+        if (a.type != AccessType::Fetch) a.insn = m->dis_.text(m->code_at(pc), pc);
+        i.access = a;
+        m->end(Verdict::Hazard, std::move(i));
+    });
     return false;
 }
 
 void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
     auto* m = static_cast<Impl*>(self);
-    try {
+    m->guard([&] {
         switch (intno) {
         case 11: {  // HVC: PC is already past it
             const uint64_t pc = m->uc_.reg(UC_ARM64_REG_PC) - 4;
@@ -600,11 +625,7 @@ void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
             m->end(Verdict::GuestFault, m->incident_here(fmt::format("unexpected exception (Unicorn intno {})", intno)));
             return;
         }
-    } catch (const std::exception& e) {
-        // Never let an exception unwind through Unicorn's C frames.
-        m->hvc_pc_ = 0;
-        m->end(Verdict::GuestFault, Incident{.message = fmt::format("lmemu internal error: {}", e.what())});
-    }
+    });
 }
 
 void Machine::Impl::rewritten(uint64_t pc) {
