@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
 #include <unordered_map>
@@ -107,6 +108,27 @@ std::optional<lazymmu::Tlbi> decode_tlbi(const Rewritten& r, uint64_t xt) {
 
 }  // namespace
 
+std::optional<TraceModules> TraceModules::parse(std::string_view spec) {
+    static constexpr std::pair<std::string_view, TraceModule> kNames[] = {
+        {"pgtable", TraceModule::PgTable}, {"barrier", TraceModule::Barrier}, {"lazymmu", TraceModule::LazyMmu},
+        {"alloc", TraceModule::Alloc},     {"console", TraceModule::Console},
+    };
+    TraceModules t;
+    while (!spec.empty()) {
+        const auto comma = spec.find(',');
+        const std::string_view name = spec.substr(0, comma);
+        spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
+        if (name == "all") {
+            t.mask = ~0u;
+            continue;
+        }
+        const auto it = std::find_if(std::begin(kNames), std::end(kNames), [&](const auto& n) { return n.first == name; });
+        if (it == std::end(kNames)) return std::nullopt;
+        t.mask |= static_cast<unsigned>(it->second);
+    }
+    return t;
+}
+
 class Machine::Impl {
 public:
     Impl(const ElfImage& image, MachineConfig config);
@@ -162,8 +184,10 @@ private:
     // (after `hvc` the PC may be past the end of a noreturn function), else at the PC.
     Incident incident_here(std::string message);
     std::string page_info(uint64_t va) const;
-    void trace(std::string line) {
-        if (config_.trace) result_.trace.push_back(std::move(line));
+    // Formats the line only if its module is traced: these calls sit on hot paths.
+    template <class MakeLine>
+    void trace(TraceModule module, MakeLine&& make_line) {
+        if (config_.trace.has(module)) result_.trace.push_back(make_line());
     }
 
     const ElfImage& image_;
@@ -470,11 +494,11 @@ void Machine::Impl::commit_store() {
     store_.reset();
     if (pool_.cpu(s.index) == s.old_value) return;
     model_.on_store(s.index, s.old_value, std::move(s.origin), lazy_state());
-    if (config_.trace) {
+    trace(TraceModule::PgTable, [&] {
         const auto& w = model_.writes().back();
-        trace(fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}", w.seq, w.entry.value, w.old_value,
-                          w.new_value, image_.symbolize(w.origin.pc), w.lazy.lazy() ? " [lazy]" : ""));
-    }
+        return fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}", w.seq, w.entry.value, w.old_value,
+                           w.new_value, image_.symbolize(w.origin.pc), w.lazy.lazy() ? " [lazy]" : "");
+    });
 }
 
 uint64_t Machine::Impl::walk_read(uc_engine*, uint64_t offset, unsigned size, void* self) {
@@ -638,12 +662,13 @@ void Machine::Impl::rewritten(uint64_t pc) {
     const Rewritten& r = it->second;
     if (r.kind == Rewritten::Barrier) {
         model_.on_barrier(r.barrier);
-        if (config_.trace) trace(fmt::format("{} at {}", dis_.text(r.insn, pc), image_.symbolize(pc)));
+        trace(TraceModule::Barrier, [&] { return fmt::format("{} at {}", dis_.text(r.insn, pc), image_.symbolize(pc)); });
         return;
     }
     const uint64_t xt = r.rt == 31 ? 0 : uc_.x(r.rt);
     if (auto t = decode_tlbi(r, xt)) model_.on_tlbi(*t);
-    if (config_.trace) trace(fmt::format("{} ({:#x}) at {}", dis_.text(r.insn, pc), xt, image_.symbolize(pc)));
+    trace(TraceModule::Barrier,
+          [&] { return fmt::format("{} ({:#x}) at {}", dis_.text(r.insn, pc), xt, image_.symbolize(pc)); });
 }
 
 void Machine::Impl::hypercall(uint16_t nr) {
@@ -670,12 +695,12 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_ALLOC_PAGES: {
         const auto pfn = ram_alloc_.alloc(static_cast<unsigned>(x0));
         uc_.set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);
-        trace(fmt::format("alloc_pages(order {}) -> {:#x}", x0, pfn ? *pfn << 12 : 0));
+        trace(TraceModule::Alloc, [&] { return fmt::format("alloc_pages(order {}) -> {:#x}", x0, pfn ? *pfn << 12 : 0); });
         return;
     }
     case LMEMU_HVC_FREE_PAGES: {
         const auto r = ram_alloc_.free(x0 >> 12, static_cast<unsigned>(x1));
-        trace(fmt::format("free_pages({:#x}, order {})", x0, x1));
+        trace(TraceModule::Alloc, [&] { return fmt::format("free_pages({:#x}, order {})", x0, x1); });
         if (r != allocator::FreeResult::Ok)
             end(Verdict::Bug, incident_here(fmt::format("BUG: Bad page state: freeing phys {:#x} order {} ({})", x0, x1,
                                                         r == allocator::FreeResult::NotAllocated ? "not allocated: double free?"
@@ -697,7 +722,7 @@ void Machine::Impl::hypercall(uint16_t nr) {
         const auto s = read_string(x0, std::min<uint64_t>(x1, 1024));
         if (!s) return bad_pointer("printk", x0);
         result_.console.push_back(*s);
-        trace("printk: " + *s);
+        trace(TraceModule::Console, [&] { return "printk: " + *s; });
         return;
     }
     case LMEMU_HVC_WARN:
@@ -711,15 +736,16 @@ void Machine::Impl::hypercall(uint16_t nr) {
         Incident w = incident_here(what);
         w.lazy = lazy_state();
         result_.warnings.push_back(std::move(w));
-        trace(what);
+        trace(TraceModule::Console, [&] { return what; });
         return;
     }
     case LMEMU_HVC_LAZY_MMU: {
         if (x0 < LMEMU_LAZY_ENABLE || x0 > LMEMU_LAZY_RESUME) return bad_pointer("lazy_mmu event", x0);
         const auto event = static_cast<lazymmu::LazyEvent>(x0);
         static constexpr const char* kName[] = {"", "enable", "disable", "flush", "pause", "resume"};
-        trace(fmt::format("lazy_mmu {} (depth {}) at {}", kName[x0], nesting_.depth(),
-                          image_.symbolize(uc_.reg(UC_ARM64_REG_PC) - 4)));
+        trace(TraceModule::LazyMmu, [&] {
+            return fmt::format("lazy_mmu {} (depth {}) at {}", kName[x0], nesting_.depth(), image_.symbolize(hvc_pc_));
+        });
         if (auto broken = nesting_.on_event(event)) {
             Incident i = incident_here(*broken);
             i.hazard = Hazard::Nesting;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emu/elf_image.h"
@@ -20,11 +21,27 @@
 
 namespace lmemu::emu {
 
+// What --trace records, per module of the event stream.
+enum class TraceModule : unsigned {
+    PgTable = 1,   // page-table stores
+    Barrier = 2,   // dsb, isb, dmb, tlbi
+    LazyMmu = 4,   // lazy MMU API calls
+    Alloc = 8,     // page allocation and freeing
+    Console = 16,  // printk, WARN
+};
+
+struct TraceModules {
+    unsigned mask = 0;
+    bool has(TraceModule m) const { return mask & static_cast<unsigned>(m); }
+    // "all", or a comma-separated list of pgtable, barrier, lazymmu, alloc, console.
+    static std::optional<TraceModules> parse(std::string_view spec);
+};
+
 struct MachineConfig {
     bool debug_pagealloc = false;  // free frames are unmapped from the linear map
     lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
     uint64_t timeout_ms = 2000;  // wall-clock budget for the guest
-    bool trace = false;          // record the event stream (--trace)
+    TraceModules trace;          // what of the event stream to record (--trace)
 };
 
 // An address symbolized against the kernel ELF: "clear_page+0x10/0x40".

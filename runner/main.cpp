@@ -163,7 +163,12 @@ int main(int argc, char** argv) {
     auto* run = app.add_subcommand("run", "run case files (*.toml), folders of them, or bare scenario files (*.c)");
     run->add_option("paths", paths, "files or folders (default: the built-in cases/)");
     run->add_flag("--json", json, "print the results as JSON");
-    run->add_flag("--trace", opt.trace, "include the event stream (page-table writes, barriers, TLBIs, lazy MMU calls)");
+    std::string trace_spec;
+    run->add_flag("--trace{all}", trace_spec,
+                  "include the event stream; optionally only some of: pgtable, barrier, lazymmu, alloc, console")
+        ->check([](const std::string& v) {
+            return emu::TraceModules::parse(v) ? std::string{} : "--trace takes all or pgtable,barrier,lazymmu,alloc,console";
+        });
     run->add_option("--policy", opt.policy, "nesting policy for bare .c scenarios")->capture_default_str();
     run->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc,
                   "DEBUG_PAGEALLOC for bare .c scenarios")->capture_default_str();
@@ -180,6 +185,7 @@ int main(int argc, char** argv) {
     bench->add_option("--repeat", repeat, "runs of each cell")->capture_default_str()->check(CLI::PositiveNumber);
 
     CLI11_PARSE(app, argc, argv);
+    if (!trace_spec.empty()) opt.trace = *emu::TraceModules::parse(trace_spec);
     try {
         if (*run) return cmd_run(paths, opt, json);
         if (*ptdump) return cmd_ptdump(scenario, opt);

@@ -35,7 +35,7 @@ struct CellOutcome {
 };
 
 struct RunOptions {
-    bool trace = false;
+    emu::TraceModules trace;
     // For bare scenario files (`lmemu run scenario.c`), which have no [config].
     std::string policy = "arm64-v6.16";
     bool debug_pagealloc = true;
