@@ -7,12 +7,11 @@
  *  - only what kernel (init_mm) mappings need: no contpte, no user PTEs;
  *  - the lazy MMU hooks follow the nesting policy the case selects
  *    (CONFIG_LAZY_MMU_*), so one source tree serves every policy;
- *  - each hook reports itself to the host (lmemu_trace_lazy_mmu), the way a
- *    tracepoint would, so lmemu can check nesting and count lost batching.
- *    Verdicts never depend on it: they come from the stores, barriers and
- *    TLBIs the host observes.
- * The hooks are static inline as in Linux; a case that wants its own uses
- * CONFIG_ARCH_LAZY_MMU_OVERRIDE and defines them out of line.
+ *  - the lazy MMU hooks are out of line and __weak (arch/arm64/mm/lazy_mmu.c)
+ *    so a case can replace them; each reports itself to the host
+ *    (lmemu_trace_lazy_mmu), the way a tracepoint would, so lmemu can check
+ *    nesting and count lost batching. Verdicts never depend on it: they come
+ *    from the stores, barriers and TLBIs the host observes.
  */
 #ifndef __ASM_PGTABLE_H
 #define __ASM_PGTABLE_H
@@ -105,53 +104,13 @@ static inline void queue_pte_barriers(void)
 	}
 }
 
-#ifdef CONFIG_ARCH_LAZY_MMU_OVERRIDE
+/*
+ * The lazy MMU hooks are out of line and __weak here (static inline in
+ * Linux), so a case can replace them: see arch/arm64/mm/lazy_mmu.c.
+ */
 void arch_enter_lazy_mmu_mode(void);
 void arch_flush_lazy_mmu_mode(void);
 void arch_leave_lazy_mmu_mode(void);
-#else
-static inline void arch_enter_lazy_mmu_mode(void)
-{
-	if (in_interrupt())
-		return;
-#ifndef CONFIG_LAZY_MMU_GENERIC_V7_0
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE);
-#endif
-#if defined(CONFIG_LAZY_MMU_ARM64_V6_15)
-	/* The series as first merged: lazy mmu mode must not nest. */
-	VM_WARN_ON(test_thread_flag(TIF_LAZY_MMU));
-#elif defined(CONFIG_LAZY_MMU_NO_NESTING)
-	BUG_ON(test_thread_flag(TIF_LAZY_MMU));
-#endif
-	/*
-	 * v6.16 (1ef3095b1405): nesting is tolerated. The first call to
-	 * arch_leave_lazy_mmu_mode() will flush and clear the flag such that the
-	 * remainder of the work in the outer nest behaves as if outside of lazy
-	 * mmu mode.
-	 */
-	set_thread_flag(TIF_LAZY_MMU);
-}
-
-static inline void arch_flush_lazy_mmu_mode(void)
-{
-	if (in_interrupt())
-		return;
-
-	if (test_and_clear_thread_flag(TIF_LAZY_MMU_PENDING))
-		emit_pte_barriers();
-}
-
-static inline void arch_leave_lazy_mmu_mode(void)
-{
-	if (in_interrupt())
-		return;
-#ifndef CONFIG_LAZY_MMU_GENERIC_V7_0
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE);
-#endif
-	arch_flush_lazy_mmu_mode();
-	clear_thread_flag(TIF_LAZY_MMU);
-}
-#endif /* CONFIG_ARCH_LAZY_MMU_OVERRIDE */
 
 static inline void __set_pte_nosync(pte_t *ptep, pte_t pte)
 {
