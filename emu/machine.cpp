@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "allocator/buddy.h"
+#include "emu/maintenance.h"
 #include "emu/unicorn.h"
 #include "kernel/include/lmemu/machine.h"
 #include "pgtable/ptdump.h"
@@ -46,64 +47,6 @@ void* va_reservation() {
     static void* r = mmap(nullptr, LMEMU_VMALLOC_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (r == MAP_FAILED) throw UnicornError("mmap of the VA window reservation failed");
     return r;
-}
-
-// A barrier or TLBI the loader replaced by `hvc #LMEMU_HVC_REWRITTEN`.
-struct Rewritten {
-    uint32_t insn;
-    enum Kind { Barrier, Tlbi } kind;
-    lazymmu::Barrier barrier;
-    uint8_t crm = 0, op2 = 0, rt = 0;
-};
-
-std::optional<Rewritten> classify_insn(uint32_t insn) {
-    if ((insn & 0xfffff01f) == 0xd503301f) {
-        const uint8_t crm = (insn >> 8) & 0xf;
-        switch ((insn >> 5) & 7) {
-        case 4:  // DSB; options 0 and 4 encode SSBB/PSSBB, which do not order stores for walks
-            if (crm == 0 || crm == 4) return std::nullopt;
-            return Rewritten{insn, Rewritten::Barrier, {lazymmu::BarrierKind::Dsb, crm}};
-        case 5: return Rewritten{insn, Rewritten::Barrier, {lazymmu::BarrierKind::Dmb, crm}};
-        case 6: return Rewritten{insn, Rewritten::Barrier, {lazymmu::BarrierKind::Isb, crm}};
-        default: return std::nullopt;
-        }
-    }
-    // SYS #0, C8, Cm, #op2, Xt: the EL1 TLB maintenance instructions.
-    if ((insn & 0xfffff000) == 0xd5088000) {
-        return Rewritten{insn, Rewritten::Tlbi, {}, static_cast<uint8_t>((insn >> 8) & 0xf),
-                         static_cast<uint8_t>((insn >> 5) & 7), static_cast<uint8_t>(insn & 0x1f)};
-    }
-    return std::nullopt;
-}
-
-// TLBI operand: VA[55:12] in bits 43:0, sign-extended from bit 55.
-uint64_t tlbi_va(uint64_t xt) {
-    const uint64_t va = (xt & 0xfffffffffffULL) << 12;
-    return (va & (uint64_t{1} << 55)) ? (va | 0xff00000000000000ULL) : va;
-}
-
-std::optional<lazymmu::Tlbi> decode_tlbi(const Rewritten& r, uint64_t xt) {
-    lazymmu::Tlbi t;
-    const bool range = r.crm == 2 || r.crm == 5 || r.crm == 6;
-    t.broadcast = r.crm == 1 || r.crm == 2 || r.crm == 3 || r.crm == 5;
-    if (!range) {
-        switch (r.op2) {
-        case 0: t.all = true; return t;           // VMALLE1{IS,OS}
-        case 1: case 3: break;                    // VAE1, VAAE1
-        case 5: case 7: t.last_level = true; break;  // VALE1, VAALE1
-        default: return std::nullopt;             // ASIDE1: kernel entries are global, nothing to do
-        }
-        t.va = VirtAddr{tlbi_va(xt)};
-        return t;
-    }
-    // RVAE1 and friends: BaseADDR[36:0], NUM[43:39], SCALE[45:44] (4 KiB granule).
-    if (r.op2 != 1 && r.op2 != 3 && r.op2 != 5 && r.op2 != 7) return std::nullopt;
-    t.last_level = r.op2 == 5 || r.op2 == 7;
-    const uint64_t base = (xt & ((uint64_t{1} << 37) - 1)) << 12;
-    t.va = VirtAddr{(base & (uint64_t{1} << 48)) ? base : (base | 0xffff000000000000ULL)};
-    const uint64_t num = (xt >> 39) & 0x1f, scale = (xt >> 44) & 3;
-    t.pages = (num + 1) << (5 * scale + 1);
-    return t;
 }
 
 }  // namespace
@@ -200,7 +143,7 @@ private:
     lazymmu::NestingTracker nesting_;
     allocator::BuddyAllocator ram_alloc_;
     allocator::BuddyAllocator pool_alloc_;
-    std::unordered_map<uint64_t, Rewritten> rewritten_;
+    std::unordered_map<uint64_t, MaintenanceInsn> rewritten_;
     uint64_t pgd_ = 0;
     uint64_t current_task_ = 0;  // SP_EL0 at boot: &init_task
 
@@ -286,7 +229,7 @@ void Machine::Impl::load_image() {
             for (size_t off = 0; off + 4 <= seg.data.size(); off += 4) {
                 uint32_t insn;
                 std::memcpy(&insn, dst + off, 4);
-                if (auto r = classify_insn(insn)) {
+                if (auto r = decode_maintenance(insn)) {
                     rewritten_.emplace(seg.vaddr + off, *r);
                     std::memcpy(dst + off, &kHvcRewritten, 4);
                 }
@@ -659,8 +602,8 @@ void Machine::Impl::rewritten(uint64_t pc) {
         end(Verdict::GuestFault, incident_here("hvc #0xffff is reserved for instructions lmemu rewrote"));
         return;
     }
-    const Rewritten& r = it->second;
-    if (r.kind == Rewritten::Barrier) {
+    const MaintenanceInsn& r = it->second;
+    if (r.kind == MaintenanceInsn::Barrier) {
         model_.on_barrier(r.barrier);
         trace(TraceModule::Barrier, [&] { return fmt::format("{} at {}", dis_.text(r.insn, pc), image_.symbolize(pc)); });
         return;

@@ -1,0 +1,60 @@
+#include "emu/maintenance.h"
+
+namespace lmemu::emu {
+
+std::optional<MaintenanceInsn> decode_maintenance(uint32_t insn) {
+    // Barriers: 1101 0101 0000 0011 0011 CRm op2 11111 (Arm ARM C6.2).
+    if ((insn & 0xfffff01f) == 0xd503301f) {
+        const uint8_t crm = (insn >> 8) & 0xf;
+        switch ((insn >> 5) & 7) {
+        case 4:  // DSB; options 0 and 4 encode SSBB/PSSBB, which do not order stores for walks
+            if (crm == 0 || crm == 4) return std::nullopt;
+            return MaintenanceInsn{MaintenanceInsn::Barrier, insn, {lazymmu::BarrierKind::Dsb, crm}};
+        case 5: return MaintenanceInsn{MaintenanceInsn::Barrier, insn, {lazymmu::BarrierKind::Dmb, crm}};
+        case 6: return MaintenanceInsn{MaintenanceInsn::Barrier, insn, {lazymmu::BarrierKind::Isb, crm}};
+        default: return std::nullopt;
+        }
+    }
+    // SYS #0, C8, Cm, #op2, Xt: the EL1 TLB maintenance instructions.
+    if ((insn & 0xfffff000) == 0xd5088000)
+        return MaintenanceInsn{MaintenanceInsn::Tlbi, insn, {}, static_cast<uint8_t>((insn >> 8) & 0xf),
+                               static_cast<uint8_t>((insn >> 5) & 7), static_cast<uint8_t>(insn & 0x1f)};
+    return std::nullopt;
+}
+
+namespace {
+
+// Sign-extends a VA whose top meaningful bit is `bit`.
+uint64_t sign_extend(uint64_t va, unsigned bit) {
+    return (va >> bit) & 1 ? va | ~((uint64_t{1} << (bit + 1)) - 1) : va;
+}
+
+}  // namespace
+
+std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt) {
+    lazymmu::Tlbi op;
+    // CRm: 1 outer-shareable, 2/5/6 range (IS/OS/local), 3 inner-shareable, 7 local.
+    const bool range = t.crm == 2 || t.crm == 5 || t.crm == 6;
+    op.broadcast = t.crm == 1 || t.crm == 2 || t.crm == 3 || t.crm == 5;
+    if (!range) {
+        switch (t.op2) {
+        case 0: op.all = true; return op;                // VMALLE1
+        case 1: case 3: break;                           // VAE1, VAAE1
+        case 5: case 7: op.last_level = true; break;     // VALE1, VAALE1
+        default: return std::nullopt;                    // ASIDE1
+        }
+        // VA[55:12] in Xt[43:0].
+        op.va = pgtable::VirtAddr{sign_extend((xt & ((uint64_t{1} << 44) - 1)) << 12, 55)};
+        return op;
+    }
+    // RVAE1, RVAAE1, RVALE1, RVAALE1 (4 KiB granule): BaseADDR = VA[48:12] in
+    // Xt[36:0], NUM in [43:39], SCALE in [45:44]; (NUM+1) << (5*SCALE+1) pages.
+    if (t.op2 != 1 && t.op2 != 3 && t.op2 != 5 && t.op2 != 7) return std::nullopt;
+    op.last_level = t.op2 == 5 || t.op2 == 7;
+    op.va = pgtable::VirtAddr{sign_extend((xt & ((uint64_t{1} << 37) - 1)) << 12, 48)};
+    const uint64_t num = (xt >> 39) & 0x1f, scale = (xt >> 44) & 3;
+    op.pages = (num + 1) << (5 * scale + 1);
+    return op;
+}
+
+}  // namespace lmemu::emu
