@@ -82,7 +82,8 @@ public:
     std::optional<uint64_t> translate(uint64_t va) const;
     std::optional<uint64_t> read_virt(uint64_t va, unsigned size) const;
     bool write_virt(uint64_t va, uint64_t value);
-    void map_page(uint64_t va, uint64_t pa, uint64_t prot);
+    // Returns the pool index of the PTE it wrote.
+    size_t map_page(uint64_t va, uint64_t pa, uint64_t prot);
     uint64_t alloc_frame();
 
 private:
@@ -191,7 +192,7 @@ uint64_t Machine::Impl::new_table() {
     return *pfn << 12;
 }
 
-void Machine::Impl::map_page(uint64_t va, uint64_t pa, uint64_t prot) {
+size_t Machine::Impl::map_page(uint64_t va, uint64_t pa, uint64_t prot) {
     uint64_t table = pgd_;
     const VirtAddr v{va};
     for (int level = 0; level < 3; ++level) {
@@ -207,7 +208,9 @@ void Machine::Impl::map_page(uint64_t va, uint64_t pa, uint64_t prot) {
         }
         table = pte.output_address().value;
     }
-    pool_.set_both(pool_.index_of(PhysAddr{table + 8 * v.index(3)}), Pte::page(PhysAddr{pa}, prot).raw());
+    const size_t leaf = pool_.index_of(PhysAddr{table + 8 * v.index(3)});
+    pool_.set_both(leaf, Pte::page(PhysAddr{pa}, prot).raw());
+    return leaf;
 }
 
 uint64_t Machine::Impl::alloc_frame() {
@@ -245,6 +248,8 @@ void Machine::Impl::load_image() {
 
 void Machine::Impl::boot() {
     pgd_ = new_table();
+    // The guest finds swapper_pg_dir there (mm/init-mm.c).
+    if (pgd_ != LMEMU_SWAPPER_PGD_PHYS) throw UnicornError("BUG: the pgd is not the first pool frame");
     pool_.frame(PhysAddr{pgd_}).level = 0;
     pool_.frame(PhysAddr{pgd_}).va_base = VirtAddr{LMEMU_PAGE_OFFSET};
 
@@ -257,13 +262,9 @@ void Machine::Impl::boot() {
     // With DEBUG_PAGEALLOC free frames are mapped with PTE_VALID clear, as
     // Linux leaves them after debug_pagealloc_unmap_pages().
     for (uint64_t pa = LMEMU_PHYS_OFFSET; pa < LMEMU_PHYS_END; pa += kPage) {
-        map_page(LMEMU_PAGE_OFFSET + (pa - LMEMU_PHYS_OFFSET), pa, pgtable::prot::kKernel);
-        if (config_.debug_pagealloc && in_ram(pa) && ram_alloc_.state(pa >> 12) == allocator::PageState::Free) {
-            const auto w = pgtable::walk(PhysAddr{pgd_}, VirtAddr{LMEMU_PAGE_OFFSET + (pa - LMEMU_PHYS_OFFSET)},
-                                         [&](PhysAddr e) -> std::optional<uint64_t> { return pool_.cpu(pool_.index_of(e)); });
-            const size_t e = pool_.index_of(w.last().entry);
+        const size_t e = map_page(LMEMU_PAGE_OFFSET + (pa - LMEMU_PHYS_OFFSET), pa, pgtable::prot::kKernel);
+        if (config_.debug_pagealloc && in_ram(pa) && ram_alloc_.state(pa >> 12) == allocator::PageState::Free)
             pool_.set_both(e, pool_.cpu(e) & ~pgtable::field::kValid);
-        }
     }
     // The boot stack, with an unmapped guard page below it.
     for (uint64_t va = LMEMU_STACK_TOP - LMEMU_STACK_SIZE; va < LMEMU_STACK_TOP; va += kPage)

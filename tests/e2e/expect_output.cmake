@@ -1,0 +1,15 @@
+# Runs ${LMEMU} with ${ARGS} (a ;-list) and checks the exit status (RC: zero
+# or nonzero) and that every string of WANT (a ;-list) appears in the output.
+execute_process(COMMAND ${LMEMU} ${ARGS} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+message("${out}${err}")
+if(RC STREQUAL "zero" AND NOT rc EQUAL 0)
+  message(FATAL_ERROR "lmemu ${ARGS} exited with ${rc}, expected 0")
+elseif(RC STREQUAL "nonzero" AND rc EQUAL 0)
+  message(FATAL_ERROR "lmemu ${ARGS} succeeded, expected a failure")
+endif()
+foreach(want IN LISTS WANT)
+  string(FIND "${out}" "${want}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "missing from the output: ${want}")
+  endif()
+endforeach()
