@@ -64,7 +64,12 @@ int cmd_ptdump(const std::string& scenario, const RunOptions& opt) {
         std::cerr << out.error;
         return 1;
     }
-    emu::Machine m(*image, {s.debug_pagealloc, s.policy, s.timeout_ms, false});
+    emu::Machine m(*image, {s.debug_pagealloc, s.policy, s.timeout_ms, {}});
+    if (!scenario.empty()) {
+        // The tables as the scenario left them (what the CPU wrote).
+        const auto r = m.run();
+        std::cerr << fmt::format("{}: {}\n", scenario, lazymmu::to_string(r.verdict));
+    }
     std::cout << m.ptdump();
     return 0;
 }
@@ -121,7 +126,7 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat) {
             CellOutcome o;
             const auto image = runner.build(j.cell, j.settings, j.dir, o);  // a cache hit
             const auto b = clock::now();
-            emu::Machine m(*image, {j.settings.debug_pagealloc, j.settings.policy, j.settings.timeout_ms, false});
+            emu::Machine m(*image, {j.settings.debug_pagealloc, j.settings.policy, j.settings.timeout_ms, {}});
             const auto c = clock::now();
             (void)m.run();
             const auto d = clock::now();
@@ -176,7 +181,7 @@ int main(int argc, char** argv) {
 
     std::string scenario;
     auto* ptdump = app.add_subcommand("ptdump", "print the booted kernel's page tables (kernel_page_tables style)");
-    ptdump->add_option("scenario", scenario, "a scenario .c to link in (default: an empty one)");
+    ptdump->add_option("scenario", scenario, "a scenario .c: dump the tables as it leaves them (default: just booted)");
     ptdump->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc, "boot with DEBUG_PAGEALLOC");
 
     int repeat = 20;
