@@ -174,6 +174,8 @@ int main(int argc, char** argv) {
         ->check([](const std::string& v) {
             return emu::TraceModules::parse(v) ? std::string{} : "--trace takes all or pgtable,barrier,lazymmu,alloc,console";
         });
+    run->add_option("--cell", opt.cell_filter, "only the matrix cells with this coordinate, e.g. "
+                                               "kernel_map_pages=save-restore (repeatable)");
     run->add_option("--policy", opt.policy, "nesting policy for bare .c scenarios")->capture_default_str();
     run->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc,
                   "DEBUG_PAGEALLOC for bare .c scenarios")->capture_default_str();

@@ -106,6 +106,11 @@ void Runner::execute(const emu::ElfImage& image, const CellSettings& s, CellOutc
 std::vector<CellOutcome> Runner::run_case(const CaseFile& c) {
     std::vector<CellOutcome> outcomes;
     for (const auto& cell : expand(c)) {
+        const bool selected = std::all_of(options_.cell_filter.begin(), options_.cell_filter.end(), [&](const auto& f) {
+            return std::any_of(cell.coords.begin(), cell.coords.end(),
+                               [&](const auto& kv) { return kv.first + "=" + kv.second == f; });
+        });
+        if (!selected) continue;
         CellOutcome out;
         out.case_name = c.name;
         out.file = c.file;

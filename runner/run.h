@@ -36,6 +36,9 @@ struct CellOutcome {
 
 struct RunOptions {
     emu::TraceModules trace;
+    // Only cells whose coordinates include every one of these "key=value"
+    // pairs (--cell); empty runs them all.
+    std::vector<std::string> cell_filter;
     // For bare scenario files (`lmemu run scenario.c`), which have no [config].
     std::string policy = "arm64-v6.16";
     bool debug_pagealloc = true;
@@ -46,7 +49,7 @@ class Runner {
 public:
     explicit Runner(GuestBuilder& builder, RunOptions options = {}) : builder_(builder), options_(options) {}
 
-    // Expands folders into their *.toml and *.c files, sorted, so runs are in a stable order.
+    // Expands folders into their *.toml files, sorted, so runs are in a stable order.
     static std::vector<std::filesystem::path> collect(const std::vector<std::filesystem::path>& paths);
 
     std::vector<CellOutcome> run_path(const std::filesystem::path& file);
