@@ -18,10 +18,10 @@ bool valid_kernel_leaf(uint64_t v, int level) {
 }
 }  // namespace
 
-Arm64Model::Arm64Model(pgtable::TablePool& pool) : pool_(pool), meta_(pool.entries()) {}
+Arm64Model::Arm64Model(pgtable::TablePool& pool) : pool_(pool), meta_(pool.size() / pgtable::kPageSize) {}
 
 bool Arm64Model::visible_to_walker(size_t index) const {
-    const EntryMeta& m = meta_[index];
+    const EntryMeta& m = meta_.get(index);
     return pool_.cpu(index) == pool_.walker(index) && !m.isb_write && !m.stale;
 }
 
@@ -48,7 +48,7 @@ void Arm64Model::on_store(size_t index, uint64_t old_value, Origin origin, const
         else if (lazy.depth > 0 && lazy.paused == 0) ++metrics_.lost_batching;
     }
 
-    EntryMeta& m = meta_[index];
+    EntryMeta& m = meta_.at(index);
     if (new_value == pool_.walker(index)) {
         // Stored back what the walker already sees: nothing left to action.
         if (m.pending_write) std::erase(pending_, index);
@@ -65,12 +65,12 @@ void Arm64Model::forget_frame(PhysAddr frame) {
     std::erase_if(pending_, in_frame);
     std::erase_if(awaiting_isb_, in_frame);
     std::erase_if(stale_, [&](const Stale& s) { return in_frame(s.entry); });
-    for (size_t i = 0; i < pgtable::kEntriesPerTable; ++i) meta_[first + i] = {};
+    meta_.reset_frame(first / pgtable::kEntriesPerTable);
     pool_.clear_frame(frame);
 }
 
 void Arm64Model::action(size_t index) {
-    EntryMeta& m = meta_[index];
+    EntryMeta& m = meta_.at(index);
     const uint64_t old_walker = pool_.walker(index);
     const uint64_t now = pool_.cpu(index);
     PteWrite& w = writes_[m.pending_write - 1];
@@ -107,7 +107,7 @@ void Arm64Model::on_barrier(Barrier b) {
     case BarrierKind::Dmb: ++metrics_.dmb; return;
     case BarrierKind::Isb:
         ++metrics_.isb;
-        for (size_t e : awaiting_isb_) meta_[e].isb_write = 0;
+        for (size_t e : awaiting_isb_) meta_.at(e).isb_write = 0;
         awaiting_isb_.clear();
         return;
     case BarrierKind::Dsb: break;
@@ -121,7 +121,7 @@ void Arm64Model::on_barrier(Barrier b) {
         if (!b.completes_tlbi(t.op.broadcast)) return false;
         std::erase_if(stale_, [&](const Stale& s) {
             if (s.reached_walker >= t.issued || !tlbi_covers(t.op, s)) return false;
-            --meta_[s.entry].stale;
+            --meta_.at(s.entry).stale;
             return true;
         });
         return true;
@@ -168,8 +168,9 @@ FaultCause Arm64Model::classify(PhysAddr root, VirtAddr va, bool write) const {
     // 1. A store on the path that the walker has not seen yet.
     for (int i = 0; i < w.depth; ++i) {
         const size_t e = pool_.index_of(w.steps[i].entry);
-        if (!meta_[e].pending_write) continue;
-        c.write = writes_[meta_[e].pending_write - 1];
+        const EntryMeta& m = meta_.get(e);
+        if (!m.pending_write) continue;
+        c.write = writes_[m.pending_write - 1];
         if (w.mapped()) {
             c.hazard = Hazard::UnactionedMapping;
             c.why = "the access translates through a page-table entry whose new value has not been made visible "
@@ -184,9 +185,10 @@ FaultCause Arm64Model::classify(PhysAddr root, VirtAddr va, bool write) const {
     // 2. Visible to the walker, but the storing CPU has not executed an ISB since.
     for (int i = 0; i < w.depth; ++i) {
         const size_t e = pool_.index_of(w.steps[i].entry);
-        if (!meta_[e].isb_write) continue;
+        const EntryMeta& m = meta_.get(e);
+        if (!m.isb_write) continue;
         c.hazard = Hazard::UnactionedMapping;
-        c.write = writes_[meta_[e].isb_write - 1];
+        c.write = writes_[m.isb_write - 1];
         c.why = "the new entry reached the table walker at a DSB, but no ISB followed on this CPU, which may "
                 "still fault on it";
         return c;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "lazymmu/hazard.h"
+#include "pgtable/frame_array.h"
 #include "pgtable/table_pool.h"
 #include "pgtable/walker.h"
 
@@ -136,7 +137,7 @@ private:
     bool visible_to_walker(size_t index) const;
 
     pgtable::TablePool& pool_;
-    std::vector<EntryMeta> meta_;
+    pgtable::FrameArray<EntryMeta> meta_;
     std::vector<size_t> pending_;  // entries with pending_write, in store order
     std::vector<size_t> awaiting_isb_;
     std::vector<Stale> stale_;

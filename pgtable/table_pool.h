@@ -9,10 +9,10 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "pgtable/descriptor.h"
+#include "pgtable/frame_array.h"
 
 namespace lmemu::pgtable {
 
@@ -24,30 +24,35 @@ public:
     };
 
     TablePool(PhysAddr base, uint64_t size)
-        : base_(base), cpu_(size / 8, 0), walker_(size / 8, 0), frames_(size / kPageSize) {}
+        : base_(base), size_(size), entries_(size / kPageSize), frames_(size / kPageSize) {}
 
     PhysAddr base() const { return base_; }
-    uint64_t size() const { return cpu_.size() * 8; }
-    size_t entries() const { return cpu_.size(); }
+    uint64_t size() const { return size_; }
+    size_t entries() const { return size_ / 8; }
     bool contains(PhysAddr pa) const { return pa.value >= base_.value && pa.value - base_.value < size(); }
     size_t index_of(PhysAddr entry) const { return (entry.value - base_.value) / 8; }
     PhysAddr address_of(size_t index) const { return PhysAddr{base_.value + index * 8}; }
 
-    uint64_t cpu(size_t index) const { return cpu_[index]; }
-    void set_cpu(size_t index, uint64_t value) { cpu_[index] = value; }
-    uint64_t walker(size_t index) const { return walker_[index]; }
-    void set_walker(size_t index, uint64_t value) { walker_[index] = value; }
+    uint64_t cpu(size_t index) const { return entries_.get(index).cpu; }
+    void set_cpu(size_t index, uint64_t value) { entries_.at(index).cpu = value; }
+    uint64_t walker(size_t index) const { return entries_.get(index).walker; }
+    void set_walker(size_t index, uint64_t value) { entries_.at(index).walker = value; }
     // Host-side initialisation (boot tables, freshly allocated frames): both views at once.
-    void set_both(size_t index, uint64_t value) { cpu_[index] = walker_[index] = value; }
+    void set_both(size_t index, uint64_t value) { entries_.at(index) = {value, value}; }
 
-    // Byte access for MMIO callbacks, which come in pieces of up to 4 bytes.
+    // Little-endian byte access to the CPU view, for MMIO callbacks (up to 4
+    // bytes at a time) and host reads; `offset` is from the pool base.
     uint64_t read_bytes(uint64_t offset, unsigned size) const {
         uint64_t v = 0;
-        std::memcpy(&v, reinterpret_cast<const uint8_t*>(cpu_.data()) + offset, size);
+        for (unsigned i = 0; i < size; ++i) v |= byte(offset + i) << (8 * i);
         return v;
     }
     void write_bytes(uint64_t offset, unsigned size, uint64_t value) {
-        std::memcpy(reinterpret_cast<uint8_t*>(cpu_.data()) + offset, &value, size);
+        for (unsigned i = 0; i < size; ++i) {
+            const unsigned shift = 8 * ((offset + i) % 8);
+            uint64_t& e = entries_.at((offset + i) / 8).cpu;
+            e = (e & ~(uint64_t{0xff} << shift)) | (((value >> (8 * i)) & 0xff) << shift);
+        }
     }
 
     FrameInfo& frame_of_entry(size_t index) { return frames_[index / kEntriesPerTable]; }
@@ -64,15 +69,19 @@ public:
     }
 
     void clear_frame(PhysAddr frame_pa) {
-        const size_t first = index_of(frame_pa);
-        for (size_t i = 0; i < kEntriesPerTable; ++i) set_both(first + i, 0);
+        entries_.reset_frame((frame_pa.value - base_.value) / kPageSize);
         frame(frame_pa) = {};
     }
 
 private:
+    struct Entry {
+        uint64_t cpu = 0, walker = 0;
+    };
+    uint64_t byte(uint64_t offset) const { return (cpu(offset / 8) >> (8 * (offset % 8))) & 0xff; }
+
     PhysAddr base_;
-    std::vector<uint64_t> cpu_;
-    std::vector<uint64_t> walker_;
+    uint64_t size_;
+    FrameArray<Entry> entries_;
     std::vector<FrameInfo> frames_;
 };
 
