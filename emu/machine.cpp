@@ -128,6 +128,8 @@ private:
     // (after `hvc` the PC may be past the end of a noreturn function), else at the PC.
     Incident incident_here(std::string message);
     std::string page_info(uint64_t va) const;
+    // "; open sections entered at f+0x10, g+0x20", or nothing when none is open.
+    std::string open_sections() const;
     // Formats the line only if its module is traced: these calls sit on hot paths.
     template <class MakeLine>
     void trace(TraceModule module, MakeLine&& make_line) {
@@ -489,6 +491,13 @@ Incident Machine::Impl::incident_here(std::string message) {
     return i;
 }
 
+std::string Machine::Impl::open_sections() const {
+    std::vector<std::string> where;
+    for (uint64_t pc : nesting_.open_sections()) where.push_back(image_.symbolize(pc));
+    if (where.empty()) return {};
+    return fmt::format("; open section(s) entered at {}", fmt::join(where, ", "));
+}
+
 std::string Machine::Impl::page_info(uint64_t va) const {
     if (va >= LMEMU_STACK_GUARD && va < LMEMU_STACK_GUARD + kPage) return "the stack guard page (stack overflow?)";
     if (va < LMEMU_PAGE_OFFSET || va >= LMEMU_PAGE_OFFSET + (LMEMU_PHYS_END - LMEMU_PHYS_OFFSET)) return {};
@@ -626,7 +635,8 @@ void Machine::Impl::hypercall(uint16_t nr) {
         const auto s = lazy_state();
         if (s.depth > 0 || s.lazy()) {
             Incident i = incident_here(fmt::format("scenario ended in lazy MMU mode (depth {}, TIF_LAZY_MMU {})",
-                                                   s.depth, s.lazy() ? "set" : "clear"));
+                                                   s.depth, s.lazy() ? "set" : "clear") +
+                                       open_sections());
             i.hazard = Hazard::LazyLeak;
             end(Verdict::Hazard, std::move(i));
             return;
@@ -688,10 +698,11 @@ void Machine::Impl::hypercall(uint16_t nr) {
         const auto event = static_cast<lazymmu::LazyEvent>(x0);
         static constexpr const char* kName[] = {"", "enable", "disable", "flush", "pause", "resume"};
         trace(TraceModule::LazyMmu, [&] {
-            return fmt::format("lazy_mmu {} (depth {}) at {}", kName[x0], nesting_.depth(), image_.symbolize(hvc_pc_));
+            return fmt::format("lazy_mmu {} (depth {}) at {}", kName[x0], nesting_.depth(), image_.symbolize(x1 ? x1 : hvc_pc_));
         });
-        if (auto broken = nesting_.on_event(event)) {
-            Incident i = incident_here(*broken);
+        const uint64_t caller = x1 ? x1 : hvc_pc_;
+        if (auto broken = nesting_.on_event(event, caller)) {
+            Incident i = incident_here(*broken + open_sections());
             i.hazard = Hazard::Nesting;
             end(Verdict::Hazard, std::move(i));
         }
@@ -700,7 +711,7 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_MIGHT_SLEEP: {
         const auto s = lazy_state();
         if ((s.depth > 0 && s.paused == 0) || s.lazy()) {
-            Incident i = incident_here("a sleeping call inside a lazy MMU section");
+            Incident i = incident_here("a sleeping call inside a lazy MMU section" + open_sections());
             i.hazard = Hazard::SleepInLazy;
             end(Verdict::Hazard, std::move(i));
         }

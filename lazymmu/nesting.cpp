@@ -32,19 +32,19 @@ std::string_view config_define(Policy p) {
     return "";
 }
 
-std::optional<std::string> NestingTracker::on_event(LazyEvent e) {
+std::optional<std::string> NestingTracker::on_event(LazyEvent e, uint64_t pc) {
     switch (e) {
     case LazyEvent::Enable:
         if (paused_ > 0) return std::nullopt;  // generic-v7.0: enable while paused does nothing
-        if (depth_ > 0 && policy_ == Policy::NoNesting)
-            return fmt::format("lazy MMU mode entered while already active (depth {}) under policy {}", depth_,
+        if (!open_.empty() && policy_ == Policy::NoNesting)
+            return fmt::format("lazy MMU mode entered while already active (depth {}) under policy {}", depth(),
                                to_string(policy_));
-        ++depth_;
+        open_.push_back(pc);
         return std::nullopt;
     case LazyEvent::Disable:
         if (paused_ > 0) return std::nullopt;
-        if (depth_ == 0) return std::string("lazy MMU mode left without a matching enter (depth underflow)");
-        --depth_;
+        if (open_.empty()) return std::string("lazy MMU mode left without a matching enter (depth underflow)");
+        open_.pop_back();
         return std::nullopt;
     case LazyEvent::Pause:
         ++paused_;

@@ -32,14 +32,17 @@ class NestingTracker {
 public:
     explicit NestingTracker(Policy p) : policy_(p) {}
 
-    // Returns a message if the event breaks the policy.
-    std::optional<std::string> on_event(LazyEvent e);
-    int depth() const { return depth_; }
+    // `pc` is where the guest made the call. Returns a message if the event
+    // breaks the policy.
+    std::optional<std::string> on_event(LazyEvent e, uint64_t pc = 0);
+    int depth() const { return static_cast<int>(open_.size()); }
     int paused() const { return paused_; }
+    // Where each open section was entered, outermost first: reports name them.
+    const std::vector<uint64_t>& open_sections() const { return open_; }
 
 private:
     Policy policy_;
-    int depth_ = 0;
+    std::vector<uint64_t> open_;
     int paused_ = 0;
 };
 

@@ -12,7 +12,7 @@ void arch_enter_lazy_mmu_mode(void)
 {
 	if (in_interrupt())
 		return;
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE, _RET_IP_);
 	if (lazy_depth++ == 0)
 		set_thread_flag(TIF_LAZY_MMU);
 }
@@ -29,7 +29,7 @@ void arch_leave_lazy_mmu_mode(void)
 {
 	if (in_interrupt())
 		return;
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE, _RET_IP_);
 	arch_flush_lazy_mmu_mode();
 	if (--lazy_depth == 0)
 		clear_thread_flag(TIF_LAZY_MMU);

@@ -7,6 +7,9 @@
  * and resume leave and re-enter around code that must not be lazy. Under the
  * older policies lazy_mmu_mode_enable()/disable() are the arch hooks
  * themselves, which is what callers used before v7.0.
+ *
+ * Differs from Linux: __always_inline rather than inline, so the tracepoint's
+ * _THIS_IP_ is the caller's and reports name where a section was opened.
  */
 #ifndef _LINUX_PGTABLE_H
 #define _LINUX_PGTABLE_H
@@ -17,28 +20,28 @@
 #include <asm/pgalloc.h>
 
 #ifdef CONFIG_LAZY_MMU_GENERIC_V7_0
-static inline void lazy_mmu_mode_enable(void)
+static __always_inline void lazy_mmu_mode_enable(void)
 {
 	struct lazy_mmu_state *state = &current->lazy_mmu_state;
 
 	if (in_interrupt() || state->pause_count > 0)
 		return;
 
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE, _THIS_IP_);
 	VM_WARN_ON_ONCE(state->enable_count == 0xff);
 
 	if (state->enable_count++ == 0)
 		arch_enter_lazy_mmu_mode();
 }
 
-static inline void lazy_mmu_mode_disable(void)
+static __always_inline void lazy_mmu_mode_disable(void)
 {
 	struct lazy_mmu_state *state = &current->lazy_mmu_state;
 
 	if (in_interrupt() || state->pause_count > 0)
 		return;
 
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE, _THIS_IP_);
 	VM_WARN_ON_ONCE(state->enable_count == 0);
 
 	if (--state->enable_count == 0)
@@ -47,28 +50,28 @@ static inline void lazy_mmu_mode_disable(void)
 		arch_flush_lazy_mmu_mode();
 }
 
-static inline void lazy_mmu_mode_pause(void)
+static __always_inline void lazy_mmu_mode_pause(void)
 {
 	struct lazy_mmu_state *state = &current->lazy_mmu_state;
 
 	if (in_interrupt())
 		return;
 
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_PAUSE);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_PAUSE, _THIS_IP_);
 	VM_WARN_ON_ONCE(state->pause_count == 0xff);
 
 	if (state->pause_count++ == 0 && state->enable_count > 0)
 		arch_leave_lazy_mmu_mode();
 }
 
-static inline void lazy_mmu_mode_resume(void)
+static __always_inline void lazy_mmu_mode_resume(void)
 {
 	struct lazy_mmu_state *state = &current->lazy_mmu_state;
 
 	if (in_interrupt())
 		return;
 
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_RESUME);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_RESUME, _THIS_IP_);
 	VM_WARN_ON_ONCE(state->pause_count == 0);
 
 	if (--state->pause_count == 0 && state->enable_count > 0)

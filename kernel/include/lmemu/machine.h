@@ -59,7 +59,7 @@
 #define LMEMU_HVC_PRINTK	6	/* x0 = string VA, x1 = length */
 #define LMEMU_HVC_WARN		7	/* x0 = file VA, x1 = line, x2 = cond VA */
 #define LMEMU_HVC_BUG		8	/* x0 = file VA, x1 = line, x2 = cond VA */
-#define LMEMU_HVC_LAZY_MMU	9	/* x0 = LMEMU_LAZY_* event */
+#define LMEMU_HVC_LAZY_MMU	9	/* x0 = LMEMU_LAZY_* event, x1 = caller's PC */
 #define LMEMU_HVC_MIGHT_SLEEP	10	/* a sleeping call was made */
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */

@@ -20,7 +20,7 @@ __weak void arch_enter_lazy_mmu_mode(void)
 	if (in_interrupt())
 		return;
 #ifndef CONFIG_LAZY_MMU_GENERIC_V7_0
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE, _RET_IP_);
 #endif
 #if defined(CONFIG_LAZY_MMU_ARM64_V6_15)
 	VM_WARN_ON(test_thread_flag(TIF_LAZY_MMU));
@@ -55,7 +55,7 @@ __weak void arch_leave_lazy_mmu_mode(void)
 	if (in_interrupt())
 		return;
 #ifndef CONFIG_LAZY_MMU_GENERIC_V7_0
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE, _RET_IP_);
 #endif
 	arch_flush_lazy_mmu_mode();
 	clear_thread_flag(TIF_LAZY_MMU);

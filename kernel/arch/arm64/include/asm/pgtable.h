@@ -18,6 +18,7 @@
 
 #include <linux/compiler.h>
 #include <linux/bits.h>
+#include <linux/instruction_pointer.h>
 #include <linux/types.h>
 #include <linux/bug.h>
 #include <linux/sched.h>
@@ -65,9 +66,13 @@ static inline pte_t set_pte_bit(pte_t pte, pgprot_t prot)
 static inline pte_t pte_mkvalid(pte_t pte) { return set_pte_bit(pte, __pgprot(PTE_VALID)); }
 static inline pte_t pte_mkinvalid(pte_t pte) { return clear_pte_bit(pte, __pgprot(PTE_VALID)); }
 
-static inline void lmemu_trace_lazy_mmu(int event)
+/*
+ * Tells the host about a lazy MMU API call made at `ip`: _RET_IP_ from an
+ * out-of-line hook (the caller is what matters), _THIS_IP_ from inline code.
+ */
+static inline void lmemu_trace_lazy_mmu(int event, unsigned long ip)
 {
-	lmemu_hvc1(LMEMU_HVC_LAZY_MMU, event);
+	lmemu_hvc2(LMEMU_HVC_LAZY_MMU, event, ip);
 }
 
 static inline void emit_pte_barriers(void)
