@@ -9,7 +9,7 @@
  * themselves, which is what callers used before v7.0.
  *
  * Differs from Linux: __always_inline rather than inline, so the tracepoint's
- * _THIS_IP_ is the caller's and reports name where a section was opened.
+ * hypercall sits in the caller and reports name where a section was opened.
  */
 #ifndef _LINUX_PGTABLE_H
 #define _LINUX_PGTABLE_H
@@ -27,7 +27,7 @@ static __always_inline void lazy_mmu_mode_enable(void)
 	if (in_interrupt() || state->pause_count > 0)
 		return;
 
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE, _THIS_IP_);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_ENABLE, 0);
 	VM_WARN_ON_ONCE(state->enable_count == 0xff);
 
 	if (state->enable_count++ == 0)
@@ -41,7 +41,7 @@ static __always_inline void lazy_mmu_mode_disable(void)
 	if (in_interrupt() || state->pause_count > 0)
 		return;
 
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE, _THIS_IP_);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_DISABLE, 0);
 	VM_WARN_ON_ONCE(state->enable_count == 0);
 
 	if (--state->enable_count == 0)
@@ -57,7 +57,7 @@ static __always_inline void lazy_mmu_mode_pause(void)
 	if (in_interrupt())
 		return;
 
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_PAUSE, _THIS_IP_);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_PAUSE, 0);
 	VM_WARN_ON_ONCE(state->pause_count == 0xff);
 
 	if (state->pause_count++ == 0 && state->enable_count > 0)
@@ -71,7 +71,7 @@ static __always_inline void lazy_mmu_mode_resume(void)
 	if (in_interrupt())
 		return;
 
-	lmemu_trace_lazy_mmu(LMEMU_LAZY_RESUME, _THIS_IP_);
+	lmemu_trace_lazy_mmu(LMEMU_LAZY_RESUME, 0);
 	VM_WARN_ON_ONCE(state->pause_count == 0);
 
 	if (--state->pause_count == 0 && state->enable_count > 0)

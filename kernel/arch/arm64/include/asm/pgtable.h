@@ -68,7 +68,8 @@ static inline pte_t pte_mkinvalid(pte_t pte) { return clear_pte_bit(pte, __pgpro
 
 /*
  * Tells the host about a lazy MMU API call made at `ip`: _RET_IP_ from an
- * out-of-line hook (the caller is what matters), _THIS_IP_ from inline code.
+ * out-of-line hook (the caller is what matters), 0 from inline code (the
+ * hypercall's own PC, which is in the caller).
  */
 static inline void lmemu_trace_lazy_mmu(int event, unsigned long ip)
 {
