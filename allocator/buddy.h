@@ -35,7 +35,6 @@ public:
 
     bool manages(uint64_t pfn) const { return pfn >= base_ && pfn - base_ < nr_; }
     PageState state(uint64_t pfn) const { return frames_[pfn - base_].state; }
-    unsigned alloc_order(uint64_t pfn) const { return frames_[pfn - base_].order; }
     uint64_t free_frames() const { return free_frames_; }
     size_t free_blocks(unsigned order) const { return free_[order].size(); }
 

@@ -4,11 +4,9 @@
 
 namespace lmemu::pgtable {
 
-std::string hex(uint64_t value) { return fmt::format("{:#018x}", value); }
-
 std::string describe(Pte pte, int level) {
     static constexpr std::string_view kType[] = {"INVALID", "TABLE", "BLOCK", "PAGE", "RESERVED"};
-    std::string out = fmt::format("{} {}", hex(pte.raw()), kType[static_cast<int>(pte.type(level))]);
+    std::string out = fmt::format("{:#018x} {}", pte.raw(), kType[static_cast<int>(pte.type(level))]);
     if (!pte.valid()) {
         // An invalid entry may still hold an address: DEBUG_PAGEALLOC only clears PTE_VALID.
         if (pte.raw()) out += fmt::format(" (oa={:#x}, valid bit clear)", pte.output_address().value);

@@ -140,8 +140,7 @@ inline constexpr uint64_t kKernelRO = kNormalAttrs | field::kAPReadOnly | field:
 inline constexpr uint64_t kKernelROX = kNormalAttrs | field::kAPReadOnly | field::kUXN;           // PAGE_KERNEL_ROX
 }  // namespace prot
 
-// "PAGE valid af sh=inner ro pxn uxn attr=0 oa=0x40001000", for reports and ptdump.
+// "0x0068000040a88703 PAGE oa=0x40a88000 RW PXN UXN attr=0", for reports.
 std::string describe(Pte pte, int level);
-std::string hex(uint64_t value);
 
 }  // namespace lmemu::pgtable

@@ -28,7 +28,6 @@ public:
 
     PhysAddr base() const { return base_; }
     uint64_t size() const { return size_; }
-    size_t entries() const { return size_ / 8; }
     bool contains(PhysAddr pa) const { return pa.value >= base_.value && pa.value - base_.value < size(); }
     size_t index_of(PhysAddr entry) const { return (entry.value - base_.value) / 8; }
     PhysAddr address_of(size_t index) const { return PhysAddr{base_.value + index * 8}; }
