@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <fmt/format.h>
 #include <unordered_map>
@@ -94,7 +95,22 @@ private:
     static void on_interrupt(uc_engine*, uint32_t intno, void* self);
     static bool on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
 
+    // One engine per CPU; only cpus_[running_] executes at any time.
+    struct Cpu {
+        Cpu(int id, lazymmu::Policy policy) : id(id), nesting(policy) {}
+        int id;
+        Unicorn uc;
+        uint64_t task = 0;  // its `current` (SP_EL0)
+        lazymmu::NestingTracker nesting;  // lazy MMU state is per task
+    };
+    Cpu& cpu() { return *cpus_[running_]; }
+    Unicorn& uc() { return cpus_[running_]->uc; }
+    static uint64_t stack_top(int cpu) { return LMEMU_STACK_TOP - static_cast<uint64_t>(cpu) * LMEMU_STACK_STRIDE; }
+
     void boot();
+    void setup_engine(Cpu& c);
+    void smp_call(uint64_t target, uint64_t func, uint64_t info);
+    void smp_return();
     void load_image();
     uint64_t new_table();
     uint64_t root() const { return pgd_; }
@@ -110,7 +126,7 @@ private:
 
     void commit_store();
     lazymmu::Origin store_origin(uint64_t entry_pa);
-    lazymmu::LazyState lazy_state() const;
+    lazymmu::LazyState lazy_state(int cpu) const;
     std::vector<uint64_t> raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const;
     std::vector<Location> symbolize(const std::vector<uint64_t>& addrs) const;
     Location locate(uint64_t pc) const { return {pc, image_.symbolize(pc)}; }
@@ -128,27 +144,32 @@ private:
     // (after `hvc` the PC may be past the end of a noreturn function), else at the PC.
     Incident incident_here(std::string message);
     std::string page_info(uint64_t va) const;
-    // "; open sections entered at f+0x10, g+0x20", or nothing when none is open.
-    std::string open_sections() const;
+    // "; open sections entered at f+0x10, g+0x20", or nothing when none is open on `cpu`.
+    std::string open_sections(int cpu) const;
+    // A lazy-leak incident if the task on `cpu` is still in lazy MMU mode.
+    std::optional<Incident> lazy_leak(int cpu, const char* when);
     // Formats the line only if its module is traced: these calls sit on hot paths.
     template <class MakeLine>
     void trace(TraceModule module, MakeLine&& make_line) {
         if (config_.trace.has(module)) result_.trace.push_back(make_line());
     }
+    // " on CPU n" when the machine has more than one, for trace lines.
+    std::string cpu_tag() const { return config_.cpus > 1 ? fmt::format(" on CPU {}", running_) : std::string{}; }
 
     const ElfImage& image_;
     MachineConfig config_;
-    Unicorn uc_;
     Disassembler dis_;
     uint8_t* ram_ = nullptr;
     pgtable::TablePool pool_;
     lazymmu::Arm64Model model_;
-    lazymmu::NestingTracker nesting_;
     allocator::BuddyAllocator ram_alloc_;
     allocator::BuddyAllocator pool_alloc_;
     std::unordered_map<uint64_t, MaintenanceInsn> rewritten_;
     uint64_t pgd_ = 0;
-    uint64_t current_task_ = 0;  // SP_EL0 at boot: &init_task
+    std::vector<std::unique_ptr<Cpu>> cpus_;
+    int running_ = 0;
+    int switch_to_ = -1;        // set by SMP_CALL/SMP_RETURN: the CPU to run next
+    std::vector<int> waiting_;  // CPUs blocked in smp_call_function_single(), outermost first
 
     // A page-table store in progress (MMIO delivers up to 4 bytes at a time).
     struct StoreInProgress {
@@ -167,18 +188,16 @@ Machine::Impl::Impl(const ElfImage& image, MachineConfig config)
     : image_(image),
       config_(config),
       pool_(PhysAddr{LMEMU_PHYS_OFFSET}, LMEMU_POOL_SIZE),
-      model_(pool_),
-      nesting_(config.policy),
+      model_(pool_, config.cpus),
       ram_alloc_(LMEMU_RAM_PHYS >> 12, LMEMU_RAM_SIZE >> 12),
       pool_alloc_(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12) {
     void* ram = mmap(nullptr, LMEMU_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                      -1, 0);
     if (ram == MAP_FAILED) throw UnicornError("mmap of guest RAM failed");
     ram_ = static_cast<uint8_t*>(ram);
-    uc_.map_ptr(LMEMU_RAM_PHYS, LMEMU_RAM_SIZE, ram_);
-    uc_.map_mmio(LMEMU_PHYS_OFFSET, LMEMU_POOL_SIZE, pool_read, pool_write, this);
-    uc_.map_mmio(LMEMU_WALK_ALIAS, LMEMU_POOL_SIZE, walk_read, nullptr, this);
-    for (const auto& w : kVaWindows) uc_.map_ptr(w.start, w.size, va_reservation());
+    if (config_.cpus < 1 || config_.cpus > LMEMU_MAX_CPUS)
+        throw UnicornError(fmt::format("{} CPUs asked for; the machine has 1 to {}", config_.cpus, LMEMU_MAX_CPUS));
+    for (int i = 0; i < config_.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(i, config_.policy));
     pool_alloc_.release_range(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12);
     boot();
 }
@@ -268,36 +287,52 @@ void Machine::Impl::boot() {
         if (config_.debug_pagealloc && in_ram(pa) && ram_alloc_.state(pa >> 12) == allocator::PageState::Free)
             pool_.set_both(e, pool_.cpu(e) & ~pgtable::field::kValid);
     }
-    // The boot stack, with an unmapped guard page below it.
-    for (uint64_t va = LMEMU_STACK_TOP - LMEMU_STACK_SIZE; va < LMEMU_STACK_TOP; va += kPage)
-        map_page(va, alloc_frame(), pgtable::prot::kKernel);
+    // A stack per CPU, each with an unmapped guard page below it.
+    for (int c = 0; c < config_.cpus; ++c)
+        for (uint64_t va = stack_top(c) - LMEMU_STACK_SIZE; va < stack_top(c); va += kPage)
+            map_page(va, alloc_frame(), pgtable::prot::kKernel);
+
+    const auto tasks = image_.symbol("cpu_tasks");
+    const auto nr_cpu_ids = image_.symbol("nr_cpu_ids");
+    if (!tasks || !nr_cpu_ids) throw UnicornError("the kernel image has no cpu_tasks/nr_cpu_ids symbols");
+    write_virt(*nr_cpu_ids, static_cast<uint64_t>(config_.cpus));
+    for (auto& c : cpus_) {
+        c->task = read_virt(*tasks + 8 * static_cast<uint64_t>(c->id), 8).value_or(0);
+        setup_engine(*c);
+    }
+    auto& boot_cpu = cpus_[0]->uc;
+    boot_cpu.set_reg(UC_ARM64_REG_PC, image_.entry());
+    boot_cpu.set_reg(UC_ARM64_REG_SP, stack_top(0));
+}
+
+void Machine::Impl::setup_engine(Cpu& c) {
+    Unicorn& u = c.uc;
+    u.map_ptr(LMEMU_RAM_PHYS, LMEMU_RAM_SIZE, ram_);
+    u.map_mmio(LMEMU_PHYS_OFFSET, LMEMU_POOL_SIZE, pool_read, pool_write, this);
+    u.map_mmio(LMEMU_WALK_ALIAS, LMEMU_POOL_SIZE, walk_read, nullptr, this);
+    for (const auto& w : kVaWindows) u.map_ptr(w.start, w.size, va_reservation());
 
     using namespace sysreg;
     // Unicorn 2.0.1 resets SCR_EL3.RW=0 (AArch32 walks) and needs HCE for hvc.
-    uc_.set_sysreg(kSCR_EL3, (1u << 0) | (1u << 8) | (1u << 10));
-    uc_.set_sysreg(kHCR_EL2, uint64_t{1} << 31);
-    uc_.set_sysreg(kMAIR_EL1, pgtable::kMairValue);
+    u.set_sysreg(kSCR_EL3, (1u << 0) | (1u << 8) | (1u << 10));
+    u.set_sysreg(kHCR_EL2, uint64_t{1} << 31);
+    u.set_sysreg(kMAIR_EL1, pgtable::kMairValue);
     const uint64_t tcr = 16                      // T0SZ
                          | (uint64_t{1} << 7)    // EPD0: no TTBR0 walks, there is no user space
                          | (uint64_t{16} << 16)  // T1SZ: 48-bit kernel VA
                          | (uint64_t{1} << 24) | (uint64_t{1} << 26) | (uint64_t{3} << 28)  // WB WA, inner shareable
                          | (uint64_t{2} << 30)   // TG1 = 4 KiB
                          | (uint64_t{2} << 32);  // IPS = 40 bits
-    uc_.set_sysreg(kTCR_EL1, tcr);
-    uc_.set_sysreg(kTTBR1_EL1, ttbr1().value);
-    uc_.set_sysreg(kSCTLR_EL1, (1u << 0) | (1u << 2) | (1u << 12));  // M, C, I
+    u.set_sysreg(kTCR_EL1, tcr);
+    u.set_sysreg(kTTBR1_EL1, ttbr1().value);
+    u.set_sysreg(kSCTLR_EL1, (1u << 0) | (1u << 2) | (1u << 12));  // M, C, I
 
-    const auto init_task = image_.symbol("init_task");
-    if (!init_task) throw UnicornError("the kernel image has no init_task symbol");
-    current_task_ = *init_task;
-    uc_.set_reg(UC_ARM64_REG_SP_EL0, current_task_);  // `current`, as arm64 Linux keeps it
-    uc_.set_reg(UC_ARM64_REG_SP, LMEMU_STACK_TOP);
-    uc_.set_reg(UC_ARM64_REG_X29, 0);
-    uc_.set_reg(UC_ARM64_REG_X30, 0);
-
-    uc_.add_hook(UC_HOOK_INTR, reinterpret_cast<void*>(on_interrupt), this);
-    uc_.add_hook(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
-                 reinterpret_cast<void*>(on_unmapped), this);
+    u.set_reg(UC_ARM64_REG_SP_EL0, c.task);  // `current`, as arm64 Linux keeps it
+    u.set_reg(UC_ARM64_REG_X29, 0);
+    u.set_reg(UC_ARM64_REG_X30, 0);
+    u.add_hook(UC_HOOK_INTR, reinterpret_cast<void*>(on_interrupt), this);
+    u.add_hook(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
+               reinterpret_cast<void*>(on_unmapped), this);
 }
 
 // ---- guest memory, as the host reads it ------------------------------------
@@ -379,12 +414,13 @@ std::vector<Location> Machine::Impl::symbolize(const std::vector<uint64_t>& addr
     return out;
 }
 
-lazymmu::LazyState Machine::Impl::lazy_state() const {
+lazymmu::LazyState Machine::Impl::lazy_state(int cpu) const {
+    const Cpu& c = *cpus_[cpu];
     lazymmu::LazyState s;
-    s.thread_flags = read_virt(current_task_, 8).value_or(0);  // thread_info is first in task_struct
-    s.depth = nesting_.depth();
-    s.paused = nesting_.paused();
-    s.pending_writes = model_.pending_writes();
+    s.thread_flags = read_virt(c.task, 8).value_or(0);  // thread_info is first in task_struct
+    s.depth = c.nesting.depth();
+    s.paused = c.nesting.paused();
+    s.pending_writes = model_.pending_writes(cpu);
     return s;
 }
 
@@ -398,9 +434,9 @@ uint64_t Machine::Impl::pool_read(uc_engine*, uint64_t offset, unsigned size, vo
 // registers are current. The store is the instruction in that block whose
 // address, computed now, is the entry.
 lazymmu::Origin Machine::Impl::store_origin(uint64_t entry_pa) {
-    const uint64_t tb = uc_.reg(UC_ARM64_REG_PC);
+    const uint64_t tb = uc().reg(UC_ARM64_REG_PC);
     uint64_t pc = tb;
-    const RegisterFile regs = [&](unsigned xn) { return xn == 31 ? uc_.reg(UC_ARM64_REG_SP) : uc_.x(xn); };
+    const RegisterFile regs = [&](unsigned xn) { return xn == 31 ? uc().reg(UC_ARM64_REG_SP) : uc().x(xn); };
     for (uint64_t at = tb; at < tb + 4 * 512; at += 4) {
         const uint32_t insn = code_at(at);
         if (auto a = dis_.access(insn, at, regs); a && a->type == AccessType::Write) {
@@ -416,7 +452,7 @@ lazymmu::Origin Machine::Impl::store_origin(uint64_t entry_pa) {
                             (insn & 0xff000000) == 0xd4000000;
         if (branch) break;
     }
-    return {pc, raw_backtrace(pc, uc_.x(30), uc_.x(29))};
+    return {pc, raw_backtrace(pc, uc().x(30), uc().x(29))};
 }
 
 void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* self) {
@@ -426,7 +462,8 @@ void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint6
         if (m->store_ && m->store_->index != index) m->commit_store();
         if (!m->store_) {
             // Unicorn may hold translations through this entry; they must not outlive the store.
-            if (m->model_.shown_valid(index)) m->uc_.flush_tlb();
+            if (m->model_.shown_valid(index))
+                for (auto& c : m->cpus_) c->uc.flush_tlb();
             m->store_ = StoreInProgress{index, m->pool_.cpu(index), m->store_origin(LMEMU_PHYS_OFFSET + offset)};
         }
         m->pool_.write_bytes(offset, size, value);
@@ -439,11 +476,11 @@ void Machine::Impl::commit_store() {
     StoreInProgress s = std::move(*store_);
     store_.reset();
     if (pool_.cpu(s.index) == s.old_value) return;
-    model_.on_store(s.index, s.old_value, std::move(s.origin), lazy_state());
+    model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy_state(running_));
     trace(TraceModule::PgTable, [&] {
         const auto& w = model_.writes().back();
-        return fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}", w.seq, w.entry.value, w.old_value,
-                           w.new_value, image_.symbolize(w.origin.pc), w.lazy.lazy() ? " [lazy]" : "");
+        return fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}{}", w.seq, w.entry.value, w.old_value,
+                           w.new_value, image_.symbolize(w.origin.pc), cpu_tag(), w.lazy.lazy() ? " [lazy]" : "");
     });
 }
 
@@ -452,7 +489,7 @@ uint64_t Machine::Impl::walk_read(uc_engine*, uint64_t offset, unsigned size, vo
     uint64_t v = 0;  // an invalid descriptor if anything goes wrong
     m->guard([&] {
         m->commit_store();
-        v = m->model_.walker_answer(offset / 8);
+        v = m->model_.walker_answer(m->running_, offset / 8);
     });
     if (size == 8) return v;
     return (v >> (8 * (offset % 8))) & ((uint64_t{1} << (8 * size)) - 1);
@@ -468,7 +505,7 @@ void Machine::Impl::guard(F&& body) noexcept {
         result_.verdict = Verdict::GuestFault;
         result_.incident = Incident{.message = fmt::format("lmemu internal error: {}", e.what())};
         ended_ = true;
-        uc_emu_stop(uc_.raw());
+        uc_emu_stop(uc().raw());
     }
 }
 
@@ -477,29 +514,33 @@ void Machine::Impl::guard(F&& body) noexcept {
 void Machine::Impl::end(Verdict v, Incident incident) {
     commit_store();
     result_.verdict = v;
-    incident.lazy = lazy_state();
+    incident.lazy = lazy_state(running_);
     result_.incident = std::move(incident);
     ended_ = true;
-    uc_.stop();
+    uc().stop();
 }
 
 Incident Machine::Impl::incident_here(std::string message) {
     Incident i;
     i.message = std::move(message);
-    const uint64_t pc = hvc_pc_ ? hvc_pc_ : uc_.reg(UC_ARM64_REG_PC);
-    i.backtrace = symbolize(raw_backtrace(pc, uc_.x(30), uc_.x(29)));
+    i.cpu = running_;
+    const uint64_t pc = hvc_pc_ ? hvc_pc_ : uc().reg(UC_ARM64_REG_PC);
+    i.backtrace = symbolize(raw_backtrace(pc, uc().x(30), uc().x(29)));
     return i;
 }
 
-std::string Machine::Impl::open_sections() const {
+std::string Machine::Impl::open_sections(int cpu) const {
     std::vector<std::string> where;
-    for (uint64_t pc : nesting_.open_sections()) where.push_back(image_.symbolize(pc));
+    for (uint64_t pc : cpus_[cpu]->nesting.open_sections()) where.push_back(image_.symbolize(pc));
     if (where.empty()) return {};
     return fmt::format("; open section(s) entered at {}", fmt::join(where, ", "));
 }
 
 std::string Machine::Impl::page_info(uint64_t va) const {
-    if (va >= LMEMU_STACK_GUARD && va < LMEMU_STACK_GUARD + kPage) return "the stack guard page (stack overflow?)";
+    for (int c = 0; c < config_.cpus; ++c) {
+        const uint64_t guard = stack_top(c) - LMEMU_STACK_SIZE - kPage;
+        if (va >= guard && va < guard + kPage) return fmt::format("CPU {}'s stack guard page (stack overflow?)", c);
+    }
     if (va < LMEMU_PAGE_OFFSET || va >= LMEMU_PAGE_OFFSET + (LMEMU_PHYS_END - LMEMU_PHYS_OFFSET)) return {};
     const uint64_t pa = va - LMEMU_PAGE_OFFSET + LMEMU_PHYS_OFFSET;
     const uint64_t pfn = pa >> 12;
@@ -509,7 +550,7 @@ std::string Machine::Impl::page_info(uint64_t va) const {
 
 void Machine::Impl::fault(uint32_t intno) {
     commit_store();
-    const uint64_t pc = uc_.reg(UC_ARM64_REG_PC);
+    const uint64_t pc = uc().reg(UC_ARM64_REG_PC);
     AccessInfo a;
     a.at = locate(pc);
     if (intno == 3) {
@@ -519,7 +560,7 @@ void Machine::Impl::fault(uint32_t intno) {
     } else {
         const uint32_t insn = code_at(pc);
         a.insn = dis_.text(insn, pc);
-        const RegisterFile regs = [&](unsigned xn) { return xn == 31 ? uc_.reg(UC_ARM64_REG_SP) : uc_.x(xn); };
+        const RegisterFile regs = [&](unsigned xn) { return xn == 31 ? uc().reg(UC_ARM64_REG_SP) : uc().x(xn); };
         const auto acc = dis_.access(insn, pc, regs);
         if (!acc) {
             end(Verdict::GuestFault, incident_here(fmt::format("data abort at {} on an instruction lmemu cannot decode: {}",
@@ -537,7 +578,7 @@ void Machine::Impl::fault(uint32_t intno) {
         end(Verdict::Hazard, std::move(i));
         return;
     }
-    const auto cause = model_.classify(PhysAddr{pgd_}, VirtAddr{a.va}, a.type == AccessType::Write);
+    const auto cause = model_.classify(running_, PhysAddr{pgd_}, VirtAddr{a.va}, a.type == AccessType::Write);
     Incident i = incident_here(cause.why);
     i.hazard = cause.hazard;
     i.access = a;
@@ -557,7 +598,7 @@ bool Machine::Impl::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, 
         // Outside every VA window: no page table can map it, so no hazard either.
         Incident i = m->incident_here("translation fault: the address is outside every kernel VA region");
         i.hazard = Hazard::KernelFault;
-        const uint64_t pc = m->uc_.reg(UC_ARM64_REG_PC);
+        const uint64_t pc = m->uc().reg(UC_ARM64_REG_PC);
         AccessInfo a;
         a.va = address;
         a.size = static_cast<unsigned>(size);
@@ -577,7 +618,7 @@ void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
     m->guard([&] {
         switch (intno) {
         case 11: {  // HVC: PC is already past it
-            const uint64_t pc = m->uc_.reg(UC_ARM64_REG_PC) - 4;
+            const uint64_t pc = m->uc().reg(UC_ARM64_REG_PC) - 4;
             const uint32_t insn = static_cast<uint32_t>(m->read_virt(pc, 4).value_or(0));
             const uint16_t nr = (insn >> 5) & 0xffff;
             m->hvc_pc_ = pc;
@@ -589,7 +630,7 @@ void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
         case 3:
         case 4: m->fault(intno); return;
         case 1: {
-            const uint64_t pc = m->uc_.reg(UC_ARM64_REG_PC);
+            const uint64_t pc = m->uc().reg(UC_ARM64_REG_PC);
             m->end(Verdict::GuestFault, m->incident_here(fmt::format(
                                             "undefined instruction {:#010x} ({}) at {}", m->code_at(pc),
                                             m->dis_.text(m->code_at(pc), pc), m->image_.symbolize(pc))));
@@ -614,41 +655,36 @@ void Machine::Impl::rewritten(uint64_t pc) {
     }
     const MaintenanceInsn& r = it->second;
     if (r.kind == MaintenanceInsn::Barrier) {
-        model_.on_barrier(r.barrier);
-        trace(TraceModule::Barrier, [&] { return fmt::format("{} at {}", dis_.text(r.insn, pc), image_.symbolize(pc)); });
+        model_.on_barrier(running_, r.barrier);
+        trace(TraceModule::Barrier,
+              [&] { return fmt::format("{} at {}{}", dis_.text(r.insn, pc), image_.symbolize(pc), cpu_tag()); });
         return;
     }
-    const uint64_t xt = r.rt == 31 ? 0 : uc_.x(r.rt);
-    if (auto t = decode_tlbi(r, xt)) model_.on_tlbi(*t);
+    const uint64_t xt = r.rt == 31 ? 0 : uc().x(r.rt);
+    if (auto t = decode_tlbi(r, xt)) model_.on_tlbi(running_, *t);
     trace(TraceModule::Barrier,
-          [&] { return fmt::format("{} ({:#x}) at {}", dis_.text(r.insn, pc), xt, image_.symbolize(pc)); });
+          [&] { return fmt::format("{} ({:#x}) at {}{}", dis_.text(r.insn, pc), xt, image_.symbolize(pc), cpu_tag()); });
 }
 
 void Machine::Impl::hypercall(uint16_t nr) {
     commit_store();
-    const uint64_t x0 = uc_.x(0), x1 = uc_.x(1), x2 = uc_.x(2);
+    const uint64_t x0 = uc().x(0), x1 = uc().x(1), x2 = uc().x(2);
     auto bad_pointer = [&](const char* call, uint64_t va) {
         end(Verdict::GuestFault, incident_here(fmt::format("hypercall {}: bad guest pointer {:#x}", call, va)));
     };
     switch (nr) {
     case LMEMU_HVC_EXIT: {
-        const auto s = lazy_state();
-        if (s.depth > 0 || s.lazy()) {
-            Incident i = incident_here(fmt::format("scenario ended in lazy MMU mode (depth {}, TIF_LAZY_MMU {})",
-                                                   s.depth, s.lazy() ? "set" : "clear") +
-                                       open_sections());
-            i.hazard = Hazard::LazyLeak;
-            end(Verdict::Hazard, std::move(i));
-            return;
-        }
+        if (auto leak = lazy_leak(running_, "scenario ended")) return end(Verdict::Hazard, std::move(*leak));
         result_.verdict = result_.warnings.empty() ? Verdict::Clean : Verdict::Warn;
         ended_ = true;
-        uc_.stop();
+        uc().stop();
         return;
     }
+    case LMEMU_HVC_SMP_CALL: return smp_call(x0, x1, x2);
+    case LMEMU_HVC_SMP_RETURN: return smp_return();
     case LMEMU_HVC_ALLOC_PAGES: {
         const auto pfn = ram_alloc_.alloc(static_cast<unsigned>(x0));
-        uc_.set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);
+        uc().set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);
         trace(TraceModule::Alloc, [&] { return fmt::format("alloc_pages(order {}) -> {:#x}", x0, pfn ? *pfn << 12 : 0); });
         return;
     }
@@ -665,7 +701,7 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_ALLOC_PGTABLE: {
         const auto pfn = pool_alloc_.alloc(0, allocator::PageState::PageTable);
         if (pfn) model_.forget_frame(PhysAddr{*pfn << 12});
-        uc_.set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);
+        uc().set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);
         return;
     }
     case LMEMU_HVC_FREE_PGTABLE:
@@ -688,7 +724,7 @@ void Machine::Impl::hypercall(uint16_t nr) {
                                              *file, x1, *cond);
         if (nr == LMEMU_HVC_BUG) return end(Verdict::Bug, incident_here(what));
         Incident w = incident_here(what);
-        w.lazy = lazy_state();
+        w.lazy = lazy_state(running_);
         result_.warnings.push_back(std::move(w));
         trace(TraceModule::Console, [&] { return what; });
         return;
@@ -698,20 +734,21 @@ void Machine::Impl::hypercall(uint16_t nr) {
         const auto event = static_cast<lazymmu::LazyEvent>(x0);
         static constexpr const char* kName[] = {"", "enable", "disable", "flush", "pause", "resume"};
         trace(TraceModule::LazyMmu, [&] {
-            return fmt::format("lazy_mmu {} (depth {}) at {}", kName[x0], nesting_.depth(), image_.symbolize(x1 ? x1 : hvc_pc_));
+            return fmt::format("lazy_mmu {} (depth {}) at {}{}", kName[x0], cpu().nesting.depth(),
+                               image_.symbolize(x1 ? x1 : hvc_pc_), cpu_tag());
         });
         const uint64_t caller = x1 ? x1 : hvc_pc_;
-        if (auto broken = nesting_.on_event(event, caller)) {
-            Incident i = incident_here(*broken + open_sections());
+        if (auto broken = cpu().nesting.on_event(event, caller)) {
+            Incident i = incident_here(*broken + open_sections(running_));
             i.hazard = Hazard::Nesting;
             end(Verdict::Hazard, std::move(i));
         }
         return;
     }
     case LMEMU_HVC_MIGHT_SLEEP: {
-        const auto s = lazy_state();
+        const auto s = lazy_state(running_);
         if ((s.depth > 0 && s.paused == 0) || s.lazy()) {
-            Incident i = incident_here("a sleeping call inside a lazy MMU section" + open_sections());
+            Incident i = incident_here("a sleeping call inside a lazy MMU section" + open_sections(running_));
             i.hazard = Hazard::SleepInLazy;
             end(Verdict::Hazard, std::move(i));
         }
@@ -722,27 +759,88 @@ void Machine::Impl::hypercall(uint16_t nr) {
     }
 }
 
+std::optional<Incident> Machine::Impl::lazy_leak(int cpu, const char* when) {
+    const auto s = lazy_state(cpu);
+    if (s.depth == 0 && !s.lazy()) return std::nullopt;
+    Incident i = incident_here(fmt::format("{} in lazy MMU mode (depth {}, TIF_LAZY_MMU {})", when, s.depth,
+                                           s.lazy() ? "set" : "clear") +
+                               open_sections(cpu));
+    i.hazard = Hazard::LazyLeak;
+    return i;
+}
+
+// ---- other CPUs --------------------------------------------------------------------
+
+// smp_call_function_single(): the calling CPU stops at its hypercall and
+// `target` runs func(info) from secondary_entry (head.S) to completion.
+void Machine::Impl::smp_call(uint64_t target, uint64_t func, uint64_t info) {
+    const bool busy = target < cpus_.size() &&
+                      (static_cast<int>(target) == running_ ||
+                       std::find(waiting_.begin(), waiting_.end(), static_cast<int>(target)) != waiting_.end());
+    if (target >= cpus_.size() || busy)
+        return end(Verdict::GuestFault,
+                   incident_here(fmt::format("smp_call_function_single() to CPU {}, which {}", target,
+                                             busy ? "is waiting for this call: deadlock" : "does not exist")));
+    const auto entry = image_.symbol("secondary_entry");
+    if (!entry) return end(Verdict::GuestFault, incident_here("the kernel image has no secondary_entry"));
+    Unicorn& t = cpus_[target]->uc;
+    t.set_reg(UC_ARM64_REG_PC, *entry);
+    t.set_reg(UC_ARM64_REG_SP, stack_top(static_cast<int>(target)));
+    t.set_reg(UC_ARM64_REG_X0, func);
+    t.set_reg(UC_ARM64_REG_X1, info);
+    t.set_reg(UC_ARM64_REG_X2, target);
+    t.set_reg(UC_ARM64_REG_X29, 0);
+    t.set_reg(UC_ARM64_REG_X30, 0);
+    trace(TraceModule::LazyMmu, [&] { return fmt::format("CPU {} calls {} on CPU {}", running_, image_.symbolize(func), target); });
+    waiting_.push_back(running_);
+    switch_to_ = static_cast<int>(target);
+    uc().stop();
+}
+
+void Machine::Impl::smp_return() {
+    if (waiting_.empty())
+        return end(Verdict::GuestFault, incident_here("SMP return hypercall outside an smp_call_function_single()"));
+    // Like returning from an interrupt: a callback may not leave lazy MMU mode on.
+    if (auto leak = lazy_leak(running_, "smp_call_function_single() callback returned"))
+        return end(Verdict::Hazard, std::move(*leak));
+    switch_to_ = waiting_.back();
+    waiting_.pop_back();
+    cpus_[switch_to_]->uc.set_reg(UC_ARM64_REG_X0, 0);  // smp_call_function_single() returns 0
+    uc().stop();
+}
+
 // ---- running ---------------------------------------------------------------------
 
 RunResult Machine::Impl::run() {
-    bool finished = false;
-    try {
-        finished = uc_.run(image_.entry(), config_.timeout_ms * 1000);
-    } catch (const UnicornError& e) {
-        if (!ended_) end(Verdict::GuestFault, incident_here(e.what()));
-    }
-    if (!ended_) {
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + std::chrono::milliseconds(config_.timeout_ms);
+    while (!ended_) {
+        const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - clock::now()).count();
+        bool finished = false;
+        if (left > 0) {
+            try {
+                finished = uc().run(uc().reg(UC_ARM64_REG_PC), static_cast<uint64_t>(left));
+            } catch (const UnicornError& e) {
+                if (!ended_) end(Verdict::GuestFault, incident_here(e.what()));
+            }
+        }
+        if (ended_) break;
         if (!finished) {
             Incident i = incident_here(fmt::format("the guest did not finish within {} ms", config_.timeout_ms));
-            i.lazy = lazy_state();
+            i.lazy = lazy_state(running_);
             result_.verdict = Verdict::Timeout;
             result_.incident = std::move(i);
-        } else {
-            end(Verdict::GuestFault, incident_here("the guest stopped without calling the exit hypercall"));
+            break;
         }
+        if (switch_to_ < 0) {
+            end(Verdict::GuestFault, incident_here("the guest stopped without calling the exit hypercall"));
+            break;
+        }
+        running_ = switch_to_;
+        switch_to_ = -1;
     }
     result_.metrics = model_.metrics();
-    result_.final_state = lazy_state();
+    result_.final_state = lazy_state(0);
     return std::move(result_);
 }
 

@@ -1,7 +1,11 @@
-// The lmemu machine: one arm64 CPU in Unicorn at EL1 with the MMU on, the
-// guest kernel loaded from its ELF, page tables in the watched pool, RAM
-// handed out by the buddy allocator, and the lazy-MMU model deciding what
-// every page-table store, barrier and TLBI means.
+// The lmemu machine: arm64 CPUs in Unicorn at EL1 with the MMU on (one
+// Unicorn engine each, sharing RAM and the page-table pool), the guest kernel
+// loaded from its ELF, page tables in the watched pool, RAM handed out by the
+// buddy allocator, and the lazy-MMU model deciding what every page-table
+// store, barrier and TLBI means.
+//
+// CPUs run one at a time, switching only at smp_call_function_single(), so
+// every interleaving is the one the scenario wrote down.
 //
 // A Machine runs one scenario once. Nothing it does depends on wall time
 // except the time budget that turns a looping guest into a `timeout` verdict.
@@ -42,6 +46,7 @@ struct MachineConfig {
     lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
     uint64_t timeout_ms = 2000;  // wall-clock budget for the guest
     TraceModules trace;          // what of the event stream to record (--trace)
+    int cpus = 1;                // 1..LMEMU_MAX_CPUS; CPU 0 runs the scenario
 };
 
 // An address symbolized against the kernel ELF: "clear_page+0x10/0x40".
@@ -65,6 +70,7 @@ struct WriteInfo {
 
 // Everything a report says about one hazard, fault or BUG.
 struct Incident {
+    int cpu = 0;                            // where it happened
     std::optional<lazymmu::Hazard> hazard;  // unset for BUG, guest faults, timeouts
     std::string message;
     std::optional<AccessInfo> access;

@@ -18,19 +18,28 @@ bool valid_kernel_leaf(uint64_t v, int level) {
 }
 }  // namespace
 
-Arm64Model::Arm64Model(pgtable::TablePool& pool) : pool_(pool), meta_(pool.size() / pgtable::kPageSize) {}
+Arm64Model::Arm64Model(pgtable::TablePool& pool, int cpus)
+    : pool_(pool), meta_(pool.size() / pgtable::kPageSize), cpus_(static_cast<size_t>(cpus)) {}
 
-bool Arm64Model::visible_to_walker(size_t index) const {
+bool Arm64Model::visible_to_walker(int cpu, size_t index) const {
     const EntryMeta& m = meta_.get(index);
-    return pool_.cpu(index) == pool_.walker(index) && !m.isb_write && !m.stale;
+    return pool_.cpu(index) == pool_.walker(index) && !m.isb_write[cpu] && !m.stale[cpu];
 }
 
-void Arm64Model::on_store(size_t index, uint64_t old_value, Origin origin, const LazyState& lazy) {
+bool Arm64Model::shown_valid(size_t index) const {
+    if (!Pte{pool_.cpu(index)}.valid()) return false;
+    for (int c = 0; c < static_cast<int>(cpus_.size()); ++c)
+        if (visible_to_walker(c, index)) return true;
+    return false;
+}
+
+void Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin origin, const LazyState& lazy) {
     ++tick_;
     const uint64_t new_value = pool_.cpu(index);
 
     PteWrite w;
     w.seq = writes_.size() + 1;
+    w.cpu = cpu;
     w.entry = pool_.address_of(index);
     uint64_t span = 0;
     pool_.entry_span(index, w.level, w.va, span);
@@ -38,7 +47,7 @@ void Arm64Model::on_store(size_t index, uint64_t old_value, Origin origin, const
     w.new_value = new_value;
     w.origin = std::move(origin);
     w.lazy = lazy;
-    w.lazy.pending_writes = pending_writes();
+    w.lazy.pending_writes = pending_writes(cpu);
     writes_.push_back(std::move(w));
 
     ++metrics_.pte_writes;
@@ -49,31 +58,34 @@ void Arm64Model::on_store(size_t index, uint64_t old_value, Origin origin, const
     }
 
     EntryMeta& m = meta_.at(index);
+    auto& pending = cpus_[cpu].pending;
     if (new_value == pool_.walker(index)) {
         // Stored back what the walker already sees: nothing left to action.
-        if (m.pending_write) std::erase(pending_, index);
-        m.pending_write = 0;
+        if (m.pending_write[cpu]) std::erase(pending, index);
+        m.pending_write[cpu] = 0;
     } else {
-        if (!m.pending_write) pending_.push_back(index);
-        m.pending_write = static_cast<uint32_t>(writes_.size());
+        if (!m.pending_write[cpu]) pending.push_back(index);
+        m.pending_write[cpu] = static_cast<uint32_t>(writes_.size());
     }
 }
 
 void Arm64Model::forget_frame(PhysAddr frame) {
     const size_t first = pool_.index_of(frame);
     auto in_frame = [&](size_t e) { return e >= first && e < first + pgtable::kEntriesPerTable; };
-    std::erase_if(pending_, in_frame);
-    std::erase_if(awaiting_isb_, in_frame);
+    for (auto& c : cpus_) {
+        std::erase_if(c.pending, in_frame);
+        std::erase_if(c.awaiting_isb, in_frame);
+    }
     std::erase_if(stale_, [&](const Stale& s) { return in_frame(s.entry); });
     meta_.reset_frame(first / pgtable::kEntriesPerTable);
     pool_.clear_frame(frame);
 }
 
-void Arm64Model::action(size_t index) {
+void Arm64Model::action(int cpu, size_t index) {
     EntryMeta& m = meta_.at(index);
+    PteWrite& w = writes_[m.pending_write[cpu] - 1];
     const uint64_t old_walker = pool_.walker(index);
-    const uint64_t now = pool_.cpu(index);
-    PteWrite& w = writes_[m.pending_write - 1];
+    const uint64_t now = w.new_value;  // what this CPU stored, whatever another has stored since
     w.actioned_at = tick_;
     pool_.set_walker(index, now);
 
@@ -84,44 +96,48 @@ void Arm64Model::action(size_t index) {
     const Pte old_pte{old_walker}, new_pte{now};
 
     if (old_pte.valid() && old_walker != now) {
-        // The old translation may sit in any TLB until a later TLBI completes.
-        stale_.push_back({index, va, linked ? span : 0, linked && old_pte.is_leaf(level), tick_,
-                          m.pending_write - 1});
-        ++m.stale;
+        // The old translation may sit in every CPU's TLB until a later TLBI completes there.
+        for (int c = 0; c < static_cast<int>(cpus_.size()); ++c) {
+            stale_.push_back({c, index, va, linked ? span : 0, linked && old_pte.is_leaf(level), tick_,
+                              m.pending_write[cpu] - 1});
+            ++m.stale[c];
+        }
     } else if (!old_pte.valid() && new_pte.valid()) {
         // Visible to walks now, but the storing CPU needs an ISB before it is sure to use it.
-        if (!m.isb_write) awaiting_isb_.push_back(index);
-        m.isb_write = m.pending_write;
+        if (!m.isb_write[cpu]) cpus_[cpu].awaiting_isb.push_back(index);
+        m.isb_write[cpu] = m.pending_write[cpu];
     }
     if (linked && level < 3 && new_pte.type(level) == DescType::Table && pool_.contains(new_pte.output_address())) {
         auto& child = pool_.frame(new_pte.output_address());
         child.level = level + 1;
         child.va_base = va;
     }
-    m.pending_write = 0;
+    m.pending_write[cpu] = 0;
 }
 
-void Arm64Model::on_barrier(Barrier b) {
+void Arm64Model::on_barrier(int cpu, Barrier b) {
     ++tick_;
+    CpuState& c = cpus_[cpu];
     switch (b.kind) {
     case BarrierKind::Dmb: ++metrics_.dmb; return;
     case BarrierKind::Isb:
         ++metrics_.isb;
-        for (size_t e : awaiting_isb_) meta_.at(e).isb_write = 0;
-        awaiting_isb_.clear();
+        for (size_t e : c.awaiting_isb) meta_.at(e).isb_write[cpu] = 0;
+        c.awaiting_isb.clear();
         return;
     case BarrierKind::Dsb: break;
     }
     ++metrics_.dsb;
     if (b.orders_stores()) {
-        for (size_t e : pending_) action(e);
-        pending_.clear();
+        for (size_t e : c.pending) action(cpu, e);
+        c.pending.clear();
     }
-    std::erase_if(tlbis_, [&](const PendingTlbi& t) {
+    std::erase_if(c.tlbis, [&](const PendingTlbi& t) {
         if (!b.completes_tlbi(t.op.broadcast)) return false;
         std::erase_if(stale_, [&](const Stale& s) {
-            if (s.reached_walker >= t.issued || !tlbi_covers(t.op, s)) return false;
-            --meta_.at(s.entry).stale;
+            if ((!t.op.broadcast && s.cpu != cpu) || s.reached_walker >= t.issued || !tlbi_covers(t.op, s))
+                return false;
+            --meta_.at(s.entry).stale[s.cpu];
             return true;
         });
         return true;
@@ -136,15 +152,15 @@ bool Arm64Model::tlbi_covers(const Tlbi& op, const Stale& s) const {
     return begin < s.va.value + s.span && s.va.value < end;
 }
 
-void Arm64Model::on_tlbi(const Tlbi& t) {
+void Arm64Model::on_tlbi(int cpu, const Tlbi& t) {
     ++tick_;
     ++metrics_.tlbi;
-    tlbis_.push_back({t, tick_});
+    cpus_[cpu].tlbis.push_back({t, tick_});
 }
 
-uint64_t Arm64Model::walker_answer(size_t index) {
+uint64_t Arm64Model::walker_answer(int cpu, size_t index) {
     ++metrics_.walker_reads;
-    if (!visible_to_walker(index)) return 0;
+    if (!visible_to_walker(cpu, index)) return 0;
     const auto& frame = pool_.frame_of_entry(index);
     if (frame.level < 0) return 0;
     const uint64_t v = pool_.cpu(index);
@@ -156,7 +172,7 @@ uint64_t Arm64Model::walker_answer(size_t index) {
     return (v & ~pgtable::field::kOutputAddress) | alias;
 }
 
-FaultCause Arm64Model::classify(PhysAddr root, VirtAddr va, bool write) const {
+FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write) const {
     FaultCause c;
     auto cpu_reader = [&](PhysAddr e) -> std::optional<uint64_t> {
         if (!pool_.contains(e)) return std::nullopt;
@@ -165,12 +181,13 @@ FaultCause Arm64Model::classify(PhysAddr root, VirtAddr va, bool write) const {
     c.cpu_walk = pgtable::walk(root, va, cpu_reader);
     const auto& w = c.cpu_walk;
 
-    // 1. A store on the path that the walker has not seen yet.
+    // 1. A store on the path that the walker has not seen yet (this CPU's first, then any other's).
     for (int i = 0; i < w.depth; ++i) {
-        const size_t e = pool_.index_of(w.steps[i].entry);
-        const EntryMeta& m = meta_.get(e);
-        if (!m.pending_write) continue;
-        c.write = writes_[m.pending_write - 1];
+        const EntryMeta& m = meta_.get(pool_.index_of(w.steps[i].entry));
+        uint32_t pending = m.pending_write[cpu];
+        for (int o = 0; !pending && o < static_cast<int>(cpus_.size()); ++o) pending = m.pending_write[o];
+        if (!pending) continue;
+        c.write = writes_[pending - 1];
         if (w.mapped()) {
             c.hazard = Hazard::UnactionedMapping;
             c.why = "the access translates through a page-table entry whose new value has not been made visible "
@@ -186,15 +203,16 @@ FaultCause Arm64Model::classify(PhysAddr root, VirtAddr va, bool write) const {
     for (int i = 0; i < w.depth; ++i) {
         const size_t e = pool_.index_of(w.steps[i].entry);
         const EntryMeta& m = meta_.get(e);
-        if (!m.isb_write) continue;
+        if (!m.isb_write[cpu]) continue;
         c.hazard = Hazard::UnactionedMapping;
-        c.write = writes_[m.isb_write - 1];
+        c.write = writes_[m.isb_write[cpu] - 1];
         c.why = "the new entry reached the table walker at a DSB, but no ISB followed on this CPU, which may "
                 "still fault on it";
         return c;
     }
     // 3. A translation changed or removed and not invalidated since the change reached the walker.
     for (const Stale& s : stale_) {
+        if (s.cpu != cpu) continue;
         const bool covers = s.span ? (va.value >= s.va.value && va.value - s.va.value < s.span)
                                    : std::any_of(w.steps.begin(), w.steps.begin() + w.depth, [&](const auto& st) {
                                          return pool_.index_of(st.entry) == s.entry;
@@ -203,7 +221,7 @@ FaultCause Arm64Model::classify(PhysAddr root, VirtAddr va, bool write) const {
         c.hazard = Hazard::StaleTlb;
         c.write = writes_[s.write];
         c.why = "the access may use a TLB entry for a translation that was changed or removed: no TLBI covering "
-                "it has completed since the change reached the table walker";
+                "it has completed on this CPU since the change reached the table walker";
         return c;
     }
     // 4. The views agree: an ordinary fault.

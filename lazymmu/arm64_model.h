@@ -15,9 +15,13 @@
 // decide differently faults into the host) and classifies those faults.
 //
 // Verdicts come from this bookkeeping alone, never from Unicorn's own TLB.
-// The model covers one CPU; the machine runs one.
+//
+// Per CPU: its unactioned stores (its store buffer, as far as walks are
+// concerned), the entries it must still ISB, the TLBIs it has issued, and
+// the stale translations its TLB may hold. The walker view is shared.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -38,8 +42,11 @@ struct Origin {
     std::vector<uint64_t> backtrace;  // return addresses, innermost first
 };
 
+inline constexpr int kMaxCpus = 4;
+
 struct PteWrite {
     uint64_t seq = 0;  // 1-based store number
+    int cpu = 0;       // the storing CPU
     PhysAddr entry;
     int level = -1;  // -1 when the table was not linked into the walker view
     VirtAddr va;     // first VA the entry translates
@@ -90,31 +97,32 @@ struct FaultCause {
 
 class Arm64Model {
 public:
-    explicit Arm64Model(pgtable::TablePool& pool);
+    Arm64Model(pgtable::TablePool& pool, int cpus);
 
-    // A store changed entry `index` from `old_value` (the new value is in the pool).
-    void on_store(size_t index, uint64_t old_value, Origin origin, const LazyState& lazy);
-    // Whether walks are shown entry `index` as valid, so Unicorn's TLB may
-    // hold translations through it: the machine empties that TLB before such
-    // an entry changes.
-    bool shown_valid(size_t index) const { return visible_to_walker(index) && pgtable::Pte{pool_.cpu(index)}.valid(); }
+    // CPU `cpu` stored to entry `index`, which held `old_value` (the new value is in the pool).
+    void on_store(int cpu, size_t index, uint64_t old_value, Origin origin, const LazyState& lazy);
+    // Whether any CPU's walks are shown entry `index` as valid, so a Unicorn
+    // TLB may hold translations through it: the machine empties those TLBs
+    // before such an entry changes.
+    bool shown_valid(size_t index) const;
     // A page-table frame was (re)allocated and zeroed: forget what its entries were.
     void forget_frame(PhysAddr frame);
-    void on_barrier(Barrier b);
-    void on_tlbi(const Tlbi& t);
+    void on_barrier(int cpu, Barrier b);
+    void on_tlbi(int cpu, const Tlbi& t);
 
-    // The value Unicorn's walker gets for entry `index` (read via the walk alias).
-    uint64_t walker_answer(size_t index);
+    // The value CPU `cpu`'s walker gets for entry `index` (read via the walk alias).
+    uint64_t walker_answer(int cpu, size_t index);
 
-    FaultCause classify(PhysAddr root, VirtAddr va, bool write) const;
+    FaultCause classify(int cpu, PhysAddr root, VirtAddr va, bool write) const;
 
-    int pending_writes() const { return static_cast<int>(pending_.size()); }
+    int pending_writes(int cpu) const { return static_cast<int>(cpus_[cpu].pending.size()); }
     const Metrics& metrics() const { return metrics_; }
     Metrics& metrics() { return metrics_; }
     const std::vector<PteWrite>& writes() const { return writes_; }
 
 private:
     struct Stale {
+        int cpu;  // whose TLB may hold it
         size_t entry;
         VirtAddr va;
         uint64_t span;
@@ -126,22 +134,28 @@ private:
         Tlbi op;
         uint64_t issued;  // tick
     };
+    // Per CPU, writes_ index + 1 (0: none) of its latest unactioned store to
+    // the entry and of its store still awaiting an ISB (invalid->valid), and
+    // how many stale records its TLB has for the entry.
     struct EntryMeta {
-        uint32_t pending_write = 0;  // writes_ index + 1 of the latest unactioned store, 0 if none
-        uint32_t isb_write = 0;      // writes_ index + 1 awaiting an ISB (invalid->valid), 0 if none
-        uint32_t stale = 0;          // Stale records on this entry
+        std::array<uint32_t, kMaxCpus> pending_write{};
+        std::array<uint32_t, kMaxCpus> isb_write{};
+        std::array<uint16_t, kMaxCpus> stale{};
+    };
+    struct CpuState {
+        std::vector<size_t> pending;  // entries with pending_write, in store order
+        std::vector<size_t> awaiting_isb;
+        std::vector<PendingTlbi> tlbis;
     };
 
-    void action(size_t index);
+    void action(int cpu, size_t index);
     bool tlbi_covers(const Tlbi& op, const Stale& s) const;
-    bool visible_to_walker(size_t index) const;
+    bool visible_to_walker(int cpu, size_t index) const;
 
     pgtable::TablePool& pool_;
     pgtable::FrameArray<EntryMeta> meta_;
-    std::vector<size_t> pending_;  // entries with pending_write, in store order
-    std::vector<size_t> awaiting_isb_;
+    std::vector<CpuState> cpus_;
     std::vector<Stale> stale_;
-    std::vector<PendingTlbi> tlbis_;
     std::vector<PteWrite> writes_;
     uint64_t tick_ = 1;
     Metrics metrics_;

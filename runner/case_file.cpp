@@ -1,5 +1,7 @@
 #include "runner/case_file.h"
 
+#include "kernel/include/lmemu/machine.h"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -109,6 +111,12 @@ private:
             return p;
         }
         if (key == "timeout_ms") return std::to_string(integer(n, "timeout_ms"));
+        if (key == "cpus") {
+            const uint64_t cpus = integer(n, "cpus");
+            if (cpus < 1 || cpus > LMEMU_MAX_CPUS)
+                fail(pos(n), fmt::format("cpus must be between 1 and {}", LMEMU_MAX_CPUS));
+            return std::to_string(cpus);
+        }
         if (n.is_boolean()) return n.as_boolean()->get() ? "true" : "false";
         if (n.is_integer()) return std::to_string(n.as_integer()->get());
         fail(pos(n), fmt::format("kernel option '{}' must be a boolean or an integer, not {}", key, type_name(n)));
@@ -116,13 +124,13 @@ private:
 
     void check_config_key(const toml::key& k) const {
         const std::string key{k.str()};
-        if (key == "policy" || key == "timeout_ms") return;
+        if (key == "policy" || key == "timeout_ms" || key == "cpus") return;
         const bool kernel_option = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
             return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         });
         if (kernel_option) return;
-        const auto near = closest(key, {"policy", "timeout_ms", "DEBUG_PAGEALLOC"});
-        fail(pos(k), fmt::format("unknown config key '{}': lowercase keys are lmemu settings (policy, timeout_ms), "
+        const auto near = closest(key, {"policy", "timeout_ms", "cpus", "DEBUG_PAGEALLOC"});
+        fail(pos(k), fmt::format("unknown config key '{}': lowercase keys are lmemu settings (policy, timeout_ms, cpus), "
                                  "UPPERCASE keys are kernel options (CONFIG_ without the prefix)", key),
              near.empty() ? std::string{} : fmt::format("did you mean '{}'?", near));
     }
@@ -363,6 +371,7 @@ CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
     for (const auto& [k, v] : config) {
         if (k == "policy") s.policy = *lazymmu::parse_policy(v);
         else if (k == "timeout_ms") s.timeout_ms = std::stoull(v);
+        else if (k == "cpus") s.cpus = std::stoi(v);
         else if (v == "true") s.defines["CONFIG_" + k] = "1";
         else if (v != "false") s.defines["CONFIG_" + k] = v;
     }

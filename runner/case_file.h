@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "emu/machine.h"
 #include "lazymmu/hazard.h"
 #include "lazymmu/nesting.h"
 #include "runner/guest_build.h"
@@ -84,7 +85,12 @@ struct CellSettings {
     bool debug_pagealloc = false;
     lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
     uint64_t timeout_ms = 2000;
+    int cpus = 1;
     std::map<std::string, std::string> defines;  // for the guest compiler
+
+    emu::MachineConfig machine(emu::TraceModules trace = {}) const {
+        return {debug_pagealloc, policy, timeout_ms, trace, cpus};
+    }
 };
 CellSettings settings_for(const std::map<std::string, ConfigValue>& config);
 

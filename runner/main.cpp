@@ -64,7 +64,7 @@ int cmd_ptdump(const std::string& scenario, const RunOptions& opt) {
         std::cerr << out.error;
         return 1;
     }
-    emu::Machine m(*image, {s.debug_pagealloc, s.policy, s.timeout_ms, {}});
+    emu::Machine m(*image, s.machine());
     if (!scenario.empty()) {
         // The tables as the scenario left them (what the CPU wrote).
         const auto r = m.run();
@@ -126,7 +126,7 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat) {
             CellOutcome o;
             const auto image = runner.build(j.cell, j.settings, j.dir, o);  // a cache hit
             const auto b = clock::now();
-            emu::Machine m(*image, {j.settings.debug_pagealloc, j.settings.policy, j.settings.timeout_ms, {}});
+            emu::Machine m(*image, j.settings.machine());
             const auto c = clock::now();
             (void)m.run();
             const auto d = clock::now();
@@ -180,6 +180,7 @@ int main(int argc, char** argv) {
     run->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc,
                   "DEBUG_PAGEALLOC for bare .c scenarios")->capture_default_str();
     run->add_option("--timeout-ms", opt.timeout_ms, "time budget for bare .c scenarios")->capture_default_str();
+    run->add_option("--cpus", opt.cpus, "CPUs for bare .c scenarios")->capture_default_str()->check(CLI::Range(1, 4));
 
     std::string scenario;
     auto* ptdump = app.add_subcommand("ptdump", "print the booted kernel's page tables (kernel_page_tables style)");

@@ -33,7 +33,7 @@ std::string headline(const Incident& i, lazymmu::Verdict v) {
 
 void render_incident(std::string& out, const Incident& i, const CellOutcome& o, lazymmu::Verdict v) {
     out += "------------[ lmemu: " + headline(i, v) + " ]------------\n";
-    out += fmt::format("case {} [{}], policy {}\n", o.case_name, o.cell, o.policy);
+    out += fmt::format("CPU: {} case {} [{}], policy {}\n", i.cpu, o.case_name, o.cell, o.policy);
     if (i.hazard) out += i.message + "\n";
     if (i.access) {
         const auto& a = *i.access;
@@ -64,8 +64,8 @@ void render_incident(std::string& out, const Incident& i, const CellOutcome& o, 
         out += "\n";
         out += fmt::format("  old: {}\n", pgtable::describe(pgtable::Pte{w.old_value}, w.level < 0 ? 3 : w.level));
         out += fmt::format("  new: {}\n", pgtable::describe(pgtable::Pte{w.new_value}, w.level < 0 ? 3 : w.level));
-        out += fmt::format("  written at {} with {}\n", i.write->backtrace.empty() ? "?" : i.write->backtrace[0].where,
-                           flags_str(w.lazy));
+        out += fmt::format("  written on CPU {} at {} with {}\n", w.cpu,
+                           i.write->backtrace.empty() ? "?" : i.write->backtrace[0].where, flags_str(w.lazy));
         out += "  Call trace of the write:\n";
         trace_lines(out, i.write->backtrace, "    ");
     }
@@ -124,6 +124,7 @@ nlohmann::json incident_json(const Incident& i) {
     nlohmann::json j;
     j["hazard"] = i.hazard ? nlohmann::json(std::string(to_string(*i.hazard))) : nlohmann::json(nullptr);
     j["message"] = i.message;
+    j["cpu"] = i.cpu;
     j["function"] = incident_function(i);
     if (i.access) {
         const auto& a = *i.access;
@@ -141,6 +142,7 @@ nlohmann::json incident_json(const Incident& i) {
         j["pending_write"] = {{"seq", w.seq},
                               {"entry", fmt::format("{:#x}", w.entry.value)},
                               {"level", w.level},
+                              {"cpu", w.cpu},
                               {"va", fmt::format("{:#x}", w.va.value)},
                               {"old", fmt::format("{:#x}", w.old_value)},
                               {"new", fmt::format("{:#x}", w.new_value)},

@@ -94,7 +94,7 @@ std::optional<emu::ElfImage> Runner::build(const Cell& cell, const CellSettings&
 void Runner::execute(const emu::ElfImage& image, const CellSettings& s, CellOutcome& out) {
     const auto t0 = std::chrono::steady_clock::now();
     try {
-        emu::Machine m(image, {s.debug_pagealloc, s.policy, s.timeout_ms, options_.trace});
+        emu::Machine m(image, s.machine(options_.trace));
         out.result = m.run();
     } catch (const std::exception& e) {
         out.status = Status::Error;
@@ -145,6 +145,7 @@ CellOutcome Runner::run_scenario(const fs::path& c_file) {
     cell.sources.push_back({c_file, std::nullopt});
     cell.config["policy"] = options_.policy;
     cell.config["timeout_ms"] = std::to_string(options_.timeout_ms);
+    cell.config["cpus"] = std::to_string(options_.cpus);
     if (options_.debug_pagealloc) cell.config["DEBUG_PAGEALLOC"] = "true";
     cell.coords = {{"policy", options_.policy}, {"DEBUG_PAGEALLOC", options_.debug_pagealloc ? "true" : "false"}};
     out.cell = cell.label();

@@ -43,6 +43,7 @@ struct RunOptions {
     std::string policy = "arm64-v6.16";
     bool debug_pagealloc = true;
     uint64_t timeout_ms = 2000;
+    int cpus = 1;
 };
 
 class Runner {

@@ -144,3 +144,49 @@ TEST_CASE("machine: the origin of a page-table store is the store instruction it
     REQUIRE(insn);
     CHECK((*insn & 0xfffffc1f) == 0xf900001f);
 }
+
+TEST_CASE("machine: smp_call_function_single() runs the function on the other CPU, as its own task") {
+    emu::MachineConfig cfg;
+    cfg.cpus = 2;
+    const auto r = run(R"(
+        #include <linux/mm.h>
+        #include <linux/smp.h>
+        static void hello(void *info)
+        {
+            pr_info("cpu %d %s\n", smp_processor_id(), (const char *)info);
+        }
+        void scenario(void)
+        {
+            pr_info("cpu %d of %u\n", smp_processor_id(), num_online_cpus());
+            BUG_ON(smp_call_function_single(1, hello, "called", 1) != 0);
+            BUG_ON(smp_call_function_single(2, hello, "nowhere", 1) != -ENXIO);
+            smp_call_function_single(0, hello, "locally", 1);
+        }
+    )", cfg);
+    CHECK(r.verdict == Verdict::Clean);
+    CHECK(r.console == std::vector<std::string>{"cpu 0 of 2", "cpu 1 called", "cpu 0 locally"});
+}
+
+TEST_CASE("machine: a call back into a waiting CPU is a deadlock, a looping callback a timeout") {
+    emu::MachineConfig cfg;
+    cfg.cpus = 2;
+    cfg.timeout_ms = 100;
+    const auto deadlock = run(R"(
+        #include <linux/smp.h>
+        static void nothing(void *info) {}
+        static void back(void *info) { smp_call_function_single(0, nothing, 0, 1); }
+        void scenario(void) { smp_call_function_single(1, back, 0, 1); }
+    )", cfg);
+    CHECK(deadlock.verdict == Verdict::GuestFault);
+    REQUIRE(deadlock.incident);
+    CHECK(deadlock.incident->cpu == 1);
+    CHECK(deadlock.incident->message.find("deadlock") != std::string::npos);
+
+    const auto loop = run(R"(
+        #include <linux/smp.h>
+        static void spin(void *info) { for (;;) asm volatile(""); }
+        void scenario(void) { smp_call_function_single(1, spin, 0, 1); }
+    )", cfg);
+    CHECK(loop.verdict == Verdict::Timeout);
+    CHECK(loop.incident->cpu == 1);
+}

@@ -20,7 +20,7 @@ constexpr Barrier kIsb{BarrierKind::Isb, 0xf};
 // and visible: the state a host-built boot table is in.
 struct Tables {
     pgtable::TablePool pool{PhysAddr{kBase}, 4 * pgtable::kPageSize};
-    Arm64Model model{pool};
+    Arm64Model model{pool, 2};
 
     Tables() {
         const VirtAddr va{kVa};
@@ -34,23 +34,23 @@ struct Tables {
         }
     }
     size_t pte_index(unsigned n = 0) const { return pool.index_of(PhysAddr{kBase + 3 * pgtable::kPageSize + 8 * n}); }
-    void store(size_t index, uint64_t value, bool lazy = false, int depth = 0) {
+    void store(size_t index, uint64_t value, bool lazy = false, int depth = 0, int cpu = 0) {
         const uint64_t old = pool.cpu(index);
         pool.set_cpu(index, value);
         LazyState s;
         s.thread_flags = lazy ? (uint64_t{1} << kTifLazyMmu) : 0;
         s.depth = depth;
-        model.on_store(index, old, {}, s);
+        model.on_store(cpu, index, old, {}, s);
     }
-    FaultCause fault(uint64_t va, bool write = false) const { return model.classify(PhysAddr{kBase}, VirtAddr{va}, write); }
+    FaultCause fault(uint64_t va, int cpu = 0) const { return model.classify(cpu, PhysAddr{kBase}, VirtAddr{va}, false); }
     // The sequence Linux's __set_pte() emits outside lazy mode: store, dsb ishst, isb.
-    void store_and_sync(size_t index, uint64_t value);
+    void store_and_sync(size_t index, uint64_t value, int cpu = 0);
 };
 
-void Tables::store_and_sync(size_t index, uint64_t value) {
-    store(index, value);
-    model.on_barrier(kDsbIshst);
-    model.on_barrier(kIsb);
+void Tables::store_and_sync(size_t index, uint64_t value, int cpu) {
+    store(index, value, false, 0, cpu);
+    model.on_barrier(cpu, kDsbIshst);
+    model.on_barrier(cpu, kIsb);
 }
 
 const uint64_t kValid = Pte::page(PhysAddr{0x40a00000}, pgtable::prot::kKernel).raw();
@@ -61,32 +61,32 @@ const uint64_t kOther = Pte::page(PhysAddr{0x40b00000}, pgtable::prot::kKernel).
 TEST_CASE("arm64 model: a store reaches the walker only at a DSB that orders stores") {
     Tables t;
     t.store(t.pte_index(), kValid);
-    CHECK(t.model.walker_answer(t.pte_index()) == 0);  // hidden from walks
+    CHECK(t.model.walker_answer(0, t.pte_index()) == 0);  // hidden from walks
     CHECK(t.fault(kVa).hazard == Hazard::UnactionedMapping);
 
-    t.model.on_barrier(kDmbIsh);  // a DMB never does
-    t.model.on_barrier(kDsbIshld);  // nor a load-only DSB
+    t.model.on_barrier(0, kDmbIsh);  // a DMB never does
+    t.model.on_barrier(0, kDsbIshld);  // nor a load-only DSB
     CHECK(t.fault(kVa).hazard == Hazard::UnactionedMapping);
 
-    t.model.on_barrier(kDsbIshst);
+    t.model.on_barrier(0, kDsbIshst);
     CHECK(t.pool.walker(t.pte_index()) == kValid);
     // invalid -> valid: the storing CPU still needs an ISB.
-    CHECK(t.model.walker_answer(t.pte_index()) == 0);
+    CHECK(t.model.walker_answer(0, t.pte_index()) == 0);
     CHECK(t.fault(kVa).hazard == Hazard::UnactionedMapping);
 
-    t.model.on_barrier(kIsb);
-    CHECK(t.model.walker_answer(t.pte_index()) == kValid);
-    CHECK(t.model.pending_writes() == 0);
+    t.model.on_barrier(0, kIsb);
+    CHECK(t.model.walker_answer(0, t.pte_index()) == kValid);
+    CHECK(t.model.pending_writes(0) == 0);
 }
 
 TEST_CASE("arm64 model: an ISB before the DSB does not complete the update") {
     Tables t;
     t.store(t.pte_index(), kValid);
-    t.model.on_barrier(kIsb);
-    t.model.on_barrier(kDsbIshst);
-    CHECK(t.model.walker_answer(t.pte_index()) == 0);
-    t.model.on_barrier(kIsb);
-    CHECK(t.model.walker_answer(t.pte_index()) == kValid);
+    t.model.on_barrier(0, kIsb);
+    t.model.on_barrier(0, kDsbIshst);
+    CHECK(t.model.walker_answer(0, t.pte_index()) == 0);
+    t.model.on_barrier(0, kIsb);
+    CHECK(t.model.walker_answer(0, t.pte_index()) == kValid);
 }
 
 TEST_CASE("arm64 model: a removed translation is stale until a later TLBI completes") {
@@ -95,13 +95,13 @@ TEST_CASE("arm64 model: a removed translation is stale until a later TLBI comple
 
     t.store(t.pte_index(), 0);
     CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);  // not even visible yet
-    t.model.on_barrier(kDsbIshst);
+    t.model.on_barrier(0, kDsbIshst);
     CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);  // visible, not invalidated
 
-    t.model.on_tlbi({.broadcast = true, .last_level = true, .va = VirtAddr{kVa}});
-    t.model.on_barrier(kDsbIshst);  // an st-only DSB does not wait for the TLBI
+    t.model.on_tlbi(0, {.broadcast = true, .last_level = true, .va = VirtAddr{kVa}});
+    t.model.on_barrier(0, kDsbIshst);  // an st-only DSB does not wait for the TLBI
     CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);
-    t.model.on_barrier(kDsbIsh);
+    t.model.on_barrier(0, kDsbIsh);
     CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
 }
 
@@ -110,11 +110,11 @@ TEST_CASE("arm64 model: a TLBI issued before the change reached the walker does 
     t.store_and_sync(t.pte_index(), kValid);
 
     t.store(t.pte_index(), 0);
-    t.model.on_tlbi({.all = true, .broadcast = true});
-    t.model.on_barrier(kDsbIsh);  // makes the clear visible *and* completes the early TLBI
+    t.model.on_tlbi(0, {.all = true, .broadcast = true});
+    t.model.on_barrier(0, kDsbIsh);  // makes the clear visible *and* completes the early TLBI
     CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);
-    t.model.on_tlbi({.all = true, .broadcast = true});
-    t.model.on_barrier(kDsbIsh);
+    t.model.on_tlbi(0, {.all = true, .broadcast = true});
+    t.model.on_barrier(0, kDsbIsh);
     CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
 }
 
@@ -122,9 +122,9 @@ TEST_CASE("arm64 model: TLBI by VA covers only its page; local TLBIs need only a
     Tables t;
     for (unsigned i = 0; i < 2; ++i) t.store_and_sync(t.pte_index(i), kValid + i * 0x1000);
     for (unsigned i = 0; i < 2; ++i) t.store(t.pte_index(i), 0);
-    t.model.on_barrier(kDsbIshst);
-    t.model.on_tlbi({.va = VirtAddr{kVa}});  // TLBI VAE1: this CPU only
-    t.model.on_barrier(Barrier{BarrierKind::Dsb, 0x7});  // dsb nsh
+    t.model.on_barrier(0, kDsbIshst);
+    t.model.on_tlbi(0, {.va = VirtAddr{kVa}});  // TLBI VAE1: this CPU only
+    t.model.on_barrier(0, Barrier{BarrierKind::Dsb, 0x7});  // dsb nsh
     CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
     CHECK(t.fault(kVa + 0x1000).hazard == Hazard::StaleTlb);
 }
@@ -133,7 +133,7 @@ TEST_CASE("arm64 model: a changed output address is stale too, and walks are hid
     Tables t;
     t.store_and_sync(t.pte_index(), kValid);
     t.store_and_sync(t.pte_index(), kOther);
-    CHECK(t.model.walker_answer(t.pte_index()) == 0);
+    CHECK(t.model.walker_answer(0, t.pte_index()) == 0);
     const auto c = t.fault(kVa);
     CHECK(c.hazard == Hazard::StaleTlb);
     REQUIRE(c.write);
@@ -144,7 +144,7 @@ TEST_CASE("arm64 model: a changed output address is stale too, and walks are hid
 TEST_CASE("arm64 model: table descriptors are shown through the walk alias") {
     Tables t;
     const size_t pgd_entry = t.pool.index_of(PhysAddr{kBase + 8 * VirtAddr{kVa}.index(0)});
-    CHECK(t.model.walker_answer(pgd_entry) == Pte::table(PhysAddr{0x100001000}).raw());
+    CHECK(t.model.walker_answer(0, pgd_entry) == Pte::table(PhysAddr{0x100001000}).raw());
 }
 
 TEST_CASE("arm64 model: metrics count deferred and lost-batching writes") {
@@ -156,8 +156,52 @@ TEST_CASE("arm64 model: metrics count deferred and lost-batching writes") {
     CHECK(t.model.metrics().pte_writes == 4);
     CHECK(t.model.metrics().deferred == 1);
     CHECK(t.model.metrics().lost_batching == 1);
-    t.model.on_barrier(kDsbIshst);
-    t.model.on_barrier(kIsb);
+    t.model.on_barrier(0, kDsbIshst);
+    t.model.on_barrier(0, kIsb);
     CHECK(t.model.metrics().dsb == 1);
     CHECK(t.model.metrics().isb == 1);
+}
+
+TEST_CASE("arm64 model: another CPU's unactioned store is not visible to this CPU's walks") {
+    Tables t;
+    t.store(t.pte_index(), kValid, false, 0, /*cpu=*/1);
+    CHECK(t.model.walker_answer(0, t.pte_index()) == 0);
+    CHECK(t.fault(kVa, 0).hazard == Hazard::UnactionedMapping);
+    CHECK(t.model.pending_writes(1) == 1);
+    CHECK(t.model.pending_writes(0) == 0);
+    t.model.on_barrier(0, kDsbIshst);  // CPU0's barrier does not drain CPU1's stores
+    CHECK(t.fault(kVa, 0).hazard == Hazard::UnactionedMapping);
+    t.model.on_barrier(1, kDsbIshst);
+    // Visible now; the ISB is owed by the storing CPU only.
+    CHECK(t.model.walker_answer(0, t.pte_index()) == kValid);
+    CHECK(t.model.walker_answer(1, t.pte_index()) == 0);
+}
+
+TEST_CASE("arm64 model: a local TLBI leaves other CPUs' TLBs stale; a broadcast one does not") {
+    Tables t;
+    t.store_and_sync(t.pte_index(), kValid);
+    t.store(t.pte_index(), 0);
+    t.model.on_barrier(0, kDsbIshst);
+    t.model.on_tlbi(0, {.all = true});  // TLBI VMALLE1: this CPU only
+    t.model.on_barrier(0, Barrier{BarrierKind::Dsb, 0x7});  // dsb nsh
+    CHECK(t.fault(kVa, 0).hazard == Hazard::KernelFault);
+    CHECK(t.fault(kVa, 1).hazard == Hazard::StaleTlb);
+    CHECK(t.model.walker_answer(1, t.pte_index()) == 0);
+
+    t.model.on_tlbi(0, {.all = true, .broadcast = true});  // TLBI VMALLE1IS
+    t.model.on_barrier(0, kDsbIsh);
+    CHECK(t.fault(kVa, 1).hazard == Hazard::KernelFault);
+}
+
+TEST_CASE("arm64 model: a broadcast TLBI needs an inner-shareable DSB on the issuing CPU") {
+    Tables t;
+    t.store_and_sync(t.pte_index(), kValid);
+    t.store(t.pte_index(), 0);
+    t.model.on_barrier(0, kDsbIshst);
+    t.model.on_tlbi(0, {.all = true, .broadcast = true});
+    t.model.on_barrier(1, kDsbIsh);  // another CPU's DSB does not wait for this TLBI
+    t.model.on_barrier(0, Barrier{BarrierKind::Dsb, 0x7});  // nor does a non-shareable one
+    CHECK(t.fault(kVa, 1).hazard == Hazard::StaleTlb);
+    t.model.on_barrier(0, kDsbIsh);
+    CHECK(t.fault(kVa, 1).hazard == Hazard::KernelFault);
 }

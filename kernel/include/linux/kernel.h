@@ -19,6 +19,7 @@
 
 #define EINVAL		22
 #define ENOMEM		12
+#define ENXIO		6
 
 void *memset(void *s, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);

@@ -42,10 +42,14 @@
 #define LMEMU_VMALLOC_SIZE	0x40000000UL	/* 1 GiB */
 #define LMEMU_VMALLOC_END	(LMEMU_VMALLOC_START + LMEMU_VMALLOC_SIZE)
 
-/* The boot task's stack: the top of the vmalloc area, one guard page below. */
+/*
+ * CPUs and their stacks: CPU n's 16 KiB stack ends LMEMU_STACK_STRIDE * n
+ * below the top of the vmalloc area, with an unmapped guard page below it.
+ */
+#define LMEMU_MAX_CPUS		4
 #define LMEMU_STACK_SIZE	0x4000UL
+#define LMEMU_STACK_STRIDE	(LMEMU_STACK_SIZE + 0x1000UL)
 #define LMEMU_STACK_TOP		LMEMU_VMALLOC_END
-#define LMEMU_STACK_GUARD	(LMEMU_STACK_TOP - LMEMU_STACK_SIZE - 0x1000UL)
 
 /*
  * Hypercalls: `hvc #nr`, arguments in x0..x3, result in x0. Only what a real
@@ -61,6 +65,8 @@
 #define LMEMU_HVC_BUG		8	/* x0 = file VA, x1 = line, x2 = cond VA */
 #define LMEMU_HVC_LAZY_MMU	9	/* x0 = LMEMU_LAZY_* event, x1 = caller's PC */
 #define LMEMU_HVC_MIGHT_SLEEP	10	/* a sleeping call was made */
+#define LMEMU_HVC_SMP_CALL	11	/* x0 = cpu, x1 = func, x2 = info: run func(info) there */
+#define LMEMU_HVC_SMP_RETURN	12	/* the function run by SMP_CALL returned */
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff

@@ -22,3 +22,23 @@ _start:
 	hvc	#1		/* LMEMU_HVC_EXIT, in case start_kernel returns */
 	b	.
 	.size	_start, . - _start
+
+/*
+ * Where a secondary CPU starts for smp_call_function_single(): the host has
+ * set sp, sp_el0 and x0 = func, x1 = info. SCTLR_EL1 is written for the same
+ * reason as on the boot CPU.
+ */
+	.globl	secondary_entry
+	.type	secondary_entry, %function
+secondary_entry:
+	mrs	x9, sctlr_el1
+	msr	sctlr_el1, x9
+	isb
+	mov	x29, xzr
+	mov	x30, xzr
+	mov	x9, x0
+	mov	x0, x1
+	blr	x9
+	hvc	#12		/* LMEMU_HVC_SMP_RETURN */
+	b	.
+	.size	secondary_entry, . - secondary_entry

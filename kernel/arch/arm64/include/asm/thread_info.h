@@ -7,6 +7,7 @@
 struct thread_info {
 	unsigned long		flags;		/* low level flags */
 	int			preempt_count;	/* 0 => preemptible */
+	u32			cpu;		/* the CPU running this task */
 };
 
 #define TIF_SIGPENDING		0
