@@ -76,8 +76,6 @@ std::optional<TraceModules> TraceModules::parse(std::string_view spec) {
 class Machine::Impl {
 public:
     Impl(const ElfImage& image, MachineConfig config);
-    ~Impl();
-
     RunResult run();
     std::string ptdump() const;
     std::optional<uint64_t> translate(uint64_t va) const;
@@ -118,7 +116,7 @@ private:
 
     // Guest memory by physical address: RAM or the CPU view of the pool.
     std::optional<uint64_t> read_phys(uint64_t pa, unsigned size) const;
-    uint8_t* ram_ptr(uint64_t pa) const { return ram_ + (pa - LMEMU_RAM_PHYS); }
+    uint8_t* ram_ptr(uint64_t pa) const { return ram_.get() + (pa - LMEMU_RAM_PHYS); }
     bool in_ram(uint64_t pa, uint64_t len = 1) const {
         return pa >= LMEMU_RAM_PHYS && pa + len <= LMEMU_PHYS_END && pa + len >= pa;
     }
@@ -159,7 +157,10 @@ private:
     const ElfImage& image_;
     MachineConfig config_;
     Disassembler dis_;
-    uint8_t* ram_ = nullptr;
+    struct Unmap {
+        void operator()(uint8_t* p) const { munmap(p, LMEMU_RAM_SIZE); }
+    };
+    std::unique_ptr<uint8_t, Unmap> ram_;  // declared before cpus_, so it outlives the engines mapping it
     pgtable::TablePool pool_;
     lazymmu::Arm64Model model_;
     allocator::BuddyAllocator ram_alloc_;
@@ -191,19 +192,15 @@ Machine::Impl::Impl(const ElfImage& image, MachineConfig config)
       model_(pool_, config.cpus),
       ram_alloc_(LMEMU_RAM_PHYS >> 12, LMEMU_RAM_SIZE >> 12),
       pool_alloc_(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12) {
+    if (config_.cpus < 1 || config_.cpus > LMEMU_MAX_CPUS)
+        throw UnicornError(fmt::format("{} CPUs asked for; the machine has 1 to {}", config_.cpus, LMEMU_MAX_CPUS));
     void* ram = mmap(nullptr, LMEMU_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                      -1, 0);
     if (ram == MAP_FAILED) throw UnicornError("mmap of guest RAM failed");
-    ram_ = static_cast<uint8_t*>(ram);
-    if (config_.cpus < 1 || config_.cpus > LMEMU_MAX_CPUS)
-        throw UnicornError(fmt::format("{} CPUs asked for; the machine has 1 to {}", config_.cpus, LMEMU_MAX_CPUS));
+    ram_.reset(static_cast<uint8_t*>(ram));
     for (int i = 0; i < config_.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(i, config_.policy));
     pool_alloc_.release_range(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12);
     boot();
-}
-
-Machine::Impl::~Impl() {
-    if (ram_) munmap(ram_, LMEMU_RAM_SIZE);
 }
 
 uint64_t Machine::Impl::new_table() {
@@ -307,7 +304,7 @@ void Machine::Impl::boot() {
 
 void Machine::Impl::setup_engine(Cpu& c) {
     Unicorn& u = c.uc;
-    u.map_ptr(LMEMU_RAM_PHYS, LMEMU_RAM_SIZE, ram_);
+    u.map_ptr(LMEMU_RAM_PHYS, LMEMU_RAM_SIZE, ram_.get());
     u.map_mmio(LMEMU_PHYS_OFFSET, LMEMU_POOL_SIZE, pool_read, pool_write, this);
     u.map_mmio(LMEMU_WALK_ALIAS, LMEMU_POOL_SIZE, walk_read, nullptr, this);
     for (const auto& w : kVaWindows) u.map_ptr(w.start, w.size, va_reservation());
