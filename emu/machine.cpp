@@ -443,9 +443,10 @@ lazymmu::Origin Machine::Impl::store_origin(uint64_t entry_pa) {
                 break;
             }
         }
-        // A translation block ends at the first branch or exception.
+        // A translation block ends at the first branch or exception: B/BL, BR/BLR/RET,
+        // CBZ/CBNZ, TBZ/TBNZ, B.cond, SVC/HVC/BRK.
         const bool branch = (insn & 0x7c000000) == 0x14000000 || (insn & 0xfe000000) == 0xd6000000 ||
-                            (insn & 0x7e000000) == 0x34000000 || (insn & 0xff000010) == 0x54000000 ||
+                            (insn & 0x7c000000) == 0x34000000 || (insn & 0xff000010) == 0x54000000 ||
                             (insn & 0xff000000) == 0xd4000000;
         if (branch) break;
     }
