@@ -347,10 +347,7 @@ std::optional<uint64_t> Machine::Impl::read_phys(uint64_t pa, unsigned size) con
 
 std::optional<uint64_t> Machine::Impl::translate(uint64_t va) const {
     if (!kernel_va(va)) return std::nullopt;
-    const auto w = pgtable::walk(PhysAddr{pgd_}, VirtAddr{va}, [&](PhysAddr e) -> std::optional<uint64_t> {
-        if (!pool_.contains(e)) return std::nullopt;
-        return pool_.cpu(pool_.index_of(e));
-    });
+    const auto w = pgtable::walk(PhysAddr{pgd_}, VirtAddr{va}, [&](PhysAddr e) { return pool_.cpu_entry(e); });
     if (!w.mapped()) return std::nullopt;
     return w.pa.value;
 }
@@ -851,11 +848,7 @@ std::string Machine::Impl::ptdump() const {
         {LMEMU_VMALLOC_START, "vmalloc() area"},
         {LMEMU_VMALLOC_END, "vmalloc() end"},
     };
-    return pgtable::ptdump(PhysAddr{pgd_}, LMEMU_PAGE_OFFSET,
-                           [&](PhysAddr e) -> std::optional<uint64_t> {
-                               if (!pool_.contains(e)) return std::nullopt;
-                               return pool_.cpu(pool_.index_of(e));
-                           },
+    return pgtable::ptdump(PhysAddr{pgd_}, LMEMU_PAGE_OFFSET, [&](PhysAddr e) { return pool_.cpu_entry(e); },
                            markers);
 }
 

@@ -174,11 +174,7 @@ uint64_t Arm64Model::walker_answer(int cpu, size_t index) {
 
 FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write) const {
     FaultCause c;
-    auto cpu_reader = [&](PhysAddr e) -> std::optional<uint64_t> {
-        if (!pool_.contains(e)) return std::nullopt;
-        return pool_.cpu(pool_.index_of(e));
-    };
-    c.cpu_walk = pgtable::walk(root, va, cpu_reader);
+    c.cpu_walk = pgtable::walk(root, va, [&](PhysAddr e) { return pool_.cpu_entry(e); });
     const auto& w = c.cpu_walk;
 
     // 1. A store on the path that the walker has not seen yet (this CPU's first, then any other's).

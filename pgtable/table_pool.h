@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "pgtable/descriptor.h"
@@ -33,6 +34,11 @@ public:
     PhysAddr address_of(size_t index) const { return PhysAddr{base_.value + index * 8}; }
 
     uint64_t cpu(size_t index) const { return entries_.get(index).cpu; }
+    // The CPU view of the entry at `entry`, for host walks; nullopt outside the pool.
+    std::optional<uint64_t> cpu_entry(PhysAddr entry) const {
+        if (!contains(entry)) return std::nullopt;
+        return cpu(index_of(entry));
+    }
     void set_cpu(size_t index, uint64_t value) { entries_.at(index).cpu = value; }
     uint64_t walker(size_t index) const { return entries_.get(index).walker; }
     void set_walker(size_t index, uint64_t value) { entries_.at(index).walker = value; }
