@@ -129,6 +129,12 @@ private:
     std::vector<Location> symbolize(const std::vector<uint64_t>& addrs) const;
     Location locate(uint64_t pc) const { return {pc, image_.symbolize(pc)}; }
     uint32_t code_at(uint64_t pc) const;
+    // The running CPU's registers, as the decoder wants them (31 = sp).
+    RegisterFile registers() {
+        return [this](unsigned xn) { return xn == 31 ? uc().reg(UC_ARM64_REG_SP) : uc().x(xn); };
+    }
+    // An ordinary fault on an address no page table maps.
+    void kernel_fault(const AccessInfo& a, std::string why);
 
     // Unicorn callbacks run their bodies through guard(): an exception must
     // never unwind through Unicorn's C frames, so it ends the run instead.
@@ -430,7 +436,7 @@ uint64_t Machine::Impl::pool_read(uc_engine*, uint64_t offset, unsigned size, vo
 lazymmu::Origin Machine::Impl::store_origin(uint64_t entry_pa) {
     const uint64_t tb = uc().reg(UC_ARM64_REG_PC);
     uint64_t pc = tb;
-    const RegisterFile regs = [&](unsigned xn) { return xn == 31 ? uc().reg(UC_ARM64_REG_SP) : uc().x(xn); };
+    const RegisterFile regs = registers();
     for (uint64_t at = tb; at < tb + 4 * 512; at += 4) {
         const uint32_t insn = code_at(at);
         if (auto a = dis_.access(insn, at, regs); a && a->type == AccessType::Write) {
@@ -555,7 +561,7 @@ void Machine::Impl::fault(uint32_t intno) {
     } else {
         const uint32_t insn = code_at(pc);
         a.insn = dis_.text(insn, pc);
-        const RegisterFile regs = [&](unsigned xn) { return xn == 31 ? uc().reg(UC_ARM64_REG_SP) : uc().x(xn); };
+        const RegisterFile regs = registers();
         const auto acc = dis_.access(insn, pc, regs);
         if (!acc) {
             end(Verdict::GuestFault, incident_here(fmt::format("data abort at {} on an instruction lmemu cannot decode: {}",
@@ -566,13 +572,8 @@ void Machine::Impl::fault(uint32_t intno) {
         a.size = acc->size;
         a.type = acc->type;
     }
-    if (!kernel_va(a.va)) {
-        Incident i = incident_here("translation fault at level 0: a user-space address, and there is no user space");
-        i.hazard = Hazard::KernelFault;
-        i.access = a;
-        end(Verdict::Hazard, std::move(i));
-        return;
-    }
+    if (!kernel_va(a.va))
+        return kernel_fault(a, "translation fault at level 0: a user-space address, and there is no user space");
     const auto cause = model_.classify(running_, PhysAddr{pgd_}, VirtAddr{a.va}, a.type == AccessType::Write);
     Incident i = incident_here(cause.why);
     i.hazard = cause.hazard;
@@ -590,9 +591,6 @@ void Machine::Impl::fault(uint32_t intno) {
 bool Machine::Impl::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t, void* self) {
     auto* m = static_cast<Impl*>(self);
     m->guard([&] {
-        // Outside every VA window: no page table can map it, so no hazard either.
-        Incident i = m->incident_here("translation fault: the address is outside every kernel VA region");
-        i.hazard = Hazard::KernelFault;
         const uint64_t pc = m->uc().reg(UC_ARM64_REG_PC);
         AccessInfo a;
         a.va = address;
@@ -602,10 +600,17 @@ bool Machine::Impl::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, 
                                                   : AccessType::Read;
         a.at = m->locate(pc);
         if (a.type != AccessType::Fetch) a.insn = m->dis_.text(m->code_at(pc), pc);
-        i.access = a;
-        m->end(Verdict::Hazard, std::move(i));
+        // Outside every VA window: no page table can map it, so no hazard either.
+        m->kernel_fault(a, "translation fault: the address is outside every kernel VA region");
     });
     return false;
+}
+
+void Machine::Impl::kernel_fault(const AccessInfo& a, std::string why) {
+    Incident i = incident_here(std::move(why));
+    i.hazard = Hazard::KernelFault;
+    i.access = a;
+    end(Verdict::Hazard, std::move(i));
 }
 
 void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
