@@ -50,13 +50,9 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
 int cmd_ptdump(const std::string& scenario, const RunOptions& opt) {
     GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
     Runner runner(builder, opt);
-    Cell cell;
-    if (scenario.empty())
-        cell.sources.push_back({"ptdump-scenario.c", std::string("void scenario(void) {}\n")});
-    else
-        cell.sources.push_back({scenario, std::nullopt});
-    cell.config["policy"] = opt.policy;
-    if (opt.debug_pagealloc) cell.config["DEBUG_PAGEALLOC"] = "true";
+    const Cell cell = runner.scenario_cell(scenario.empty()
+                                               ? GuestSource{"ptdump-scenario.c", std::string("void scenario(void) {}\n")}
+                                               : GuestSource{scenario, std::nullopt});
     const CellSettings s = settings_for(cell.config);
     CellOutcome out;
     const auto image = runner.build(cell, s, scenario.empty() ? fs::current_path() : fs::path(scenario).parent_path(), out);

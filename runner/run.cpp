@@ -136,18 +136,23 @@ std::vector<CellOutcome> Runner::run_case(const CaseFile& c) {
     return outcomes;
 }
 
-CellOutcome Runner::run_scenario(const fs::path& c_file) {
-    CellOutcome out;
-    out.case_name = c_file.stem().string();
-    out.file = c_file;
-    out.policy = options_.policy;
+Cell Runner::scenario_cell(GuestSource source) const {
     Cell cell;
-    cell.sources.push_back({c_file, std::nullopt});
+    cell.sources.push_back(std::move(source));
     cell.config["policy"] = options_.policy;
     cell.config["timeout_ms"] = std::to_string(options_.timeout_ms);
     cell.config["cpus"] = std::to_string(options_.cpus);
     if (options_.debug_pagealloc) cell.config["DEBUG_PAGEALLOC"] = "true";
     cell.coords = {{"policy", options_.policy}, {"DEBUG_PAGEALLOC", options_.debug_pagealloc ? "true" : "false"}};
+    return cell;
+}
+
+CellOutcome Runner::run_scenario(const fs::path& c_file) {
+    CellOutcome out;
+    out.case_name = c_file.stem().string();
+    out.file = c_file;
+    out.policy = options_.policy;
+    const Cell cell = scenario_cell({c_file, std::nullopt});
     out.cell = cell.label();
     const CellSettings s = settings_for(cell.config);
     if (!fs::exists(c_file)) {

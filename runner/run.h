@@ -56,6 +56,8 @@ public:
     std::vector<CellOutcome> run_path(const std::filesystem::path& file);
     std::vector<CellOutcome> run_case(const CaseFile& c);
     CellOutcome run_scenario(const std::filesystem::path& c_file);
+    // A bare scenario as a cell, configured from the command-line options.
+    Cell scenario_cell(GuestSource source) const;
 
     // Builds and boots a cell, returning the ELF image for reuse (ptdump, bench).
     std::optional<emu::ElfImage> build(const Cell& cell, const CellSettings& s, const std::filesystem::path& dir,
