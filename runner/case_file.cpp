@@ -17,6 +17,9 @@ using lazymmu::Verdict;
 
 namespace {
 
+// Lowercase [config] keys: lmemu's own settings. UPPERCASE keys are kernel options.
+const std::vector<std::string> kSettings{"policy", "timeout_ms", "cpus"};
+
 size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
     for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
@@ -124,14 +127,17 @@ private:
 
     void check_config_key(const toml::key& k) const {
         const std::string key{k.str()};
-        if (key == "policy" || key == "timeout_ms" || key == "cpus") return;
+        if (std::find(kSettings.begin(), kSettings.end(), key) != kSettings.end()) return;
         const bool kernel_option = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
             return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         });
         if (kernel_option) return;
-        const auto near = closest(key, {"policy", "timeout_ms", "cpus", "DEBUG_PAGEALLOC"});
-        fail(pos(k), fmt::format("unknown config key '{}': lowercase keys are lmemu settings (policy, timeout_ms, cpus), "
-                                 "UPPERCASE keys are kernel options (CONFIG_ without the prefix)", key),
+        std::vector<std::string> known = kSettings;
+        known.push_back("DEBUG_PAGEALLOC");
+        const auto near = closest(key, known);
+        fail(pos(k), fmt::format("unknown config key '{}': lowercase keys are lmemu settings ({}), "
+                                 "UPPERCASE keys are kernel options (CONFIG_ without the prefix)",
+                                 key, fmt::join(kSettings, ", ")),
              near.empty() ? std::string{} : fmt::format("did you mean '{}'?", near));
     }
 
