@@ -1,0 +1,104 @@
+// Exceptions Unicorn raises: hypercalls are dispatched, aborts are
+// classified by the lazy-MMU model, anything else is a guest fault.
+#include "emu/machine_impl.h"
+
+namespace lmemu::emu {
+
+void Machine::Impl::fault(uint32_t intno) {
+    commit_store();
+    const uint64_t pc = uc().reg(UC_ARM64_REG_PC);
+    AccessInfo a;
+    a.at = locate(pc);
+    if (intno == 3) {
+        a.va = pc;
+        a.size = 4;
+        a.type = AccessType::Fetch;
+    } else {
+        const uint32_t insn = code_at(pc);
+        a.insn = dis_.text(insn, pc);
+        const RegisterFile regs = registers();
+        const auto acc = dis_.access(insn, pc, regs);
+        if (!acc) {
+            end(Verdict::GuestFault, incident_here(fmt::format("data abort at {} on an instruction lmemu cannot decode: {}",
+                                                               a.at.where, a.insn)));
+            return;
+        }
+        a.va = acc->va;
+        a.size = acc->size;
+        a.type = acc->type;
+    }
+    if (!kernel_va(a.va))
+        return kernel_fault(a, "translation fault at level 0: a user-space address, and there is no user space");
+    const auto cause = model_.classify(running_, PhysAddr{pgd_}, VirtAddr{a.va}, a.type == AccessType::Write);
+    Incident i = incident_here(cause.why);
+    i.hazard = cause.hazard;
+    i.access = a;
+    i.page = page_info(a.va);
+    for (int l = 0; l < cause.cpu_walk.depth; ++l) {
+        const auto& s = cause.cpu_walk.steps[l];
+        static constexpr const char* kName[] = {"pgd", "pud", "pmd", "pte"};
+        i.walk.push_back(fmt::format("{} @ {:#x}: {}", kName[s.level], s.entry.value, pgtable::describe(s.pte, s.level)));
+    }
+    if (cause.write) i.write = WriteInfo{*cause.write, symbolize(cause.write->origin.backtrace)};
+    end(Verdict::Hazard, std::move(i));
+}
+
+bool Machine::Impl::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t, void* self) {
+    auto* m = static_cast<Impl*>(self);
+    m->guard([&] {
+        const uint64_t pc = m->uc().reg(UC_ARM64_REG_PC);
+        AccessInfo a;
+        a.va = address;
+        a.size = static_cast<unsigned>(size);
+        a.type = type == UC_MEM_WRITE_UNMAPPED ? AccessType::Write
+                 : type == UC_MEM_FETCH_UNMAPPED ? AccessType::Fetch
+                                                  : AccessType::Read;
+        a.at = m->locate(pc);
+        if (a.type != AccessType::Fetch) a.insn = m->dis_.text(m->code_at(pc), pc);
+        // Outside every VA window: no page table can map it, so no hazard either.
+        m->kernel_fault(a, "translation fault: the address is outside every kernel VA region");
+    });
+    return false;
+}
+
+void Machine::Impl::kernel_fault(const AccessInfo& a, std::string why) {
+    Incident i = incident_here(std::move(why));
+    i.hazard = Hazard::KernelFault;
+    i.access = a;
+    end(Verdict::Hazard, std::move(i));
+}
+
+void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
+    auto* m = static_cast<Impl*>(self);
+    m->guard([&] {
+        switch (intno) {
+        case 11: {  // HVC: PC is already past it
+            const uint64_t pc = m->uc().reg(UC_ARM64_REG_PC) - 4;
+            const uint32_t insn = static_cast<uint32_t>(m->read_virt(pc, 4).value_or(0));
+            const uint16_t nr = (insn >> 5) & 0xffff;
+            m->hvc_pc_ = pc;
+            if (nr == LMEMU_HVC_REWRITTEN) m->rewritten(pc);
+            else m->hypercall(nr);
+            m->hvc_pc_ = 0;
+            return;
+        }
+        case 3:
+        case 4: m->fault(intno); return;
+        case 1: {
+            const uint64_t pc = m->uc().reg(UC_ARM64_REG_PC);
+            m->end(Verdict::GuestFault, m->incident_here(fmt::format(
+                                            "undefined instruction {:#010x} ({}) at {}", m->code_at(pc),
+                                            m->dis_.text(m->code_at(pc), pc), m->image_.symbolize(pc))));
+            return;
+        }
+        case 7:
+            m->end(Verdict::GuestFault, m->incident_here("brk: software breakpoint hit in the guest"));
+            return;
+        default:
+            m->end(Verdict::GuestFault, m->incident_here(fmt::format("unexpected exception (Unicorn intno {})", intno)));
+            return;
+        }
+    });
+}
+
+}  // namespace lmemu::emu

@@ -1,0 +1,83 @@
+// Guest memory as the host reads it (by physical and virtual address) and
+// frame-pointer backtraces through it.
+#include "emu/machine_impl.h"
+
+namespace lmemu::emu {
+
+// ---- guest memory, as the host reads it ------------------------------------
+
+std::optional<uint64_t> Machine::Impl::read_phys(uint64_t pa, unsigned size) const {
+    if (in_ram(pa, size)) {
+        uint64_t v = 0;
+        std::memcpy(&v, ram_ptr(pa), size);
+        return v;
+    }
+    if (pool_.contains(PhysAddr{pa}) && pool_.contains(PhysAddr{pa + size - 1}))
+        return pool_.read_bytes(pa - LMEMU_PHYS_OFFSET, size);
+    return std::nullopt;
+}
+
+std::optional<uint64_t> Machine::Impl::translate(uint64_t va) const {
+    if (!kernel_va(va)) return std::nullopt;
+    const auto w = pgtable::walk(PhysAddr{pgd_}, VirtAddr{va}, [&](PhysAddr e) { return pool_.cpu_entry(e); });
+    if (!w.mapped()) return std::nullopt;
+    return w.pa.value;
+}
+
+std::optional<uint64_t> Machine::Impl::read_virt(uint64_t va, unsigned size) const {
+    if ((va & (kPage - 1)) + size > kPage) return std::nullopt;
+    const auto pa = translate(va);
+    if (!pa) return std::nullopt;
+    return read_phys(*pa, size);
+}
+
+bool Machine::Impl::write_virt(uint64_t va, uint64_t value) {
+    const auto pa = (va & 7) == 0 ? translate(va) : std::nullopt;
+    if (!pa || !in_ram(*pa, 8)) return false;
+    std::memcpy(ram_ptr(*pa), &value, 8);
+    return true;
+}
+
+std::optional<std::string> Machine::Impl::read_string(uint64_t va, uint64_t max_len) const {
+    std::string s;
+    for (uint64_t i = 0; i < max_len; ++i) {
+        const auto c = read_virt(va + i, 1);
+        if (!c) return std::nullopt;
+        if (*c == 0) break;
+        s.push_back(static_cast<char>(*c));
+    }
+    return s;
+}
+
+uint32_t Machine::Impl::code_at(uint64_t pc) const {
+    if (auto it = rewritten_.find(pc); it != rewritten_.end()) return it->second.insn;
+    return static_cast<uint32_t>(read_virt(pc, 4).value_or(0));
+}
+
+// ---- backtraces --------------------------------------------------------------
+
+// Frame records (x29 chain) as arm64 Linux's unwinder walks them. The LR is
+// added when the faulting function has not pushed its own record yet (a leaf
+// such as clear_page), which is what Linux's "lr :" line shows.
+std::vector<uint64_t> Machine::Impl::raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const {
+    std::vector<uint64_t> out{pc};
+    const auto first_ret = fp ? read_virt(fp + 8, 8) : std::nullopt;
+    if (lr && (!first_ret || *first_ret != lr) && image_.function_at(lr) != image_.function_at(pc)) out.push_back(lr);
+    for (int depth = 0; fp && depth < 32; ++depth) {
+        const auto next = read_virt(fp, 8);
+        const auto ret = read_virt(fp + 8, 8);
+        if (!next || !ret || *ret == 0) break;
+        out.push_back(*ret);
+        if (*next <= fp) break;
+        fp = *next;
+    }
+    return out;
+}
+
+std::vector<Location> Machine::Impl::symbolize(const std::vector<uint64_t>& addrs) const {
+    std::vector<Location> out;
+    for (uint64_t a : addrs) out.push_back(locate(a));
+    return out;
+}
+
+}  // namespace lmemu::emu

@@ -1,0 +1,120 @@
+// Hypercalls: the services the guest gets from "firmware" (frames, printk,
+// WARN/BUG, tracepoints) and the barriers and TLBIs rewritten to hvc.
+#include "emu/machine_impl.h"
+
+namespace lmemu::emu {
+
+void Machine::Impl::rewritten(uint64_t pc) {
+    commit_store();
+    const auto it = rewritten_.find(pc);
+    if (it == rewritten_.end()) {
+        end(Verdict::GuestFault, incident_here("hvc #0xffff is reserved for instructions lmemu rewrote"));
+        return;
+    }
+    const MaintenanceInsn& r = it->second;
+    if (r.kind == MaintenanceInsn::Barrier) {
+        model_.on_barrier(running_, r.barrier);
+        trace(TraceModule::Barrier,
+              [&] { return fmt::format("{} at {}{}", dis_.text(r.insn, pc), image_.symbolize(pc), cpu_tag()); });
+        return;
+    }
+    const uint64_t xt = r.rt == 31 ? 0 : uc().x(r.rt);
+    if (auto t = decode_tlbi(r, xt)) model_.on_tlbi(running_, *t);
+    trace(TraceModule::Barrier,
+          [&] { return fmt::format("{} ({:#x}) at {}{}", dis_.text(r.insn, pc), xt, image_.symbolize(pc), cpu_tag()); });
+}
+
+void Machine::Impl::hypercall(uint16_t nr) {
+    commit_store();
+    const uint64_t x0 = uc().x(0), x1 = uc().x(1), x2 = uc().x(2);
+    auto bad_pointer = [&](const char* call, uint64_t va) {
+        end(Verdict::GuestFault, incident_here(fmt::format("hypercall {}: bad guest pointer {:#x}", call, va)));
+    };
+    switch (nr) {
+    case LMEMU_HVC_EXIT: {
+        if (auto leak = lazy_leak(running_, "scenario ended")) return end(Verdict::Hazard, std::move(*leak));
+        result_.verdict = result_.warnings.empty() ? Verdict::Clean : Verdict::Warn;
+        ended_ = true;
+        uc().stop();
+        return;
+    }
+    case LMEMU_HVC_SMP_CALL: return smp_call(x0, x1, x2);
+    case LMEMU_HVC_SMP_RETURN: return smp_return();
+    case LMEMU_HVC_ALLOC_PAGES: {
+        const auto pfn = ram_alloc_.alloc(static_cast<unsigned>(x0));
+        uc().set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);
+        trace(TraceModule::Alloc, [&] { return fmt::format("alloc_pages(order {}) -> {:#x}", x0, pfn ? *pfn << 12 : 0); });
+        return;
+    }
+    case LMEMU_HVC_FREE_PAGES: {
+        const auto r = ram_alloc_.free(x0 >> 12, static_cast<unsigned>(x1));
+        trace(TraceModule::Alloc, [&] { return fmt::format("free_pages({:#x}, order {})", x0, x1); });
+        if (r != allocator::FreeResult::Ok)
+            end(Verdict::Bug, incident_here(fmt::format("BUG: Bad page state: freeing phys {:#x} order {} ({})", x0, x1,
+                                                        r == allocator::FreeResult::NotAllocated ? "not allocated: double free?"
+                                                        : r == allocator::FreeResult::WrongOrder ? "wrong order"
+                                                                                                   : "not a RAM frame")));
+        return;
+    }
+    case LMEMU_HVC_ALLOC_PGTABLE: {
+        const auto pfn = pool_alloc_.alloc(0, allocator::PageState::PageTable);
+        if (pfn) model_.forget_frame(PhysAddr{*pfn << 12});
+        uc().set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);
+        return;
+    }
+    case LMEMU_HVC_FREE_PGTABLE:
+        if (pool_alloc_.free(x0 >> 12, 0) != allocator::FreeResult::Ok)
+            end(Verdict::Bug, incident_here(fmt::format("BUG: freeing page-table frame {:#x} that is not allocated", x0)));
+        return;
+    case LMEMU_HVC_PRINTK: {
+        const auto s = read_string(x0, std::min<uint64_t>(x1, 1024));
+        if (!s) return bad_pointer("printk", x0);
+        result_.console.push_back(*s);
+        trace(TraceModule::Console, [&] { return "printk: " + *s; });
+        return;
+    }
+    case LMEMU_HVC_WARN:
+    case LMEMU_HVC_BUG: {
+        const auto file = read_string(x0, 256);
+        const auto cond = read_string(x2, 256);
+        if (!file || !cond) return bad_pointer(nr == LMEMU_HVC_WARN ? "WARN" : "BUG", !file ? x0 : x2);
+        const std::string what = fmt::format("{} at {}:{}: {}", nr == LMEMU_HVC_WARN ? "WARNING" : "kernel BUG",
+                                             *file, x1, *cond);
+        if (nr == LMEMU_HVC_BUG) return end(Verdict::Bug, incident_here(what));
+        Incident w = incident_here(what);
+        w.lazy = lazy_state(running_);
+        result_.warnings.push_back(std::move(w));
+        trace(TraceModule::Console, [&] { return what; });
+        return;
+    }
+    case LMEMU_HVC_LAZY_MMU: {
+        if (x0 < LMEMU_LAZY_ENABLE || x0 > LMEMU_LAZY_RESUME) return bad_pointer("lazy_mmu event", x0);
+        const auto event = static_cast<lazymmu::LazyEvent>(x0);
+        static constexpr const char* kName[] = {"", "enable", "disable", "flush", "pause", "resume"};
+        trace(TraceModule::LazyMmu, [&] {
+            return fmt::format("lazy_mmu {} (depth {}) at {}{}", kName[x0], cpu().nesting.depth(),
+                               image_.symbolize(x1 ? x1 : hvc_pc_), cpu_tag());
+        });
+        const uint64_t caller = x1 ? x1 : hvc_pc_;
+        if (auto broken = cpu().nesting.on_event(event, caller)) {
+            Incident i = incident_here(*broken + open_sections(running_));
+            i.hazard = Hazard::Nesting;
+            end(Verdict::Hazard, std::move(i));
+        }
+        return;
+    }
+    case LMEMU_HVC_MIGHT_SLEEP: {
+        const auto s = lazy_state(running_);
+        if ((s.depth > 0 && s.paused == 0) || s.lazy()) {
+            Incident i = incident_here("a sleeping call inside a lazy MMU section" + open_sections(running_));
+            i.hazard = Hazard::SleepInLazy;
+            end(Verdict::Hazard, std::move(i));
+        }
+        return;
+    }
+    default:
+        end(Verdict::GuestFault, incident_here(fmt::format("unknown hypercall hvc #{:#x}", nr)));
+    }
+}
+
+}  // namespace lmemu::emu

@@ -1,0 +1,66 @@
+// Ending a run and describing where the guest is: incidents, lazy MMU state,
+// what the allocator knows of a page.
+#include "emu/machine_impl.h"
+
+namespace lmemu::emu {
+
+lazymmu::LazyState Machine::Impl::lazy_state(int cpu) const {
+    const Cpu& c = *cpus_[cpu];
+    lazymmu::LazyState s;
+    s.thread_flags = read_virt(c.task, 8).value_or(0);  // thread_info is first in task_struct
+    s.depth = c.nesting.depth();
+    s.paused = c.nesting.paused();
+    s.pending_writes = model_.pending_writes(cpu);
+    return s;
+}
+
+// ---- exceptions ----------------------------------------------------------------
+
+void Machine::Impl::end(Verdict v, Incident incident) {
+    commit_store();
+    result_.verdict = v;
+    incident.lazy = lazy_state(running_);
+    result_.incident = std::move(incident);
+    ended_ = true;
+    uc().stop();
+}
+
+Incident Machine::Impl::incident_here(std::string message) {
+    Incident i;
+    i.message = std::move(message);
+    i.cpu = running_;
+    const uint64_t pc = hvc_pc_ ? hvc_pc_ : uc().reg(UC_ARM64_REG_PC);
+    i.backtrace = symbolize(raw_backtrace(pc, uc().x(30), uc().x(29)));
+    return i;
+}
+
+std::string Machine::Impl::open_sections(int cpu) const {
+    std::vector<std::string> where;
+    for (uint64_t pc : cpus_[cpu]->nesting.open_sections()) where.push_back(image_.symbolize(pc));
+    if (where.empty()) return {};
+    return fmt::format("; open section(s) entered at {}", fmt::join(where, ", "));
+}
+
+std::string Machine::Impl::page_info(uint64_t va) const {
+    for (int c = 0; c < config_.cpus; ++c) {
+        const uint64_t guard = stack_top(c) - LMEMU_STACK_SIZE - kPage;
+        if (va >= guard && va < guard + kPage) return fmt::format("CPU {}'s stack guard page (stack overflow?)", c);
+    }
+    if (va < LMEMU_PAGE_OFFSET || va >= LMEMU_PAGE_OFFSET + (LMEMU_PHYS_END - LMEMU_PHYS_OFFSET)) return {};
+    const uint64_t pa = va - LMEMU_PAGE_OFFSET + LMEMU_PHYS_OFFSET;
+    const uint64_t pfn = pa >> 12;
+    const auto& alloc = ram_alloc_.manages(pfn) ? ram_alloc_ : pool_alloc_;
+    return fmt::format("linear map of pfn {:#x} (phys {:#x}), page {}", pfn, pa, allocator::to_string(alloc.state(pfn)));
+}
+
+std::optional<Incident> Machine::Impl::lazy_leak(int cpu, const char* when) {
+    const auto s = lazy_state(cpu);
+    if (s.depth == 0 && !s.lazy()) return std::nullopt;
+    Incident i = incident_here(fmt::format("{} in lazy MMU mode (depth {}, TIF_LAZY_MMU {})", when, s.depth,
+                                           s.lazy() ? "set" : "clear") +
+                               open_sections(cpu));
+    i.hazard = Hazard::LazyLeak;
+    return i;
+}
+
+}  // namespace lmemu::emu

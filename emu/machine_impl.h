@@ -1,0 +1,169 @@
+// The machine's private side: Machine::Impl, shared by the files that each
+// hold one concern of it (boot.cpp, pool_hooks.cpp, hypercalls.cpp,
+// faults.cpp, incidents.cpp, guest_memory.cpp, smp.cpp, machine.cpp).
+// Not to be included outside emu/.
+#pragma once
+
+#include "emu/machine.h"
+
+#include <fmt/format.h>
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "allocator/buddy.h"
+#include "emu/maintenance.h"
+#include "emu/unicorn.h"
+#include "kernel/include/lmemu/machine.h"
+#include "pgtable/table_pool.h"
+#include "pgtable/walker.h"
+
+namespace lmemu::emu {
+
+using lazymmu::Hazard;
+using lazymmu::Verdict;
+using pgtable::PhysAddr;
+using pgtable::Pte;
+using pgtable::VirtAddr;
+
+inline constexpr uint64_t kPage = pgtable::kPageSize;
+
+// TTBR1 translates only the top 256 TiB; TTBR0 walks are disabled (no user space).
+constexpr bool kernel_va(uint64_t va) { return (va >> 48) == 0xffff; }
+
+class Machine::Impl {
+public:
+    Impl(const ElfImage& image, MachineConfig config);
+    RunResult run();
+    std::string ptdump() const;
+    std::optional<uint64_t> translate(uint64_t va) const;
+    std::optional<uint64_t> read_virt(uint64_t va, unsigned size) const;
+    bool write_virt(uint64_t va, uint64_t value);
+    // Returns the pool index of the PTE it wrote.
+    size_t map_page(uint64_t va, uint64_t pa, uint64_t prot);
+    uint64_t alloc_frame();
+
+private:
+    // Unicorn callbacks.
+    static uint64_t pool_read(uc_engine*, uint64_t offset, unsigned size, void* self);
+    static void pool_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* self);
+    static uint64_t walk_read(uc_engine*, uint64_t offset, unsigned size, void* self);
+    static void on_interrupt(uc_engine*, uint32_t intno, void* self);
+    static bool on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
+
+    // One engine per CPU; only cpus_[running_] executes at any time.
+    struct Cpu {
+        Cpu(int id, lazymmu::Policy policy) : id(id), nesting(policy) {}
+        int id;
+        Unicorn uc;
+        uint64_t task = 0;  // its `current` (SP_EL0)
+        lazymmu::NestingTracker nesting;  // lazy MMU state is per task
+    };
+    Cpu& cpu() { return *cpus_[running_]; }
+    Unicorn& uc() { return cpus_[running_]->uc; }
+    static uint64_t stack_top(int cpu) { return LMEMU_STACK_TOP - static_cast<uint64_t>(cpu) * LMEMU_STACK_STRIDE; }
+
+    void boot();
+    void setup_engine(Cpu& c);
+    void smp_call(uint64_t target, uint64_t func, uint64_t info);
+    void smp_return();
+    void load_image();
+    uint64_t new_table();
+    uint64_t root() const { return pgd_; }
+    PhysAddr ttbr1() const { return PhysAddr{pgd_ - LMEMU_PHYS_OFFSET + LMEMU_WALK_ALIAS}; }
+
+    // Guest memory by physical address: RAM or the CPU view of the pool.
+    std::optional<uint64_t> read_phys(uint64_t pa, unsigned size) const;
+    uint8_t* ram_ptr(uint64_t pa) const { return ram_.get() + (pa - LMEMU_RAM_PHYS); }
+    bool in_ram(uint64_t pa, uint64_t len = 1) const {
+        return pa >= LMEMU_RAM_PHYS && pa + len <= LMEMU_PHYS_END && pa + len >= pa;
+    }
+    std::optional<std::string> read_string(uint64_t va, uint64_t max_len) const;
+
+    void commit_store();
+    lazymmu::Origin store_origin(uint64_t entry_pa);
+    lazymmu::LazyState lazy_state(int cpu) const;
+    std::vector<uint64_t> raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const;
+    std::vector<Location> symbolize(const std::vector<uint64_t>& addrs) const;
+    Location locate(uint64_t pc) const { return {pc, image_.symbolize(pc)}; }
+    uint32_t code_at(uint64_t pc) const;
+    // The running CPU's registers, as the decoder wants them (31 = sp).
+    RegisterFile registers() {
+        return [this](unsigned xn) { return xn == 31 ? uc().reg(UC_ARM64_REG_SP) : uc().x(xn); };
+    }
+    // An ordinary fault on an address no page table maps.
+    void kernel_fault(const AccessInfo& a, std::string why);
+
+    // Unicorn callbacks run their bodies through guard(): an exception must
+    // never unwind through Unicorn's C frames, so it ends the run instead.
+    template <class F>
+    void guard(F&& body) noexcept;
+    void hypercall(uint16_t nr);
+    void rewritten(uint64_t pc);
+    void fault(uint32_t intno);
+    void end(Verdict v, Incident incident);
+    // An incident where the guest is: at the hypercall being handled, if any
+    // (after `hvc` the PC may be past the end of a noreturn function), else at the PC.
+    Incident incident_here(std::string message);
+    std::string page_info(uint64_t va) const;
+    // "; open sections entered at f+0x10, g+0x20", or nothing when none is open on `cpu`.
+    std::string open_sections(int cpu) const;
+    // A lazy-leak incident if the task on `cpu` is still in lazy MMU mode.
+    std::optional<Incident> lazy_leak(int cpu, const char* when);
+    // Formats the line only if its module is traced: these calls sit on hot paths.
+    template <class MakeLine>
+    void trace(TraceModule module, MakeLine&& make_line) {
+        if (config_.trace.has(module)) result_.trace.push_back(make_line());
+    }
+    // " on CPU n" when the machine has more than one, for trace lines.
+    std::string cpu_tag() const { return config_.cpus > 1 ? fmt::format(" on CPU {}", running_) : std::string{}; }
+
+    const ElfImage& image_;
+    MachineConfig config_;
+    Disassembler dis_;
+    struct Unmap {
+        void operator()(uint8_t* p) const { munmap(p, LMEMU_RAM_SIZE); }
+    };
+    std::unique_ptr<uint8_t, Unmap> ram_;  // declared before cpus_, so it outlives the engines mapping it
+    pgtable::TablePool pool_;
+    lazymmu::Arm64Model model_;
+    allocator::BuddyAllocator ram_alloc_;
+    allocator::BuddyAllocator pool_alloc_;
+    std::unordered_map<uint64_t, MaintenanceInsn> rewritten_;
+    uint64_t pgd_ = 0;
+    std::vector<std::unique_ptr<Cpu>> cpus_;
+    int running_ = 0;
+    int switch_to_ = -1;        // set by SMP_CALL/SMP_RETURN: the CPU to run next
+    std::vector<int> waiting_;  // CPUs blocked in smp_call_function_single(), outermost first
+
+    // A page-table store in progress (MMIO delivers up to 4 bytes at a time).
+    struct StoreInProgress {
+        size_t index;
+        uint64_t old_value;
+        lazymmu::Origin origin;
+    };
+    std::optional<StoreInProgress> store_;
+
+    RunResult result_;
+    bool ended_ = false;
+    uint64_t hvc_pc_ = 0;  // the hvc being handled, 0 outside hypercalls
+};
+
+template <class F>
+void Machine::Impl::guard(F&& body) noexcept {
+    try {
+        body();
+    } catch (const std::exception& e) {
+        hvc_pc_ = 0;
+        store_.reset();
+        result_.verdict = Verdict::GuestFault;
+        result_.incident = Incident{.message = fmt::format("lmemu internal error: {}", e.what())};
+        ended_ = true;
+        uc_emu_stop(uc().raw());
+    }
+}
+
+}  // namespace lmemu::emu

@@ -1,0 +1,46 @@
+// Other CPUs: smp_call_function_single() switches the running engine.
+#include "emu/machine_impl.h"
+
+namespace lmemu::emu {
+
+// ---- other CPUs --------------------------------------------------------------------
+
+// smp_call_function_single(): the calling CPU stops at its hypercall and
+// `target` runs func(info) from secondary_entry (head.S) to completion.
+void Machine::Impl::smp_call(uint64_t target, uint64_t func, uint64_t info) {
+    const bool busy = target < cpus_.size() &&
+                      (static_cast<int>(target) == running_ ||
+                       std::find(waiting_.begin(), waiting_.end(), static_cast<int>(target)) != waiting_.end());
+    if (target >= cpus_.size() || busy)
+        return end(Verdict::GuestFault,
+                   incident_here(fmt::format("smp_call_function_single() to CPU {}, which {}", target,
+                                             busy ? "is waiting for this call: deadlock" : "does not exist")));
+    const auto entry = image_.symbol("secondary_entry");
+    if (!entry) return end(Verdict::GuestFault, incident_here("the kernel image has no secondary_entry"));
+    Unicorn& t = cpus_[target]->uc;
+    t.set_reg(UC_ARM64_REG_PC, *entry);
+    t.set_reg(UC_ARM64_REG_SP, stack_top(static_cast<int>(target)));
+    t.set_reg(UC_ARM64_REG_X0, func);
+    t.set_reg(UC_ARM64_REG_X1, info);
+    t.set_reg(UC_ARM64_REG_X2, target);
+    t.set_reg(UC_ARM64_REG_X29, 0);
+    t.set_reg(UC_ARM64_REG_X30, 0);
+    trace(TraceModule::LazyMmu, [&] { return fmt::format("CPU {} calls {} on CPU {}", running_, image_.symbolize(func), target); });
+    waiting_.push_back(running_);
+    switch_to_ = static_cast<int>(target);
+    uc().stop();
+}
+
+void Machine::Impl::smp_return() {
+    if (waiting_.empty())
+        return end(Verdict::GuestFault, incident_here("SMP return hypercall outside an smp_call_function_single()"));
+    // Like returning from an interrupt: a callback may not leave lazy MMU mode on.
+    if (auto leak = lazy_leak(running_, "smp_call_function_single() callback returned"))
+        return end(Verdict::Hazard, std::move(*leak));
+    switch_to_ = waiting_.back();
+    waiting_.pop_back();
+    cpus_[switch_to_]->uc.set_reg(UC_ARM64_REG_X0, 0);  // smp_call_function_single() returns 0
+    uc().stop();
+}
+
+}  // namespace lmemu::emu
