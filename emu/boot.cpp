@@ -43,7 +43,7 @@ Machine::Impl::Impl(const ElfImage& image, MachineConfig config)
                      -1, 0);
     if (ram == MAP_FAILED) throw UnicornError("mmap of guest RAM failed");
     ram_.reset(static_cast<uint8_t*>(ram));
-    for (int i = 0; i < config_.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(i, config_.policy));
+    for (int i = 0; i < config_.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(i));
     pool_alloc_.release_range(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12);
     boot();
 }
@@ -134,17 +134,20 @@ void Machine::Impl::boot() {
         for (uint64_t va = stack_top(c) - LMEMU_STACK_SIZE; va < stack_top(c); va += kPage)
             map_page(va, alloc_frame(), pgtable::prot::kKernel);
 
-    const auto tasks = image_.symbol("cpu_tasks");
     const auto nr_cpu_ids = image_.symbol("nr_cpu_ids");
-    if (!tasks || !nr_cpu_ids) throw UnicornError("the kernel image has no cpu_tasks/nr_cpu_ids symbols");
+    if (!nr_cpu_ids) throw UnicornError("the kernel image has no nr_cpu_ids symbol");
     write_virt(*nr_cpu_ids, static_cast<uint64_t>(config_.cpus));
-    for (auto& c : cpus_) {
-        c->task = read_virt(*tasks + 8 * static_cast<uint64_t>(c->id), 8).value_or(0);
-        setup_engine(*c);
-    }
+    stack_mapped_.assign(LMEMU_MAX_TASKS, false);
+    resolve_injections();
+    for (auto& c : cpus_) setup_engine(*c);
     auto& boot_cpu = cpus_[0]->uc;
     boot_cpu.set_reg(UC_ARM64_REG_PC, image_.entry());
     boot_cpu.set_reg(UC_ARM64_REG_SP, stack_top(0));
+    cpus_[0]->started = true;
+}
+
+Machine::Impl::Cpu::~Cpu() {
+    if (smp_saved) uc_context_free(smp_saved);
 }
 
 void Machine::Impl::setup_engine(Cpu& c) {
@@ -169,10 +172,19 @@ void Machine::Impl::setup_engine(Cpu& c) {
     u.set_sysreg(kTTBR1_EL1, ttbr1().value);
     u.set_sysreg(kSCTLR_EL1, (1u << 0) | (1u << 2) | (1u << 12));  // M, C, I
 
-    u.set_reg(UC_ARM64_REG_SP_EL0, c.task);  // `current`, as arm64 Linux keeps it
+    // `current`, as arm64 Linux keeps it: cpu_tasks[cpu] (kernel/sched/core.c).
+    const auto tasks = image_.symbol("cpu_tasks");
+    if (!tasks) throw UnicornError("the kernel image has no cpu_tasks symbol");
+    u.set_reg(UC_ARM64_REG_SP_EL0, read_virt(*tasks + 8 * static_cast<uint64_t>(c.id), 8).value_or(0));
     u.set_reg(UC_ARM64_REG_X29, 0);
     u.set_reg(UC_ARM64_REG_X30, 0);
+    // Unicorn resets with DAIF masked; the kernel runs with interrupts on.
+    u.set_reg(UC_ARM64_REG_PSTATE, u.reg(UC_ARM64_REG_PSTATE) & ~kDaifAll);
     u.add_hook(UC_HOOK_INTR, reinterpret_cast<void*>(on_interrupt), this);
+    // Code hooks only where an injection counts calls or returns: they cost
+    // nothing elsewhere, and must exist before the code is translated.
+    for (const auto& t : triggers_)
+        for (const uint64_t pc : t.hook_pcs) u.add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(on_inject_hook), this, pc, pc);
     u.add_hook(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
                reinterpret_cast<void*>(on_unmapped), this);
 }

@@ -1,5 +1,7 @@
 // Hypercalls: the services the guest gets from "firmware" (frames, printk,
-// WARN/BUG, tracepoints) and the barriers and TLBIs rewritten to hvc.
+// WARN/BUG, tracepoints, task stacks, idle and IPIs, the interrupt
+// controller) and the instructions rewritten to hvc (barriers, TLBIs, DAIF
+// unmasks).
 #include "emu/machine_impl.h"
 
 namespace lmemu::emu {
@@ -12,10 +14,12 @@ void Machine::Impl::rewritten(uint64_t pc) {
         return;
     }
     const MaintenanceInsn& r = it->second;
+    if (r.kind == MaintenanceInsn::DaifClear || r.kind == MaintenanceInsn::DaifWrite) return write_daif(r);
     if (r.kind == MaintenanceInsn::Barrier) {
         model_.on_barrier(running_, r.barrier);
         trace(TraceModule::Barrier,
               [&] { return fmt::format("{} at {}{}", dis_.text(r.insn, pc), image_.symbolize(pc), cpu_tag()); });
+        if (!triggers_.empty()) injection_event(InjectPoint::Event::Barrier, pc, pc + 4);
         return;
     }
     const uint64_t xt = r.rt == 31 ? 0 : uc().x(r.rt);
@@ -40,6 +44,22 @@ void Machine::Impl::hypercall(uint16_t nr) {
     }
     case LMEMU_HVC_SMP_CALL: return smp_call(x0, x1, x2);
     case LMEMU_HVC_SMP_RETURN: return smp_return();
+    case LMEMU_HVC_TASK_STACK: uc().set_reg(UC_ARM64_REG_X0, task_stack(x0)); return;
+    case LMEMU_HVC_TASK_EXIT: {
+        const std::string name = task_name(current_task(running_));
+        trace(TraceModule::Sched, [&] { return fmt::format("{} exits{}", name, cpu_tag()); });
+        if (auto leak = lazy_leak(running_, fmt::format("task {} exited", name).c_str()))
+            return end(Verdict::Hazard, std::move(*leak));
+        return;
+    }
+    case LMEMU_HVC_CPU_IDLE: return cpu_idle();
+    case LMEMU_HVC_SEND_IPI: return send_ipi(x0);
+    case LMEMU_HVC_IRQ_ACK: return irq_ack(x0);
+    case LMEMU_HVC_IRQ_HANDLER: return irq_handler(x0 != 0, x1);
+    case LMEMU_HVC_IRQ_RETURN: return irq_return();
+    case LMEMU_HVC_SCHED_SWITCH:
+        trace(TraceModule::Sched, [&] { return fmt::format("sched_switch: {} -> {}{}", task_name(x0), task_name(x1), cpu_tag()); });
+        return;
     case LMEMU_HVC_ALLOC_PAGES: {
         const auto pfn = ram_alloc_.alloc(static_cast<unsigned>(x0));
         uc().set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);
@@ -92,29 +112,44 @@ void Machine::Impl::hypercall(uint16_t nr) {
         const auto event = static_cast<lazymmu::LazyEvent>(x0);
         static constexpr const char* kName[] = {"", "enable", "disable", "flush", "pause", "resume"};
         trace(TraceModule::LazyMmu, [&] {
-            return fmt::format("lazy_mmu {} (depth {}) at {}{}", kName[x0], cpu().nesting.depth(),
+            return fmt::format("lazy_mmu {} (depth {}) at {}{}", kName[x0], tracker(current_task(running_)).depth(),
                                image_.symbolize(x1 ? x1 : hvc_pc_), cpu_tag());
         });
         const uint64_t caller = x1 ? x1 : hvc_pc_;
-        if (auto broken = cpu().nesting.on_event(event, caller)) {
+        if (auto broken = tracker(current_task(running_)).on_event(event, caller)) {
             Incident i = incident_here(*broken + open_sections(running_));
             i.hazard = Hazard::Nesting;
             end(Verdict::Hazard, std::move(i));
         }
         return;
     }
-    case LMEMU_HVC_MIGHT_SLEEP: {
-        const auto s = lazy_state(running_);
-        if ((s.depth > 0 && s.paused == 0) || s.lazy()) {
-            Incident i = incident_here("a sleeping call inside a lazy MMU section" + open_sections(running_));
-            i.hazard = Hazard::SleepInLazy;
-            end(Verdict::Hazard, std::move(i));
-        }
-        return;
-    }
+    case LMEMU_HVC_MIGHT_SLEEP: return might_sleep(x0, x1);
     default:
         end(Verdict::GuestFault, incident_here(fmt::format("unknown hypercall hvc #{:#x}", nr)));
     }
+}
+
+// __might_sleep(): sleeping is a bug in atomic context or with interrupts
+// off (the kernel's own report), and a lazy-MMU hazard inside a section.
+void Machine::Impl::might_sleep(uint64_t file, uint64_t line) {
+    const auto s = lazy_state(running_);
+    const bool in_lazy = (s.depth > 0 && s.paused == 0) || s.lazy();
+    const bool irqs_off = irqs_masked();
+    std::string bug;
+    if (s.preempt_count != 0 || irqs_off)
+        bug = fmt::format("BUG: sleeping function called from invalid context at {}:{}\n"
+                          "in_atomic(): {}, irqs_disabled(): {}, non_block: 0, name: {}\n"
+                          "preempt_count: {:x}, expected: 0",
+                          read_string(file, 256).value_or("?"), line, s.preempt_count != 0 ? 1 : 0, irqs_off ? 1 : 0,
+                          task_name(current_task(running_)), s.preempt_count);
+    if (in_lazy) {
+        std::string what = "a sleeping call inside a lazy MMU section" + open_sections(running_);
+        if (!bug.empty()) what += "\n" + bug;
+        Incident i = incident_here(std::move(what));
+        i.hazard = Hazard::SleepInLazy;
+        return end(Verdict::Hazard, std::move(i));
+    }
+    if (!bug.empty()) end(Verdict::Bug, incident_here(std::move(bug)));
 }
 
 }  // namespace lmemu::emu

@@ -5,11 +5,15 @@
 namespace lmemu::emu {
 
 lazymmu::LazyState Machine::Impl::lazy_state(int cpu) const {
-    const Cpu& c = *cpus_[cpu];
+    const uint64_t task = current_task(cpu);
     lazymmu::LazyState s;
-    s.thread_flags = read_virt(c.task, 8).value_or(0);  // thread_info is first in task_struct
-    s.depth = c.nesting.depth();
-    s.paused = c.nesting.paused();
+    // thread_info is first in task_struct: flags, then preempt_count.
+    s.thread_flags = read_virt(task, 8).value_or(0);
+    s.preempt_count = static_cast<uint32_t>(read_virt(task + 8, 4).value_or(0));
+    if (const auto* t = find_tracker(task)) {
+        s.depth = t->depth();
+        s.paused = t->paused();
+    }
     s.pending_writes = model_.pending_writes(cpu);
     return s;
 }
@@ -36,7 +40,8 @@ Incident Machine::Impl::incident_here(std::string message) {
 
 std::string Machine::Impl::open_sections(int cpu) const {
     std::vector<std::string> where;
-    for (uint64_t pc : cpus_[cpu]->nesting.open_sections()) where.push_back(image_.symbolize(pc));
+    if (const auto* t = find_tracker(current_task(cpu)))
+        for (uint64_t pc : t->open_sections()) where.push_back(image_.symbolize(pc));
     if (where.empty()) return {};
     return fmt::format("; open section(s) entered at {}", fmt::join(where, ", "));
 }
@@ -45,6 +50,11 @@ std::string Machine::Impl::page_info(uint64_t va) const {
     for (int c = 0; c < config_.cpus; ++c) {
         const uint64_t guard = stack_top(c) - LMEMU_STACK_SIZE - kPage;
         if (va >= guard && va < guard + kPage) return fmt::format("CPU {}'s stack guard page (stack overflow?)", c);
+    }
+    for (uint64_t slot = 0; slot < LMEMU_MAX_TASKS; ++slot) {
+        const uint64_t guard = LMEMU_TASK_STACK_TOP - slot * LMEMU_STACK_STRIDE - LMEMU_STACK_SIZE - kPage;
+        if (stack_mapped_[slot] && va >= guard && va < guard + kPage)
+            return fmt::format("the stack guard page of kernel thread slot {} (stack overflow?)", slot);
     }
     if (va < LMEMU_PAGE_OFFSET || va >= LMEMU_PAGE_OFFSET + (LMEMU_PHYS_END - LMEMU_PHYS_OFFSET)) return {};
     const uint64_t pa = va - LMEMU_PAGE_OFFSET + LMEMU_PHYS_OFFSET;

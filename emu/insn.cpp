@@ -182,4 +182,22 @@ std::optional<MemAccess> Disassembler::access(uint32_t insn, uint64_t pc, const 
     return a;
 }
 
+Successors successors(uint32_t insn, uint64_t pc) {
+    auto offset = [&](unsigned lsb, unsigned bits) {
+        const int64_t imm = static_cast<int64_t>(static_cast<uint64_t>(insn >> lsb) << (64 - bits)) >> (64 - bits);
+        return pc + static_cast<uint64_t>(imm * 4);
+    };
+    if ((insn & 0x7c000000) == 0x14000000)  // B, BL (the code after a BL is reached by a RET)
+        return {false, offset(0, 26)};
+    if ((insn & 0xff000010) == 0x54000000)  // B.cond
+        return {true, offset(5, 19)};
+    if ((insn & 0x7e000000) == 0x34000000)  // CBZ, CBNZ
+        return {true, offset(5, 19)};
+    if ((insn & 0x7e000000) == 0x36000000)  // TBZ, TBNZ
+        return {true, offset(5, 14)};
+    if ((insn & 0xfe000000) == 0xd6000000 || (insn & 0xff000000) == 0xd4000000)  // BR/BLR/RET/ERET, SVC/HVC/BRK
+        return {false, std::nullopt};
+    return {};
+}
+
 }  // namespace lmemu::emu

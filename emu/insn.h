@@ -25,6 +25,17 @@ struct MemAccess {
 // Register value by architectural name: "x3", "w3", "sp", "x29", "x30", "xzr".
 using RegisterFile = std::function<uint64_t(unsigned xn /* 0..30, 31 = sp */)>;
 
+// Where control can go after `insn` at `pc` without leaving translated code:
+// the next instruction unless `insn` always branches away, and the target of a
+// direct branch (B, BL, B.cond, CBZ/CBNZ, TBZ/TBNZ). The code after a BL is
+// reached by a return, an indirect branch, so a BL has no fall-through.
+// Indirect branches and exceptions have no successors.
+struct Successors {
+    bool falls_through = true;
+    std::optional<uint64_t> target;
+};
+Successors successors(uint32_t insn, uint64_t pc);
+
 class Disassembler final {
 public:
     Disassembler();

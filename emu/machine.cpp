@@ -9,7 +9,7 @@ namespace lmemu::emu {
 std::optional<TraceModules> TraceModules::parse(std::string_view spec) {
     static constexpr std::pair<std::string_view, TraceModule> kNames[] = {
         {"pgtable", TraceModule::PgTable}, {"barrier", TraceModule::Barrier}, {"lazymmu", TraceModule::LazyMmu},
-        {"alloc", TraceModule::Alloc},     {"console", TraceModule::Console},
+        {"alloc", TraceModule::Alloc},     {"console", TraceModule::Console}, {"sched", TraceModule::Sched},
     };
     TraceModules t;
     while (!spec.empty()) {

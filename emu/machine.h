@@ -4,8 +4,11 @@
 // buddy allocator, and the lazy-MMU model deciding what every page-table
 // store, barrier and TLBI means.
 //
-// CPUs run one at a time, switching only at smp_call_function_single(), so
-// every interleaving is the one the scenario wrote down.
+// CPUs run one at a time. They change hands only at hypercalls: at
+// smp_call_function_single(), and when the running CPU has nothing left to
+// run (a reschedule IPI wakes an idle one). Interrupts and preemptions come
+// from the case's injections, at points it names. So every interleaving is
+// one the case wrote down.
 //
 // A Machine runs one scenario once. Nothing it does depends on wall time
 // except the time budget that turns a looping guest into a `timeout` verdict.
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "emu/elf_image.h"
+#include "emu/inject.h"
 #include "emu/insn.h"
 #include "lazymmu/arm64_model.h"
 #include "lazymmu/nesting.h"
@@ -32,12 +36,13 @@ enum class TraceModule : unsigned {
     LazyMmu = 4,   // lazy MMU API calls
     Alloc = 8,     // page allocation and freeing
     Console = 16,  // printk, WARN
+    Sched = 32,    // context switches, interrupts, idle CPUs, IPIs
 };
 
 struct TraceModules {
     unsigned mask = 0;
     bool has(TraceModule m) const { return mask & static_cast<unsigned>(m); }
-    // "all", or a comma-separated list of pgtable, barrier, lazymmu, alloc, console.
+    // "all", or a comma-separated list of pgtable, barrier, lazymmu, alloc, console, sched.
     static std::optional<TraceModules> parse(std::string_view spec);
 };
 
@@ -47,6 +52,7 @@ struct MachineConfig {
     uint64_t timeout_ms = 2000;  // wall-clock budget for the guest
     TraceModules trace;          // what of the event stream to record (--trace)
     int cpus = 1;                // 1..LMEMU_MAX_CPUS; CPU 0 runs the scenario
+    std::vector<Injection> injections;  // handlers and functions must exist in the image
 };
 
 // An address symbolized against the kernel ELF: "clear_page+0x10/0x40".
@@ -87,6 +93,8 @@ struct RunResult {
     std::vector<Incident> warnings;    // WARN_ON()s hit on the way
     std::vector<std::string> console;  // printk output
     std::vector<std::string> trace;    // event stream, when MachineConfig::trace
+    std::vector<std::string> notes;    // how injections were delivered (deferred, masked, ...)
+    std::vector<uint64_t> inject_events;  // per injection: how often its point's event happened
     lazymmu::Metrics metrics;
     lazymmu::LazyState final_state;
 };

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <map>
 #include <cstring>
 #include <unordered_map>
 
@@ -30,6 +31,8 @@ using pgtable::Pte;
 using pgtable::VirtAddr;
 
 inline constexpr uint64_t kPage = pgtable::kPageSize;
+inline constexpr uint64_t kDaifIrq = 1u << 7;    // PSTATE.I
+inline constexpr uint64_t kDaifAll = 0xfu << 6;  // D, A, I, F: all masked on exception entry
 
 // TTBR1 translates only the top 256 TiB; TTBR0 walks are disabled (no user space).
 constexpr bool kernel_va(uint64_t va) { return (va >> 48) == 0xffff; }
@@ -53,14 +56,41 @@ private:
     static uint64_t walk_read(uc_engine*, uint64_t offset, unsigned size, void* self);
     static void on_interrupt(uc_engine*, uint32_t intno, void* self);
     static bool on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
+    static void on_inject_hook(uc_engine*, uint64_t address, uint32_t size, void* self);
 
+    // An interrupt on its way to a CPU: injected, possibly waiting for an unmask.
+    struct PendingIrq {
+        InjectKind kind;
+        uint64_t handler;
+        int migrate;
+        std::string what;  // Injection::describe()
+    };
+    // The interrupted task's lazy MMU state when a handler started.
+    struct HandlerFrame {
+        uint64_t task, handler;
+        uint64_t lazy_flags;
+        int depth, paused;
+    };
     // One engine per CPU; only cpus_[running_] executes at any time.
     struct Cpu {
-        Cpu(int id, lazymmu::Policy policy) : id(id), nesting(policy) {}
+        explicit Cpu(int id) : id(id) {}
+        ~Cpu();
         int id;
         Unicorn uc;
-        uint64_t task = 0;  // its `current` (SP_EL0)
-        lazymmu::NestingTracker nesting;  // lazy MMU state is per task
+        bool started = false;  // has run: its registers hold a context to resume
+        bool kicked = false;   // a reschedule IPI is waiting for it
+        uc_context* smp_saved = nullptr;  // its context while it runs an smp_call_function_single() callback
+        bool smp_resume = false;          // restore smp_saved when the callback returns
+        std::vector<PendingIrq> pending;   // injected, waiting for interrupts to be unmasked
+        std::optional<PendingIrq> taking;  // delivered, not yet acknowledged by handle_arch_irq()
+        std::vector<HandlerFrame> handlers;
+    };
+    // An injection point being counted.
+    struct Trigger {
+        Injection injection;
+        uint64_t handler = 0;
+        std::vector<uint64_t> hook_pcs;  // Call: the entry; Return: every `ret`
+        uint64_t seen = 0;
     };
     Cpu& cpu() { return *cpus_[running_]; }
     Unicorn& uc() { return cpus_[running_]->uc; }
@@ -70,6 +100,28 @@ private:
     void setup_engine(Cpu& c);
     void smp_call(uint64_t target, uint64_t func, uint64_t info);
     void smp_return();
+
+    // Scheduling (sched.cpp): the host side of the guest's scheduler.
+    uint64_t current_task(int cpu) const { return cpus_[cpu]->uc.reg(UC_ARM64_REG_SP_EL0); }
+    std::string task_name(uint64_t task) const;
+    lazymmu::NestingTracker& tracker(uint64_t task);
+    const lazymmu::NestingTracker* find_tracker(uint64_t task) const;
+    uint64_t task_stack(uint64_t slot);
+    void cpu_idle();
+    void send_ipi(uint64_t target);
+    void switch_cpu(int target);
+
+    // Injection and interrupts (inject_hooks.cpp, interrupts.cpp).
+    void resolve_injections();
+    void injection_event(InjectPoint::Event event, uint64_t pc, uint64_t resume_pc);
+    void raise(const Trigger& t, uint64_t resume_pc);
+    bool irqs_masked() { return uc().reg(UC_ARM64_REG_PSTATE) & kDaifIrq; }
+    void take_irq(PendingIrq irq, uint64_t resume_pc);
+    void deliver_pending(uint64_t resume_pc);
+    void irq_ack(uint64_t desc);
+    void irq_handler(bool entering, uint64_t handler);
+    void irq_return();
+    void write_daif(const MaintenanceInsn& r);
     void load_image();
     uint64_t new_table();
     uint64_t root() const { return pgd_; }
@@ -83,9 +135,12 @@ private:
     }
     std::optional<std::string> read_string(uint64_t va, uint64_t max_len) const;
 
-    void commit_store();
+    // Hands a completed page-table store to the model; `in_store_callback`: from
+    // the store's own MMIO callback, where an injection may interrupt right after it.
+    void commit_store(bool in_store_callback = false);
     lazymmu::Origin store_origin(uint64_t entry_pa);
     lazymmu::LazyState lazy_state(int cpu) const;
+    void might_sleep(uint64_t file, uint64_t line);
     std::vector<uint64_t> raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const;
     std::vector<Location> symbolize(const std::vector<uint64_t>& addrs) const;
     Location locate(uint64_t pc) const { return {pc, image_.symbolize(pc)}; }
@@ -136,8 +191,21 @@ private:
     uint64_t pgd_ = 0;
     std::vector<std::unique_ptr<Cpu>> cpus_;
     int running_ = 0;
-    int switch_to_ = -1;        // set by SMP_CALL/SMP_RETURN: the CPU to run next
+    int switch_to_ = -1;        // set by SMP_CALL/SMP_RETURN/CPU_IDLE: the CPU to run next
     std::vector<int> waiting_;  // CPUs blocked in smp_call_function_single(), outermost first
+    std::map<uint64_t, lazymmu::NestingTracker> trackers_;  // lazy MMU sections per task
+    std::vector<bool> stack_mapped_;                         // per task slot
+    std::vector<Trigger> triggers_;
+    uint64_t irq_vector_ = 0;  // el1h_64_irq
+    // A call/return hook re-fires when the interrupted instruction runs after
+    // the interrupt returns; that is the same call, not another.
+    struct Resume {
+        uint64_t pc, sp;
+    };
+    std::vector<Resume> resumes_;
+    // A store interrupted by a pte_write injection: its later halves (stp) keep its origin.
+    std::optional<lazymmu::Origin> interrupted_store_;
+    std::optional<uint64_t> pte_write_irq_;  // resume pc of a pte_write injection to deliver
 
     // A page-table store in progress (MMIO delivers up to 4 bytes at a time).
     struct StoreInProgress {

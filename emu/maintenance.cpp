@@ -19,6 +19,12 @@ std::optional<MaintenanceInsn> decode_maintenance(uint32_t insn) {
     if ((insn & 0xfffff000) == 0xd5088000)
         return MaintenanceInsn{MaintenanceInsn::Tlbi, insn, {}, static_cast<uint8_t>((insn >> 8) & 0xf),
                                static_cast<uint8_t>((insn >> 5) & 7), static_cast<uint8_t>(insn & 0x1f)};
+    // MSR DAIFClr, #imm: 1101 0101 0000 0011 0100 imm 111 11111.
+    if ((insn & 0xfffff0ff) == 0xd50340ff)
+        return MaintenanceInsn{MaintenanceInsn::DaifClear, insn, {}, static_cast<uint8_t>((insn >> 8) & 0xf)};
+    // MSR DAIF, Xt: op0 3, op1 3, CRn 4, CRm 2, op2 1.
+    if ((insn & 0xffffffe0) == 0xd51b4220)
+        return MaintenanceInsn{MaintenanceInsn::DaifWrite, insn, {}, 0, 0, static_cast<uint8_t>(insn & 0x1f)};
     return std::nullopt;
 }
 

@@ -1,6 +1,8 @@
-// Barriers and TLB maintenance instructions: recognised by encoding in the
-// loaded text, replaced there by `hvc #LMEMU_HVC_REWRITTEN`, and decoded into
-// the model's terms when the guest executes them.
+// Barriers, TLB maintenance instructions and the DAIF writes that can unmask
+// interrupts: recognised by encoding in the loaded text, replaced there by
+// `hvc #LMEMU_HVC_REWRITTEN`, and carried out by the host when the guest
+// executes them (the model sees barriers and TLBIs; an unmask delivers the
+// interrupts injected while they were masked).
 #pragma once
 
 #include <cstdint>
@@ -11,14 +13,15 @@
 namespace lmemu::emu {
 
 struct MaintenanceInsn {
-    enum Kind { Barrier, Tlbi } kind;
+    enum Kind { Barrier, Tlbi, DaifClear, DaifWrite } kind;
     uint32_t insn;              // the original encoding
     lazymmu::Barrier barrier;   // for Barrier
-    uint8_t crm = 0, op2 = 0;   // for Tlbi: SYS #0, C8, Cm, #op2
-    uint8_t rt = 31;            // for Tlbi: Xt
+    uint8_t crm = 0, op2 = 0;   // for Tlbi: SYS #0, C8, Cm, #op2; for DaifClear: the D, A, I, F bits to clear
+    uint8_t rt = 31;            // for Tlbi and DaifWrite: Xt
 };
 
-// DSB (but not SSBB/PSSBB), DMB, ISB and the EL1 TLBIs; nullopt for anything else.
+// DSB (but not SSBB/PSSBB), DMB, ISB, the EL1 TLBIs, MSR DAIFClr, #imm and
+// MSR DAIF, Xt; nullopt for anything else.
 std::optional<MaintenanceInsn> decode_maintenance(uint32_t insn);
 
 // What a TLBI invalidates, given Xt. nullopt for operations with no effect

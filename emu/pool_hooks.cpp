@@ -2,6 +2,9 @@
 // (the CPU view) and the walker's descriptor fetches through the walk alias.
 #include "emu/machine_impl.h"
 
+#include <unordered_set>
+#include <utility>
+
 namespace lmemu::emu {
 
 // ---- page-table pool ----------------------------------------------------------
@@ -10,14 +13,23 @@ uint64_t Machine::Impl::pool_read(uc_engine*, uint64_t offset, unsigned size, vo
     return static_cast<Impl*>(self)->pool_.read_bytes(offset, size);
 }
 
-// Inside an MMIO callback the PC is the start of the translation block; the
-// registers are current. The store is the instruction in that block whose
-// address, computed now, is the entry.
+// Inside an MMIO callback the PC Unicorn reports is stale: the start of the
+// translation block, or of a chain of blocks linked by direct branches (QEMU
+// writes the PC back only at exits and indirect branches). The registers are
+// current. The store is the first instruction reachable from that PC through
+// straight-line code and direct branches whose address, computed now, is the
+// entry; calls are followed too, since a BL is chained like a B.
 lazymmu::Origin Machine::Impl::store_origin(uint64_t entry_pa) {
-    const uint64_t tb = uc().reg(UC_ARM64_REG_PC);
-    uint64_t pc = tb;
+    // The rest of a store pair an injection interrupted: PC is at the vector already.
+    if (interrupted_store_) return *interrupted_store_;
+    constexpr size_t kMaxSearched = 1024;
+    const uint64_t from = uc().reg(UC_ARM64_REG_PC);
+    uint64_t pc = from;
     const RegisterFile regs = registers();
-    for (uint64_t at = tb; at < tb + 4 * 512; at += 4) {
+    std::vector<uint64_t> queue{from};
+    std::unordered_set<uint64_t> seen{from};
+    for (size_t next = 0; next < queue.size() && next < kMaxSearched; ++next) {
+        const uint64_t at = queue[next];
         const uint32_t insn = code_at(at);
         if (auto a = dis_.access(insn, at, regs); a && a->type == AccessType::Write) {
             const auto pa = translate(a->va);
@@ -26,12 +38,9 @@ lazymmu::Origin Machine::Impl::store_origin(uint64_t entry_pa) {
                 break;
             }
         }
-        // A translation block ends at the first branch or exception: B/BL, BR/BLR/RET,
-        // CBZ/CBNZ, TBZ/TBNZ, B.cond, SVC/HVC/BRK.
-        const bool branch = (insn & 0x7c000000) == 0x14000000 || (insn & 0xfe000000) == 0xd6000000 ||
-                            (insn & 0x7c000000) == 0x34000000 || (insn & 0xff000010) == 0x54000000 ||
-                            (insn & 0xff000000) == 0xd4000000;
-        if (branch) break;
+        const Successors s = successors(insn, at);
+        for (const auto succ : {s.falls_through ? std::optional<uint64_t>{at + 4} : std::nullopt, s.target})
+            if (succ && seen.insert(*succ).second) queue.push_back(*succ);
     }
     return {pc, raw_backtrace(pc, uc().x(30), uc().x(29))};
 }
@@ -48,16 +57,27 @@ void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint6
             m->store_ = StoreInProgress{index, m->pool_.cpu(index), m->store_origin(LMEMU_PHYS_OFFSET + offset)};
         }
         m->pool_.write_bytes(offset, size, value);
-        if ((offset + size) % 8 == 0) m->commit_store();
+        if ((offset + size) % 8 == 0) m->commit_store(true);
+        // An injection after this store: the interrupt is taken once the
+        // instruction completes (Unicorn finishes it, then runs from the new PC).
+        if (const auto resume = std::exchange(m->pte_write_irq_, std::nullopt)) {
+            m->interrupted_store_ = m->model_.writes().back().origin;
+            m->injection_event(InjectPoint::Event::PteWrite, *resume - 4, *resume);
+        }
     });
 }
 
-void Machine::Impl::commit_store() {
+void Machine::Impl::commit_store(bool in_store_callback) {
     if (!store_) return;
     StoreInProgress s = std::move(*store_);
     store_.reset();
     if (pool_.cpu(s.index) == s.old_value) return;
+    const uint64_t store_pc = s.origin.pc;
     model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy_state(running_));
+    if (triggers_.empty()) return;
+    // Only a store that completes in its own callback can be interrupted right after it.
+    if (in_store_callback) pte_write_irq_ = store_pc + 4;
+    else injection_event(InjectPoint::Event::PteWrite, store_pc, 0);
     trace(TraceModule::PgTable, [&] {
         const auto& w = model_.writes().back();
         return fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}{}", w.seq, w.entry.value, w.old_value,

@@ -1,4 +1,7 @@
-// Other CPUs: smp_call_function_single() switches the running engine.
+// Other CPUs: smp_call_function_single() switches the running engine. A
+// target that has run before (idle, waiting for work) keeps its context: the
+// call runs below its stack pointer, as an interrupt would, and the context
+// is restored afterwards.
 #include "emu/machine_impl.h"
 
 namespace lmemu::emu {
@@ -17,9 +20,17 @@ void Machine::Impl::smp_call(uint64_t target, uint64_t func, uint64_t info) {
                                              busy ? "is waiting for this call: deadlock" : "does not exist")));
     const auto entry = image_.symbol("secondary_entry");
     if (!entry) return end(Verdict::GuestFault, incident_here("the kernel image has no secondary_entry"));
-    Unicorn& t = cpus_[target]->uc;
+    Cpu& c = *cpus_[target];
+    Unicorn& t = c.uc;
+    uint64_t sp = stack_top(static_cast<int>(target));
+    c.smp_resume = c.started;
+    if (c.started) {
+        if (!c.smp_saved) check(uc_context_alloc(t.raw(), &c.smp_saved), "uc_context_alloc");
+        check(uc_context_save(t.raw(), c.smp_saved), "uc_context_save");
+        sp = (t.reg(UC_ARM64_REG_SP) - 256) & ~uint64_t{15};
+    }
     t.set_reg(UC_ARM64_REG_PC, *entry);
-    t.set_reg(UC_ARM64_REG_SP, stack_top(static_cast<int>(target)));
+    t.set_reg(UC_ARM64_REG_SP, sp);
     t.set_reg(UC_ARM64_REG_X0, func);
     t.set_reg(UC_ARM64_REG_X1, info);
     t.set_reg(UC_ARM64_REG_X2, target);
@@ -37,6 +48,7 @@ void Machine::Impl::smp_return() {
     // Like returning from an interrupt: a callback may not leave lazy MMU mode on.
     if (auto leak = lazy_leak(running_, "smp_call_function_single() callback returned"))
         return end(Verdict::Hazard, std::move(*leak));
+    if (cpu().smp_resume) check(uc_context_restore(uc().raw(), cpu().smp_saved), "uc_context_restore");
     switch_to_ = waiting_.back();
     waiting_.pop_back();
     cpus_[switch_to_]->uc.set_reg(UC_ARM64_REG_X0, 0);  // smp_call_function_single() returns 0

@@ -39,8 +39,11 @@ struct LazyState {
     int depth = 0;              // sections opened and not closed, from the API tracepoints
     int paused = 0;             // generic-v7.0 pause_count
     int pending_writes = 0;     // page-table stores not yet visible to the walker
+    uint32_t preempt_count = 0;  // current_thread_info()->preempt_count
 
     bool lazy() const { return thread_flags & (uint64_t{1} << kTifLazyMmu); }
+    // in_interrupt(): hard or soft interrupt (or NMI) context, as include/linux/preempt.h counts it.
+    bool in_interrupt() const { return preempt_count & 0x00ffff00u; }
     bool barriers_pending() const { return thread_flags & (uint64_t{1} << kTifLazyMmuPending); }
 };
 

@@ -1,14 +1,18 @@
 /*
- * Follows Linux init/main.c in spirit only: start_kernel() here runs the
- * case's scenario() and reports the end to the host.
+ * Follows Linux init/main.c in spirit only: start_kernel() sets up the run
+ * queues and runs the case's scenario() as init_task, then reports the end
+ * to the host. Threads the scenario started and that have not finished by
+ * then are not run further.
  */
 #include <linux/kernel.h>
+#include <linux/sched.h>
 #include <lmemu/hypercall.h>
 
 void scenario(void);
 
 void __noreturn start_kernel(void)
 {
+	sched_init();
 	scenario();
 	lmemu_hvc0(LMEMU_HVC_EXIT);
 	for (;;)

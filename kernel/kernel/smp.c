@@ -26,3 +26,8 @@ int smp_call_function_single(int cpu, smp_call_func_t func, void *info, int wait
 	dsb(ishst);
 	return (int)lmemu_hvc3(LMEMU_HVC_SMP_CALL, cpu, func, info);
 }
+
+void smp_send_reschedule(int cpu)
+{
+	lmemu_hvc1(LMEMU_HVC_SEND_IPI, cpu);
+}

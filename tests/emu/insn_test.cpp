@@ -71,3 +71,22 @@ TEST_CASE("insn: non-memory instructions have no access; text disassembles") {
     CHECK(dis.text(0xd5033a9f, 0) == "dsb ishst");
     CHECK(dis.text(0xf9400420, 0) == "ldr x0, [x1, #8]");
 }
+
+TEST_CASE("insn: successors of branches, as the store-origin search follows them") {
+    const uint64_t pc = 0x1000;
+    auto check = [&](uint32_t insn, bool falls_through, std::optional<uint64_t> target) {
+        const Successors s = successors(insn, pc);
+        CHECK(s.falls_through == falls_through);
+        CHECK(s.target == target);
+    };
+    check(0x14000004, false, pc + 16);         // b #+16
+    check(0x17fffffc, false, pc - 16);         // b #-16
+    check(0x94000002, false, pc + 8);          // bl #+8: the code after it is reached by a ret
+    check(0x54000041, true, pc + 8);           // b.ne #+8
+    check(0xb4ffffe0, true, pc - 4);           // cbz x0, #-4
+    check(0x37080060, true, pc + 12);          // tbnz w0, #1, #+12
+    check(0xd65f03c0, false, std::nullopt);    // ret
+    check(0xd63f0100, false, std::nullopt);    // blr x8
+    check(0xd4000002, false, std::nullopt);    // hvc #0
+    check(0x91000421, true, std::nullopt);     // add x1, x1, #1
+}

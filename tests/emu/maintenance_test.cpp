@@ -50,3 +50,17 @@ TEST_CASE("maintenance: TLBIs decode to their scope") {
     CHECK(r->pages == 4u << 6);
     CHECK(r->broadcast);
 }
+
+TEST_CASE("maintenance: DAIF writes that can unmask interrupts are rewritten, masking ones are not") {
+    const auto clr = decode_maintenance(0xd50343ff);  // msr daifclr, #3
+    REQUIRE(clr);
+    CHECK(clr->kind == MaintenanceInsn::DaifClear);
+    CHECK(clr->crm == 3);
+    const auto wr = decode_maintenance(0xd51b4220);  // msr daif, x0
+    REQUIRE(wr);
+    CHECK(wr->kind == MaintenanceInsn::DaifWrite);
+    CHECK(wr->rt == 0);
+    CHECK(decode_maintenance(0xd51b4233)->rt == 19);  // msr daif, x19
+    CHECK_FALSE(decode_maintenance(0xd50343df));       // msr daifset, #3: masking needs no host
+    CHECK_FALSE(decode_maintenance(0xd53b4220));       // mrs x0, daif
+}

@@ -1,15 +1,33 @@
 /*
  * Follows Linux include/linux/sched.h (subset). thread_info is the first
- * member of task_struct (CONFIG_THREAD_INFO_IN_TASK), as the host expects.
+ * member of task_struct (CONFIG_THREAD_INFO_IN_TASK), as the host expects;
+ * comm sits at LMEMU_TASK_COMM_OFFSET, where the host reads task names.
+ *
+ * Differs from Linux: one scheduling class, first in first out, no
+ * priorities and no wake-up preemption, so a switch happens only at
+ * schedule(), at an injected preemption, or when a task blocks or exits,
+ * and every run is deterministic. Run queues take no lock: CPUs only change
+ * hands at hypercalls (see kernel/sched/core.c).
  */
 #ifndef _LINUX_SCHED_H
 #define _LINUX_SCHED_H
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <linux/preempt.h>
 #include <asm/thread_info.h>
 #include <asm/current.h>
+#include <asm/processor.h>
+#include <asm/asm-offsets.h>
 #include <lmemu/hypercall.h>
+
+/* Task states (task->__state). */
+#define TASK_RUNNING		0x00000000
+#define TASK_INTERRUPTIBLE	0x00000001
+#define TASK_UNINTERRUPTIBLE	0x00000002
+#define TASK_DEAD		0x00000080
+
+#define TASK_COMM_LEN		LMEMU_TASK_COMM_LEN
 
 /* Generic lazy MMU state (v7.0, include/linux/mm_types_task.h). */
 struct lazy_mmu_state {
@@ -17,15 +35,37 @@ struct lazy_mmu_state {
 	u8 pause_count;
 };
 
+struct mm_struct;
+
 struct task_struct {
 	struct thread_info	thread_info;
 	struct lazy_mmu_state	lazy_mmu_state;
-	const char		*comm;
+	char			comm[TASK_COMM_LEN] __aligned(8);
+	struct thread_struct	thread;		/* cpu_switch_to()'s saved registers */
+	unsigned int		__state;
+	int			on_rq;		/* queued, waiting for a CPU */
+	int			on_cpu;		/* running, or switching out */
+	int			migrate_to;	/* lmemu: resume on this CPU after a preemption; -1 */
+	struct task_struct	*run_next;	/* run queue link */
+	void			*stack;		/* lowest address of the kernel stack */
+	struct mm_struct	*mm;		/* NULL: a kernel thread */
+	struct mm_struct	*active_mm;	/* the mm it runs on (borrowed by kernel threads) */
+	int			(*threadfn)(void *data);
+	void			*data;
+	int			exit_code;
+	int			slot;		/* index in kernel/fork.c's task table; -1 for CPU tasks */
 };
+
+_Static_assert(__builtin_offsetof(struct task_struct, comm) == LMEMU_TASK_COMM_OFFSET,
+	       "the host reads comm at LMEMU_TASK_COMM_OFFSET");
+_Static_assert(__builtin_offsetof(struct task_struct, thread.cpu_context) == THREAD_CPU_CONTEXT,
+	       "entry.S's cpu_switch_to() uses THREAD_CPU_CONTEXT");
 
 extern struct task_struct init_task;
 
 #define current_thread_info()	((struct thread_info *)current)
+#define task_thread_info(t)	(&(t)->thread_info)
+#define task_cpu(t)		((int)READ_ONCE(task_thread_info(t)->cpu))
 
 static inline unsigned long read_thread_flags(void)
 {
@@ -57,22 +97,53 @@ static inline int test_and_clear_ti_thread_flag(struct thread_info *ti, int flag
 #define test_thread_flag(flag)		test_ti_thread_flag(current_thread_info(), flag)
 #define test_and_clear_thread_flag(flag) test_and_clear_ti_thread_flag(current_thread_info(), flag)
 
-/* Interrupt context, as include/linux/preempt.h counts it. */
-#define HARDIRQ_OFFSET		(1 << 16)
-#define in_interrupt()		(current_thread_info()->preempt_count & (0xff << 8 | 0xf << 16 | 1 << 20))
-#define in_task()		(!in_interrupt())
+#define set_tsk_need_resched(t)		set_ti_thread_flag(task_thread_info(t), TIF_NEED_RESCHED)
+#define clear_tsk_need_resched(t)	clear_ti_thread_flag(task_thread_info(t), TIF_NEED_RESCHED)
 
-/* Scenario helpers standing in for an interrupt arriving and returning. */
-static inline void irq_enter(void) { current_thread_info()->preempt_count += HARDIRQ_OFFSET; }
-static inline void irq_exit(void) { current_thread_info()->preempt_count -= HARDIRQ_OFFSET; }
+#define __set_current_state(s)		WRITE_ONCE(current->__state, (s))
+#define set_current_state(s)		do { WRITE_ONCE(current->__state, (s)); __atomic_thread_fence(__ATOMIC_SEQ_CST); } while (0)
+
+void sched_init(void);
+void schedule(void);
+void schedule_tail(struct task_struct *prev);
+void schedule_preempt_disabled(void);
+void preempt_schedule_irq(void);
+int wake_up_process(struct task_struct *p);
+void yield(void);
+void wake_up_new_task(struct task_struct *p);
+void __noreturn do_exit(long code);
+void put_task_struct(struct task_struct *t);
+int cpu_has_queued_tasks(int cpu);
+void cpu_do_idle(void);
+void __noreturn cpu_startup_entry(void);
+void arch_start_context_switch(struct task_struct *prev);
+void arch_end_context_switch(struct task_struct *next);
+
+/* arch/arm64/kernel/process.c and entry.S. */
+struct task_struct *__switch_to(struct task_struct *prev, struct task_struct *next);
+struct task_struct *cpu_switch_to(struct task_struct *prev, struct task_struct *next);
 
 /*
- * might_sleep(): inline, as Linux's macro is, so the report names the caller.
- * The host checks whether it is inside a lazy MMU section.
+ * might_sleep(): inline, as Linux's macro is, so the report names the
+ * caller. The host checks what __might_sleep() checks (atomic context,
+ * interrupts off) and whether a lazy MMU section is open.
  */
-static inline void might_sleep(void)
-{
-	lmemu_hvc0(LMEMU_HVC_MIGHT_SLEEP);
-}
+#define might_sleep() lmemu_hvc2(LMEMU_HVC_MIGHT_SLEEP, (unsigned long)__FILE__, __LINE__)
+
+/*
+ * cond_resched(): CONFIG_PREEMPT makes it a might_sleep() check only, but
+ * lmemu's scheduler never preempts on its own, so a pending reschedule
+ * (TIF_NEED_RESCHED) is honoured here too.
+ */
+#define cond_resched() ({						\
+	might_sleep();							\
+	if (!preempt_count() && need_resched())				\
+		schedule();						\
+	0;								\
+})
+
+/* Scenario helpers that fake interrupt context without an interrupt. */
+static inline void irq_enter(void) { preempt_count_add(HARDIRQ_OFFSET); }
+static inline void irq_exit(void) { preempt_count_sub(HARDIRQ_OFFSET); }
 
 #endif

@@ -17,6 +17,9 @@ extern unsigned int nr_cpu_ids;
 #define smp_processor_id()	((int)current_thread_info()->cpu)
 #define num_online_cpus()	nr_cpu_ids
 
+/* Sends the reschedule IPI: the host wakes that CPU to run what was queued there. */
+void smp_send_reschedule(int cpu);
+
 int smp_call_function_single(int cpu, smp_call_func_t func, void *info, int wait);
 
 #endif

@@ -52,6 +52,19 @@
 #define LMEMU_STACK_TOP		LMEMU_VMALLOC_END
 
 /*
+ * Kernel threads: at most LMEMU_MAX_TASKS at once, each with a 16 KiB stack
+ * (guard page below) in a slot below the CPU stacks. The host maps a slot's
+ * stack the first time kthread_create() asks for it (LMEMU_HVC_TASK_STACK),
+ * so creating threads adds no page-table stores to the scenario's own.
+ */
+#define LMEMU_MAX_TASKS		16
+#define LMEMU_TASK_STACK_TOP	(LMEMU_STACK_TOP - LMEMU_MAX_CPUS * LMEMU_STACK_STRIDE)
+
+/* Where the host finds a task's name: offsetof(struct task_struct, comm). */
+#define LMEMU_TASK_COMM_OFFSET	24
+#define LMEMU_TASK_COMM_LEN	16
+
+/*
  * Hypercalls: `hvc #nr`, arguments in x0..x3, result in x0. Only what a real
  * kernel would get from hardware or firmware it does not have here.
  */
@@ -64,9 +77,17 @@
 #define LMEMU_HVC_WARN		7	/* x0 = file VA, x1 = line, x2 = cond VA */
 #define LMEMU_HVC_BUG		8	/* x0 = file VA, x1 = line, x2 = cond VA */
 #define LMEMU_HVC_LAZY_MMU	9	/* x0 = LMEMU_LAZY_* event, x1 = caller's PC */
-#define LMEMU_HVC_MIGHT_SLEEP	10	/* a sleeping call was made */
+#define LMEMU_HVC_MIGHT_SLEEP	10	/* a sleeping call was made: x0 = file VA, x1 = line */
 #define LMEMU_HVC_SMP_CALL	11	/* x0 = cpu, x1 = func, x2 = info: run func(info) there */
 #define LMEMU_HVC_SMP_RETURN	12	/* the function run by SMP_CALL returned */
+#define LMEMU_HVC_TASK_STACK	13	/* x0 = task slot -> top of its mapped stack */
+#define LMEMU_HVC_TASK_EXIT	14	/* current task exits (do_exit) */
+#define LMEMU_HVC_CPU_IDLE	15	/* nothing to run here: wait for an interrupt (wfi) */
+#define LMEMU_HVC_SEND_IPI	16	/* x0 = cpu: reschedule IPI, a task was queued there */
+#define LMEMU_HVC_IRQ_ACK	17	/* x0 = struct lmemu_irq * to fill: which interrupt */
+#define LMEMU_HVC_IRQ_HANDLER	18	/* x0 = 1 before a handler runs, 0 after; x1 = handler */
+#define LMEMU_HVC_IRQ_RETURN	19	/* the interrupt was handled; about to return or preempt */
+#define LMEMU_HVC_SCHED_SWITCH	20	/* x0 = prev, x1 = next: context_switch() tracepoint */
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff
@@ -77,5 +98,23 @@
 #define LMEMU_LAZY_FLUSH	3
 #define LMEMU_LAZY_PAUSE	4
 #define LMEMU_LAZY_RESUME	5
+
+/*
+ * Interrupts the host injects (a case's [[inject]]). The host takes an EL1
+ * IRQ exception on the CPU (vector el1h_64_irq); handle_arch_irq() asks it
+ * which one with LMEMU_HVC_IRQ_ACK, which fills this in.
+ */
+#define LMEMU_IRQ_NONE		0
+#define LMEMU_IRQ_HARD		1	/* run fn() as a hard interrupt handler */
+#define LMEMU_IRQ_SOFTIRQ	2	/* raise a softirq that runs fn() */
+#define LMEMU_IRQ_PREEMPT	3	/* wake a kernel thread running fn(), preempt */
+
+#ifndef __ASSEMBLER__
+struct lmemu_irq {
+	unsigned long kind;		/* LMEMU_IRQ_* */
+	unsigned long fn;		/* void (*)(void) */
+	long migrate_cpu;		/* PREEMPT: resume the preempted task there; -1: stay */
+};
+#endif
 
 #endif /* LMEMU_MACHINE_H */

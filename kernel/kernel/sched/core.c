@@ -1,23 +1,285 @@
 /*
- * Follows Linux kernel/sched/core.c and init/init_task.c (subset): the boot
- * task, and one idle task per secondary CPU for the functions
- * smp_call_function_single() runs there. The host points each CPU's sp_el0
- * (`current`) at cpu_tasks[cpu].
+ * Follows Linux v6.16 kernel/sched/core.c and init/init_task.c (subset): the
+ * boot task, one idle task per secondary CPU, per-CPU run queues,
+ * schedule(), context_switch() and preemption.
+ *
+ * Differs from Linux:
+ *  - one first-in-first-out class, no priorities, no wake-up preemption:
+ *    a switch happens only at schedule(), at a preemption (an injected
+ *    interrupt sets TIF_NEED_RESCHED), or when a task blocks or exits;
+ *  - run queues take no lock: only one CPU executes at a time and CPUs
+ *    change hands only at hypercalls;
+ *  - the boot CPU has no idle task of its own: the scenario runs as
+ *    init_task there, and when it blocks with nothing else to run, the CPU
+ *    waits for an interrupt inside __schedule();
+ *  - a preemption may move the preempted task to another CPU
+ *    (task->migrate_to, set by an injected preemption with `migrate`),
+ *    standing in for the load balancer.
  */
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
+#include <linux/irqflags.h>
+#include <linux/pgtable.h>
+#include <linux/mm_types.h>
 
 struct task_struct init_task __aligned(64) = {
 	.comm = "swapper/0",
+	.mm = NULL,
+	.active_mm = &init_mm,
+	.migrate_to = -1,
+	.slot = -1,
+	.on_cpu = 1,
 };
 
 static struct task_struct secondary_tasks[LMEMU_MAX_CPUS - 1] __aligned(64) = {
-	{ .thread_info.cpu = 1, .comm = "swapper/1" },
-	{ .thread_info.cpu = 2, .comm = "swapper/2" },
-	{ .thread_info.cpu = 3, .comm = "swapper/3" },
+	{ .thread_info.cpu = 1, .comm = "swapper/1", .active_mm = &init_mm, .migrate_to = -1, .slot = -1, .on_cpu = 1 },
+	{ .thread_info.cpu = 2, .comm = "swapper/2", .active_mm = &init_mm, .migrate_to = -1, .slot = -1, .on_cpu = 1 },
+	{ .thread_info.cpu = 3, .comm = "swapper/3", .active_mm = &init_mm, .migrate_to = -1, .slot = -1, .on_cpu = 1 },
 };
 
+/* The host points each CPU's sp_el0 (`current`) at its entry when it boots. */
 struct task_struct *const cpu_tasks[LMEMU_MAX_CPUS] = {
 	&init_task, &secondary_tasks[0], &secondary_tasks[1], &secondary_tasks[2],
 };
+
+struct rq {
+	struct task_struct *curr;
+	struct task_struct *idle;	/* NULL on the boot CPU */
+	struct task_struct *head, *tail;
+	unsigned int nr_running;	/* queued, not counting curr */
+};
+
+static struct rq runqueues[LMEMU_MAX_CPUS];
+
+#define cpu_rq(cpu)	(&runqueues[(cpu)])
+#define this_rq()	cpu_rq(smp_processor_id())
+
+void sched_init(void)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < LMEMU_MAX_CPUS; cpu++) {
+		cpu_rq(cpu)->curr = cpu_tasks[cpu];
+		cpu_rq(cpu)->idle = cpu ? cpu_tasks[cpu] : NULL;
+	}
+}
+
+static void enqueue_task(struct rq *rq, struct task_struct *p)
+{
+	p->run_next = NULL;
+	if (rq->tail)
+		rq->tail->run_next = p;
+	else
+		rq->head = p;
+	rq->tail = p;
+	rq->nr_running++;
+	p->on_rq = 1;
+}
+
+static struct task_struct *pick_next_task(struct rq *rq)
+{
+	struct task_struct *p = rq->head;
+
+	if (!p)
+		return NULL;
+	rq->head = p->run_next;
+	if (!rq->head)
+		rq->tail = NULL;
+	rq->nr_running--;
+	p->on_rq = 0;
+	return p;
+}
+
+int cpu_has_queued_tasks(int cpu)
+{
+	return READ_ONCE(cpu_rq(cpu)->head) != NULL;
+}
+
+static void set_task_cpu(struct task_struct *p, int cpu)
+{
+	WRITE_ONCE(task_thread_info(p)->cpu, cpu);
+}
+
+/* Queues p on its CPU and, if that is another CPU, sends it a reschedule IPI. */
+static void activate_task(struct task_struct *p)
+{
+	int cpu = task_cpu(p);
+
+	enqueue_task(cpu_rq(cpu), p);
+	if (cpu != smp_processor_id())
+		smp_send_reschedule(cpu);
+}
+
+int wake_up_process(struct task_struct *p)
+{
+	unsigned long flags;
+	int ret = 0;
+
+	local_irq_save(flags);
+	if (p->__state != TASK_RUNNING) {
+		WRITE_ONCE(p->__state, TASK_RUNNING);
+		/* Still running, or still queued after a preemption: nothing to queue. */
+		if (!p->on_cpu && !p->on_rq)
+			activate_task(p);
+		ret = 1;
+	}
+	local_irq_restore(flags);
+	return ret;
+}
+
+void wake_up_new_task(struct task_struct *p)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	WRITE_ONCE(p->__state, TASK_RUNNING);
+	activate_task(p);
+	local_irq_restore(flags);
+}
+
+/*
+ * Paravirt hooks around a switch (Xen PV leaves and re-enters its lazy mode
+ * there). Nothing on arm64; __weak so a model or a case can supply them.
+ */
+__weak void arch_start_context_switch(struct task_struct *prev)
+{
+}
+
+__weak void arch_end_context_switch(struct task_struct *next)
+{
+}
+
+static struct task_struct *finish_task_switch(struct task_struct *prev)
+{
+	struct task_struct *next = current;
+
+	WRITE_ONCE(prev->on_cpu, 0);
+	arch_end_context_switch(next);
+	if (prev->__state == TASK_DEAD)
+		put_task_struct(prev);
+	return prev;
+}
+
+/* The first thing a new task runs (ret_from_fork): the tail of the switch to it. */
+void schedule_tail(struct task_struct *prev)
+{
+	finish_task_switch(prev);
+	preempt_enable();
+}
+
+static void context_switch(struct task_struct *prev, struct task_struct *next)
+{
+	lmemu_hvc2(LMEMU_HVC_SCHED_SWITCH, prev, next);
+	arch_start_context_switch(prev);
+
+	/* Kernel threads run on the mm of whoever ran before (lazy TLB). */
+	if (!next->mm)
+		next->active_mm = prev->active_mm;
+
+	next->on_cpu = 1;
+	prev = __switch_to(prev, next);
+	barrier();
+	finish_task_switch(prev);
+}
+
+/* A CPU with nothing to run: wait for an interrupt, as cpu_do_idle() does with wfi. */
+void cpu_do_idle(void)
+{
+	local_irq_enable();
+	lmemu_hvc0(LMEMU_HVC_CPU_IDLE);
+	local_irq_disable();
+}
+
+#define SM_NONE		0
+#define SM_PREEMPT	1
+
+static void __schedule(int sched_mode)
+{
+	struct task_struct *prev = current, *next;
+	struct rq *rq;
+
+	local_irq_disable();
+	rq = this_rq();
+	clear_tsk_need_resched(prev);
+
+	/* A preempted task stays runnable whatever its state says. */
+	if ((sched_mode == SM_PREEMPT || prev->__state == TASK_RUNNING) && prev != rq->idle) {
+		int to = prev->migrate_to;
+
+		if (sched_mode == SM_PREEMPT && to >= 0 && to != smp_processor_id() &&
+		    (unsigned int)to < nr_cpu_ids) {
+			prev->migrate_to = -1;
+			set_task_cpu(prev, to);
+			activate_task(prev);
+		} else {
+			enqueue_task(rq, prev);
+		}
+	}
+
+	for (;;) {
+		next = pick_next_task(rq);
+		if (next)
+			break;
+		if (rq->idle) {
+			next = rq->idle;
+			break;
+		}
+		/* The boot CPU: wait in the blocked task until something is woken. */
+		if (READ_ONCE(prev->__state) == TASK_RUNNING && !READ_ONCE(prev->on_rq)) {
+			next = prev;
+			break;
+		}
+		cpu_do_idle();
+	}
+
+	if (next != prev) {
+		rq->curr = next;
+		context_switch(prev, next);
+	}
+	local_irq_enable();
+}
+
+void schedule(void)
+{
+	might_sleep();
+	preempt_disable();
+	__schedule(SM_NONE);
+	preempt_enable_no_resched();
+}
+
+void schedule_preempt_disabled(void)
+{
+	preempt_enable_no_resched();
+	schedule();
+	preempt_disable();
+}
+
+void yield(void)
+{
+	set_current_state(TASK_RUNNING);
+	schedule();
+}
+
+/* preempt_enable() reached zero with TIF_NEED_RESCHED set. */
+void preempt_schedule(void)
+{
+	if (preempt_count() || irqs_disabled())
+		return;
+	do {
+		preempt_disable();
+		__schedule(SM_PREEMPT);
+		preempt_enable_no_resched();
+	} while (need_resched());
+}
+
+/* From the interrupt return path, interrupts off (arm64_preempt_schedule_irq()). */
+void preempt_schedule_irq(void)
+{
+	do {
+		preempt_disable();
+		__schedule(SM_PREEMPT);
+		local_irq_disable();
+		preempt_enable_no_resched();
+	} while (need_resched());
+}

@@ -42,3 +42,20 @@ secondary_entry:
 	hvc	#12		/* LMEMU_HVC_SMP_RETURN */
 	b	.
 	.size	secondary_entry, . - secondary_entry
+
+/*
+ * Where a secondary CPU starts when the host first wakes it to run a task
+ * (a reschedule IPI): the host has set sp (its boot stack) and sp_el0 (its
+ * idle task). Like Linux's secondary_start_kernel(), it ends in the idle loop.
+ */
+	.globl	secondary_startup
+	.type	secondary_startup, %function
+secondary_startup:
+	mrs	x9, sctlr_el1
+	msr	sctlr_el1, x9
+	isb
+	mov	x29, xzr
+	mov	x30, xzr
+	bl	cpu_startup_entry
+	b	.
+	.size	secondary_startup, . - secondary_startup

@@ -10,10 +10,32 @@
  *                                linux/pgtable.h, which traces instead
  *  CONFIG_LAZY_MMU_NO_NESTING    a nested enter is a BUG
  *
+ * queue_pte_barriers() is here for the same reason.
+ *
  * A replacement should call lmemu_trace_lazy_mmu() as these do if it wants
  * lmemu's nesting checks and lost-batching counts.
  */
 #include <linux/mm.h>
+
+__weak void queue_pte_barriers(void)
+{
+	unsigned long flags;
+
+	if (in_interrupt()) {
+		emit_pte_barriers();
+		return;
+	}
+
+	flags = read_thread_flags();
+
+	if (flags & BIT(TIF_LAZY_MMU)) {
+		/* Avoid the atomic op if already set. */
+		if (!(flags & BIT(TIF_LAZY_MMU_PENDING)))
+			set_thread_flag(TIF_LAZY_MMU_PENDING);
+	} else {
+		emit_pte_barriers();
+	}
+}
 
 __weak void arch_enter_lazy_mmu_mode(void)
 {

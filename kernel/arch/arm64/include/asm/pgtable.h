@@ -90,25 +90,12 @@ static inline void emit_pte_barriers(void)
 	isb();
 }
 
-static inline void queue_pte_barriers(void)
-{
-	unsigned long flags;
-
-	if (in_interrupt()) {
-		emit_pte_barriers();
-		return;
-	}
-
-	flags = read_thread_flags();
-
-	if (flags & BIT(TIF_LAZY_MMU)) {
-		/* Avoid the atomic op if already set. */
-		if (!(flags & BIT(TIF_LAZY_MMU_PENDING)))
-			set_thread_flag(TIF_LAZY_MMU_PENDING);
-	} else {
-		emit_pte_barriers();
-	}
-}
+/*
+ * Out of line and __weak here (static inline in Linux), with the lazy MMU
+ * hooks in arch/arm64/mm/lazy_mmu.c, so a case can replace all four: the
+ * "before" cell of b81c688426a9 is the set without the in_interrupt() checks.
+ */
+void queue_pte_barriers(void);
 
 /*
  * The lazy MMU hooks are out of line and __weak here (static inline in

@@ -1,0 +1,176 @@
+// Injected interrupts: counting the events of each injection point, taking
+// an EL1 IRQ exception on a CPU as the hardware would, holding it while
+// interrupts are masked, and the host side of the guest's interrupt path
+// (handle_arch_irq()'s acknowledge, handler and return tracepoints).
+#include "emu/machine_impl.h"
+
+namespace lmemu::emu {
+
+namespace {
+// SPSR_EL1 by its encoding: Unicorn 2.0.1 has no register id for it.
+constexpr SysReg kSPSR_EL1{3, 0, 4, 0, 0};
+constexpr uint32_t kRet = 0xd65f03c0;  // ret
+}  // namespace
+
+void Machine::Impl::resolve_injections() {
+    if (config_.injections.empty()) return;
+    const auto vector = image_.symbol("el1h_64_irq");
+    if (!vector) throw UnicornError("the kernel image has no el1h_64_irq");
+    irq_vector_ = *vector;
+    for (const auto& inj : config_.injections) {
+        if (inj.cpu < 0 || inj.cpu >= config_.cpus)
+            throw UnicornError(fmt::format("injection on CPU {}: the machine has {} CPU(s)", inj.cpu, config_.cpus));
+        Trigger t{inj};
+        const auto handler = image_.symbol(inj.handler);
+        if (!handler) throw UnicornError(fmt::format("injection handler '{}' is not in the kernel image", inj.handler));
+        t.handler = *handler;
+        if (inj.at.event == InjectPoint::Event::Call || inj.at.event == InjectPoint::Event::Return) {
+            const auto entry = image_.symbol(inj.at.function);
+            const auto* sym = entry ? image_.symbol_at(*entry) : nullptr;
+            if (!sym || !sym->func)
+                throw UnicornError(fmt::format("injection point '{}': no function '{}' in the kernel image",
+                                               inj.at.label(), inj.at.function));
+            if (inj.at.event == InjectPoint::Event::Call) {
+                t.hook_pcs.push_back(sym->addr);
+            } else {
+                for (uint64_t pc = sym->addr; pc < sym->addr + sym->size; pc += 4)
+                    if (code_at(pc) == kRet) t.hook_pcs.push_back(pc);
+                if (t.hook_pcs.empty())
+                    throw UnicornError(fmt::format("injection point '{}': {} never returns (no ret)", inj.at.label(),
+                                                   inj.at.function));
+            }
+        }
+        triggers_.push_back(std::move(t));
+    }
+    result_.inject_events.assign(triggers_.size(), 0);
+}
+
+void Machine::Impl::on_inject_hook(uc_engine*, uint64_t address, uint32_t, void* self) {
+    auto* m = static_cast<Impl*>(self);
+    m->guard([&] {
+        const uint64_t sp = m->uc().reg(UC_ARM64_REG_SP);
+        const auto again = std::find_if(m->resumes_.begin(), m->resumes_.end(),
+                                        [&](const Resume& r) { return r.pc == address && r.sp == sp; });
+        if (again != m->resumes_.end()) {
+            m->resumes_.erase(again);
+            return;
+        }
+        const bool ret = m->code_at(address) == kRet;
+        m->injection_event(ret ? InjectPoint::Event::Return : InjectPoint::Event::Call, address, address);
+    });
+}
+
+// One occurrence of `event` at `pc` on the running CPU; an interrupt raised
+// for it returns to `resume_pc`.
+void Machine::Impl::injection_event(InjectPoint::Event event, uint64_t pc, uint64_t resume_pc) {
+    for (size_t i = 0; i < triggers_.size(); ++i) {
+        const Trigger& t = triggers_[i];
+        if (t.injection.at.event != event || t.injection.cpu != running_) continue;
+        if (!t.hook_pcs.empty() && std::find(t.hook_pcs.begin(), t.hook_pcs.end(), pc) == t.hook_pcs.end()) continue;
+        if (++result_.inject_events[i] == t.injection.at.nth) raise(t, resume_pc);
+    }
+}
+
+void Machine::Impl::raise(const Trigger& t, uint64_t resume_pc) {
+    PendingIrq irq{t.injection.kind, t.handler, t.injection.migrate, t.injection.describe()};
+    if (resume_pc == 0) {
+        result_.notes.push_back(fmt::format("{}: the store completed outside its own callback (a partial store); "
+                                            "not delivered",
+                                            irq.what));
+        return;
+    }
+    trace(TraceModule::Sched, [&] { return fmt::format("inject {} at {}{}", irq.what, image_.symbolize(resume_pc), cpu_tag()); });
+    if (irqs_masked()) {
+        result_.notes.push_back(fmt::format("{}: interrupts were masked at {}; it waits for the unmask", irq.what,
+                                            image_.symbolize(resume_pc)));
+        cpu().pending.push_back(std::move(irq));
+        return;
+    }
+    if (t.injection.at.event == InjectPoint::Event::Call || t.injection.at.event == InjectPoint::Event::Return)
+        resumes_.push_back({resume_pc, uc().reg(UC_ARM64_REG_SP)});
+    take_irq(std::move(irq), resume_pc);
+}
+
+// The CPU takes an IRQ exception at EL1 (Arm ARM D1.3): ELR_EL1 and SPSR_EL1
+// hold where it was, DAIF is masked, execution continues at the vector.
+void Machine::Impl::take_irq(PendingIrq irq, uint64_t resume_pc) {
+    const uint64_t pstate = uc().reg(UC_ARM64_REG_PSTATE);
+    uc().set_reg(UC_ARM64_REG_ELR_EL1, resume_pc);
+    uc().set_sysreg(kSPSR_EL1, pstate);
+    uc().set_reg(UC_ARM64_REG_PSTATE, pstate | kDaifAll);
+    uc().set_reg(UC_ARM64_REG_PC, irq_vector_);
+    cpu().taking = std::move(irq);
+}
+
+void Machine::Impl::deliver_pending(uint64_t resume_pc) {
+    auto& pending = cpu().pending;
+    if (pending.empty() || irqs_masked() || cpu().taking) return;
+    PendingIrq irq = std::move(pending.front());
+    pending.erase(pending.begin());
+    result_.notes.push_back(fmt::format("{}: delivered when interrupts were unmasked at {}", irq.what,
+                                        image_.symbolize(hvc_pc_ ? hvc_pc_ : resume_pc)));
+    take_irq(std::move(irq), resume_pc);
+}
+
+// MSR DAIFClr / MSR DAIF, rewritten to hvc: carried out here, then any
+// interrupt that was waiting for the unmask is taken after the instruction.
+void Machine::Impl::write_daif(const MaintenanceInsn& r) {
+    uint64_t pstate = uc().reg(UC_ARM64_REG_PSTATE);
+    if (r.kind == MaintenanceInsn::DaifClear) pstate &= ~(static_cast<uint64_t>(r.crm) << 6);
+    else pstate = (pstate & ~kDaifAll) | ((r.rt == 31 ? 0 : uc().x(r.rt)) & kDaifAll);
+    uc().set_reg(UC_ARM64_REG_PSTATE, pstate);
+    deliver_pending(uc().reg(UC_ARM64_REG_PC));
+}
+
+void Machine::Impl::irq_ack(uint64_t desc) {
+    interrupted_store_.reset();
+    const auto irq = std::move(cpu().taking);
+    cpu().taking.reset();
+    const uint64_t kind = irq ? static_cast<uint64_t>(irq->kind) : LMEMU_IRQ_NONE;
+    const bool ok = write_virt(desc + offsetof(lmemu_irq, kind), kind) &&
+                    write_virt(desc + offsetof(lmemu_irq, fn), irq ? irq->handler : 0) &&
+                    write_virt(desc + offsetof(lmemu_irq, migrate_cpu), static_cast<uint64_t>(irq ? irq->migrate : -1));
+    if (!ok) end(Verdict::GuestFault, incident_here(fmt::format("hypercall IRQ_ACK: bad guest pointer {:#x}", desc)));
+}
+
+void Machine::Impl::irq_handler(bool entering, uint64_t handler) {
+    const uint64_t task = current_task(running_);
+    const auto s = lazy_state(running_);
+    constexpr uint64_t kLazyBits = (uint64_t{1} << lazymmu::kTifLazyMmu) | (uint64_t{1} << lazymmu::kTifLazyMmuPending);
+    if (entering) {
+        trace(TraceModule::Sched, [&] { return fmt::format("handler {} starts{}", image_.symbolize(handler), cpu_tag()); });
+        cpu().handlers.push_back({task, handler, s.thread_flags & kLazyBits, s.depth, s.paused});
+        return;
+    }
+    auto& frames = cpu().handlers;
+    if (frames.empty() || frames.back().handler != handler)
+        return end(Verdict::GuestFault, incident_here("interrupt handler tracepoints do not match"));
+    const HandlerFrame f = frames.back();
+    frames.pop_back();
+    trace(TraceModule::Sched, [&] { return fmt::format("handler {} returns{}", image_.symbolize(handler), cpu_tag()); });
+    // A handler must leave the interrupted context's lazy MMU state as it found it.
+    const uint64_t flags = s.thread_flags & kLazyBits;
+    if (task == f.task && flags == f.lazy_flags && s.depth == f.depth && s.paused == f.paused) return;
+    auto bit = [](uint64_t v, unsigned b) { return (v >> b) & 1 ? "set" : "clear"; };
+    Incident i = incident_here(fmt::format(
+        "interrupt handler {}() returned with the interrupted task's lazy MMU state changed: "
+        "TIF_LAZY_MMU {} -> {}, TIF_LAZY_MMU_PENDING {} -> {}, depth {} -> {}",
+        image_.function_at(handler), bit(f.lazy_flags, lazymmu::kTifLazyMmu), bit(flags, lazymmu::kTifLazyMmu),
+        bit(f.lazy_flags, lazymmu::kTifLazyMmuPending), bit(flags, lazymmu::kTifLazyMmuPending), f.depth, s.depth));
+    i.hazard = Hazard::LazyLeak;
+    end(Verdict::Hazard, std::move(i));
+}
+
+// The interrupt is handled; arm64_preempt_schedule_irq() comes next. A
+// reschedule it cannot do now (preemption disabled) waits for preempt_enable().
+void Machine::Impl::irq_return() {
+    const auto s = lazy_state(running_);
+    const bool need_resched = s.thread_flags & (uint64_t{1} << 1);  // TIF_NEED_RESCHED
+    if (need_resched && s.preempt_count != 0)
+        result_.notes.push_back(fmt::format(
+            "preemption of {} deferred: preempt_count is {:#x} when the interrupt returns; it happens at "
+            "preempt_enable()",
+            task_name(current_task(running_)), s.preempt_count));
+}
+
+}  // namespace lmemu::emu
