@@ -136,7 +136,7 @@ void Machine::Impl::boot() {
 
     const auto nr_cpu_ids = image_.symbol("nr_cpu_ids");
     if (!nr_cpu_ids) throw UnicornError("the kernel image has no nr_cpu_ids symbol");
-    write_virt(*nr_cpu_ids, static_cast<uint64_t>(config_.cpus));
+    write_virt(*nr_cpu_ids, static_cast<uint64_t>(config_.cpus), 4);  // unsigned int
     stack_mapped_.assign(LMEMU_MAX_TASKS, false);
     resolve_injections();
     for (auto& c : cpus_) setup_engine(*c);
@@ -176,6 +176,7 @@ void Machine::Impl::setup_engine(Cpu& c) {
     const auto tasks = image_.symbol("cpu_tasks");
     if (!tasks) throw UnicornError("the kernel image has no cpu_tasks symbol");
     u.set_reg(UC_ARM64_REG_SP_EL0, read_virt(*tasks + 8 * static_cast<uint64_t>(c.id), 8).value_or(0));
+    u.set_reg(UC_ARM64_REG_TPIDR_EL1, static_cast<uint64_t>(c.id));  // smp_processor_id() (linux/smp.h)
     u.set_reg(UC_ARM64_REG_X29, 0);
     u.set_reg(UC_ARM64_REG_X30, 0);
     // Unicorn resets with DAIF masked; the kernel runs with interrupts on.

@@ -77,6 +77,19 @@ std::optional<uint64_t> ElfImage::symbol(const std::string& name) const {
     return std::nullopt;
 }
 
+const ElfImage::Symbol* ElfImage::function(const std::string& name) const {
+    for (const auto& s : symbols_)
+        if (s.func && s.name == name) return &s;
+    return nullptr;
+}
+
+std::vector<std::string> ElfImage::function_names() const {
+    std::vector<std::string> out;
+    for (const auto& s : symbols_)
+        if (s.func) out.push_back(s.name);
+    return out;
+}
+
 const ElfImage::Symbol* ElfImage::symbol_at(uint64_t addr) const {
     auto it = std::upper_bound(symbols_.begin(), symbols_.end(), addr,
                                [](uint64_t a, const Symbol& s) { return a < s.addr; });

@@ -29,6 +29,9 @@ public:
     const std::vector<Segment>& segments() const { return segments_; }
     std::optional<uint64_t> symbol(const std::string& name) const;
     const Symbol* symbol_at(uint64_t addr) const;
+    // The function (STT_FUNC) of that name, or nullptr.
+    const Symbol* function(const std::string& name) const;
+    std::vector<std::string> function_names() const;
     // "name+0xoff/0xsize", or the bare hex address when no symbol covers it.
     std::string symbolize(uint64_t addr) const;
     std::string function_at(uint64_t addr) const;

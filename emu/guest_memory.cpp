@@ -31,10 +31,10 @@ std::optional<uint64_t> Machine::Impl::read_virt(uint64_t va, unsigned size) con
     return read_phys(*pa, size);
 }
 
-bool Machine::Impl::write_virt(uint64_t va, uint64_t value) {
-    const auto pa = (va & 7) == 0 ? translate(va) : std::nullopt;
-    if (!pa || !in_ram(*pa, 8)) return false;
-    std::memcpy(ram_ptr(*pa), &value, 8);
+bool Machine::Impl::write_virt(uint64_t va, uint64_t value, unsigned size) {
+    const auto pa = (va & (size - 1)) == 0 ? translate(va) : std::nullopt;
+    if (!pa || !in_ram(*pa, size)) return false;
+    std::memcpy(ram_ptr(*pa), &value, size);
     return true;
 }
 

@@ -21,13 +21,12 @@ void Machine::Impl::resolve_injections() {
         if (inj.cpu < 0 || inj.cpu >= config_.cpus)
             throw UnicornError(fmt::format("injection on CPU {}: the machine has {} CPU(s)", inj.cpu, config_.cpus));
         Trigger t{inj};
-        const auto handler = image_.symbol(inj.handler);
+        const auto* handler = image_.function(inj.handler);
         if (!handler) throw UnicornError(fmt::format("injection handler '{}' is not in the kernel image", inj.handler));
-        t.handler = *handler;
+        t.handler = handler->addr;
         if (inj.at.event == InjectPoint::Event::Call || inj.at.event == InjectPoint::Event::Return) {
-            const auto entry = image_.symbol(inj.at.function);
-            const auto* sym = entry ? image_.symbol_at(*entry) : nullptr;
-            if (!sym || !sym->func)
+            const auto* sym = image_.function(inj.at.function);
+            if (!sym)
                 throw UnicornError(fmt::format("injection point '{}': no function '{}' in the kernel image",
                                                inj.at.label(), inj.at.function));
             if (inj.at.event == InjectPoint::Event::Call) {

@@ -44,7 +44,7 @@ public:
     std::string ptdump() const;
     std::optional<uint64_t> translate(uint64_t va) const;
     std::optional<uint64_t> read_virt(uint64_t va, unsigned size) const;
-    bool write_virt(uint64_t va, uint64_t value);
+    bool write_virt(uint64_t va, uint64_t value, unsigned size = 8);  // size 4 or 8, aligned
     // Returns the pool index of the PTE it wrote.
     size_t map_page(uint64_t va, uint64_t pa, uint64_t prot);
     uint64_t alloc_frame();

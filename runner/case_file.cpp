@@ -1,5 +1,6 @@
 #include "runner/case_file.h"
 
+#include "emu/inject.h"
 #include "kernel/include/lmemu/machine.h"
 
 #include <toml++/toml.h>
@@ -154,8 +155,55 @@ private:
         return out;
     }
 
+    void parse_injects(const toml::node& n, CaseFile& c) const;
+
     fs::path file_;
 };
+
+void Parser::parse_injects(const toml::node& n, CaseFile& c) const {
+    if (!n.is_array_of_tables()) fail(pos(n), "injections are written [[inject]]");
+    for (const auto& e : *n.as_array()) {
+        const auto& t = *e.as_table();
+        check_keys(t, {"at", "softirq", "irq", "preempt", "cpu", "migrate"}, "[[inject]]");
+        InjectSpec spec;
+        spec.pos = spec.at_pos = spec.handler_pos = spec.cpu_pos = pos(t);
+        emu::Injection& inj = spec.injection;
+        const auto* at = t.get("at");
+        if (!at) fail(pos(t), "[[inject]] needs 'at': call:FUNC, return:FUNC, pte_write:N or barrier:N");
+        spec.at_pos = pos(*at);
+        std::string error;
+        const auto point = emu::InjectPoint::parse(string(*at, "at"), error);
+        if (!point) fail(pos(*at), error);
+        inj.at = *point;
+        int kinds = 0;
+        for (const auto kind : {emu::InjectKind::Softirq, emu::InjectKind::Irq, emu::InjectKind::Preempt}) {
+            const auto* h = t.get(std::string(emu::to_string(kind)));
+            if (!h) continue;
+            if (++kinds > 1) fail(pos(*h), "give one of softirq, irq or preempt per [[inject]]");
+            inj.kind = kind;
+            inj.handler = string(*h, std::string(emu::to_string(kind)));
+            spec.handler_pos = pos(*h);
+        }
+        if (!kinds)
+            fail(pos(t), "[[inject]] needs what runs: softirq = \"fn\", irq = \"fn\" or preempt = \"fn\"",
+                 "fn is a guest function `void fn(void)` in the case's sources");
+        if (const auto* cpu = t.get("cpu")) {
+            inj.cpu = static_cast<int>(integer(*cpu, "cpu"));
+            spec.cpu_pos = pos(*cpu);
+            if (inj.cpu >= LMEMU_MAX_CPUS) fail(pos(*cpu), fmt::format("cpu must be below {}", LMEMU_MAX_CPUS));
+        }
+        if (const auto* m = t.get("migrate")) {
+            if (inj.kind != emu::InjectKind::Preempt) fail(pos(*m), "migrate only goes with preempt");
+            inj.migrate = static_cast<int>(integer(*m, "migrate"));
+            if (inj.migrate >= LMEMU_MAX_CPUS) fail(pos(*m), fmt::format("migrate must be below {}", LMEMU_MAX_CPUS));
+        }
+        if (inj.at.sweep) {
+            if (c.sweep) fail(pos(*at), "only one [[inject]] of a case may sweep (`*`)");
+            c.sweep = c.injects.size();
+        }
+        c.injects.push_back(std::move(spec));
+    }
+}
 
 CaseFile Parser::parse() {
     toml::table root;
@@ -165,7 +213,7 @@ CaseFile Parser::parse() {
     } catch (const toml::parse_error& e) {
         fail(pos(e.source()), std::string(e.description()));
     }
-    check_keys(root, {"case", "config", "matrix", "variants", "expect"}, "the case file");
+    check_keys(root, {"case", "config", "matrix", "variants", "expect", "inject"}, "the case file");
 
     CaseFile c;
     c.file = file_;
@@ -234,7 +282,7 @@ CaseFile Parser::parse() {
         if (!n->is_array_of_tables()) fail(pos(*n), "expectations are written [[expect]]");
         for (const auto& e : *n->as_array()) {
             const auto& et = *e.as_table();
-            check_keys(et, {"when", "verdict", "hazard", "in", "lost_batching", "deferred", "pte_writes"},
+            check_keys(et, {"when", "verdict", "hazard", "in", "lost_batching", "deferred", "pte_writes", "points"},
                        "[[expect]]");
             Expect x;
             x.pos = pos(et);
@@ -287,6 +335,13 @@ CaseFile Parser::parse() {
                     fail(pos(*h), "'hazard' only makes sense with verdict = \"hazard\"");
             }
             if (const auto* i = et.get("in")) x.in = string(*i, "in");
+            if (const auto* pt = et.get("points")) {
+                const std::string ps = string(*pt, "points");
+                if (ps != "all" && ps != "some")
+                    fail(pos(*pt), fmt::format("points must be \"all\" or \"some\", not '{}'", ps),
+                         "all: every point of the sweep meets the expectation; some: at least one does");
+                x.points = ps == "all" ? Points::All : Points::Some;
+            }
             if (const auto* m = et.get("lost_batching")) x.lost_batching = integer(*m, "lost_batching");
             if (const auto* m = et.get("deferred")) x.deferred = integer(*m, "deferred");
             if (const auto* m = et.get("pte_writes")) x.pte_writes = integer(*m, "pte_writes");
@@ -294,6 +349,7 @@ CaseFile Parser::parse() {
         }
     }
     if (c.expects.empty()) fail({file_, 1, 1}, "the case has no [[expect]]: every run needs an expected verdict");
+    if (const auto* n = root.get("inject")) parse_injects(*n, c);
     return c;
 }
 
@@ -330,6 +386,29 @@ std::string CaseError::render() const {
 }
 
 CaseFile parse_case_file(const fs::path& file) { return Parser(file).parse(); }
+
+void check_injections(const CaseFile& c, const emu::ElfImage& image, int cpus) {
+    const auto functions = image.function_names();
+    auto check_function = [&](const std::string& name, const SourcePos& p, const char* what) {
+        if (image.function(name)) return;
+        const auto near = closest(name, functions);
+        throw CaseError(p, fmt::format("{} '{}' is not a function of the kernel or the case's sources", what, name),
+                        near.empty() ? std::string{} : fmt::format("did you mean '{}'?", near));
+    };
+    for (const auto& spec : c.injects) {
+        const auto& inj = spec.injection;
+        if (!inj.at.function.empty()) check_function(inj.at.function, spec.at_pos, "injection point");
+        check_function(inj.handler, spec.handler_pos, "handler");
+        if (inj.cpu >= cpus)
+            throw CaseError(spec.cpu_pos, fmt::format("cpu {} is out of range: this run has {} CPU(s), 0 to {}",
+                                                      inj.cpu, cpus, cpus - 1),
+                            "set cpus in [config]");
+        if (inj.migrate >= cpus)
+            throw CaseError(spec.pos, fmt::format("migrate = {} is out of range: this run has {} CPU(s), 0 to {}",
+                                                  inj.migrate, cpus, cpus - 1),
+                            "set cpus in [config]");
+    }
+}
 
 std::string Cell::label() const {
     if (coords.empty()) return "default";

@@ -41,8 +41,13 @@ private:
 // One value of the kernel configuration: a bool, an integer or a string.
 using ConfigValue = std::string;  // normalised: "true"/"false", decimal, or the string
 
+// For a sweep (an [[inject]] at `*`): every point must meet the expectation,
+// or at least one (herd's `exists`).
+enum class Points { All, Some };
+
 struct Expect {
     std::map<std::string, std::string> when;  // dimension -> value; empty matches every cell
+    Points points = Points::All;
     lazymmu::Verdict verdict = lazymmu::Verdict::Clean;
     std::optional<lazymmu::Hazard> hazard;
     std::optional<std::string> in;  // function of the innermost frame of the incident
@@ -57,6 +62,13 @@ struct Dimension {
     std::map<std::string, std::vector<GuestSource>> sources;  // variant value -> sources
 };
 
+// One [[inject]]: the injection and where its settings were written, for errors
+// found once the kernel is built (a function that does not exist, a CPU the cell lacks).
+struct InjectSpec {
+    emu::Injection injection;
+    SourcePos pos, at_pos, handler_pos, cpu_pos;
+};
+
 struct CaseFile {
     std::filesystem::path file;
     std::string name, summary, arch;
@@ -65,6 +77,9 @@ struct CaseFile {
     std::map<std::string, ConfigValue> config;  // after defaults; matrix dimensions override
     std::vector<Dimension> dimensions;          // matrix first, then variants, in file order
     std::vector<Expect> expects;
+    std::vector<InjectSpec> injects;
+    // The sweep among injects (written `*`), if any: one run per occurrence.
+    std::optional<size_t> sweep;
 };
 
 // One matrix cell: one run.
@@ -88,12 +103,16 @@ struct CellSettings {
     int cpus = 1;
     std::map<std::string, std::string> defines;  // for the guest compiler
 
-    emu::MachineConfig machine(emu::TraceModules trace = {}) const {
-        return {debug_pagealloc, policy, timeout_ms, trace, cpus};
+    emu::MachineConfig machine(emu::TraceModules trace = {}, std::vector<emu::Injection> injections = {}) const {
+        return {debug_pagealloc, policy, timeout_ms, trace, cpus, std::move(injections)};
     }
 };
 CellSettings settings_for(const std::map<std::string, ConfigValue>& config);
 
 std::string closest(const std::string& word, const std::vector<std::string>& candidates);
+
+// Checks the case's injections against a built kernel and a cell's CPUs;
+// throws CaseError naming the setting and what exists.
+void check_injections(const CaseFile& c, const emu::ElfImage& image, int cpus);
 
 }  // namespace lmemu::runner

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "pgtable/descriptor.h"
 
 namespace lmemu::runner {
@@ -76,17 +78,47 @@ void render_incident(std::string& out, const Incident& i, const CellOutcome& o, 
 
 std::string summary_line(const CellOutcome& o) {
     std::string s = fmt::format("{:<5} {} [{}]", to_string(o.status), o.case_name, o.cell);
+    if (!o.sweep.empty()) {
+        // "sweep pte_write:* over 14 points: 12 clean, 2 hazard unactioned-mapping in clear_page"
+        std::vector<std::pair<std::string, int>> counts;
+        for (const auto& p : o.sweep) {
+            const std::string v = verdict_text(p.result);
+            auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == v; });
+            if (it == counts.end()) counts.emplace_back(v, 1);
+            else ++it->second;
+        }
+        std::vector<std::string> parts;
+        for (const auto& [v, n] : counts) parts.push_back(fmt::format("{} {}", n, v));
+        return s + fmt::format(": sweep {} over {} points: {}  ({:.1f} ms)", o.sweep_at, o.sweep.size(),
+                               fmt::join(parts, ", "), o.run_ms);
+    }
     if (o.result) {
         const auto& r = *o.result;
-        s += fmt::format(": {}", to_string(r.verdict));
-        if (r.incident && r.incident->hazard)
-            s += fmt::format(" {} in {}", to_string(*r.incident->hazard), incident_function(*r.incident));
+        s += ": " + verdict_text(r);
         s += fmt::format("  (pte_writes={} deferred={} lost_batching={} dsb={} tlbi={}, {:.1f} ms)",
                          r.metrics.pte_writes, r.metrics.deferred, r.metrics.lost_batching, r.metrics.dsb,
                          r.metrics.tlbi, o.run_ms);
     }
     return s;
 }
+
+namespace {
+
+// One line per point, then where the verdict changes from one point to the next.
+void render_sweep(std::string& out, const CellOutcome& o) {
+    for (const auto& p : o.sweep)
+        out += fmt::format("  {:<24} {}{}\n", p.at, verdict_text(p.result), p.mismatches.empty() ? "" : "  [FAIL]");
+    std::vector<std::string> changes;
+    for (size_t i = 1; i < o.sweep.size(); ++i) {
+        const std::string before = verdict_text(o.sweep[i - 1].result), after = verdict_text(o.sweep[i].result);
+        if (before != after) changes.push_back(fmt::format("{} ({} -> {})", o.sweep[i].at, before, after));
+    }
+    out += changes.empty() ? fmt::format("  the verdict is the same at every point\n")
+                           : fmt::format("  the verdict changes at: {}\n", fmt::join(changes, ", "));
+    out += fmt::format("Report of the run with the injection at {}:\n", o.sweep[o.sweep_shown].at);
+}
+
+}  // namespace
 
 std::string render_report(const CellOutcome& o) {
     std::string out;
@@ -98,6 +130,8 @@ std::string render_report(const CellOutcome& o) {
     if (!o.result) return out;
     const auto& r = *o.result;
     for (const auto& m : o.mismatches) out += fmt::format("{}: {} [{}]: {}\n", o.file.string(), o.case_name, o.cell, m);
+    if (!o.sweep.empty()) render_sweep(out, o);
+    for (const auto& n : r.notes) out += fmt::format("note: {}\n", n);
     if (r.incident) render_incident(out, *r.incident, o, r.verdict);
     for (const auto& w : r.warnings) render_incident(out, w, o, lazymmu::Verdict::Warn);
     if (r.incident || !r.warnings.empty() || o.status != Status::Pass) {
@@ -181,7 +215,16 @@ nlohmann::json to_json(const CellOutcome& o) {
         j["warnings"] = nlohmann::json::array();
         for (const auto& w : r.warnings) j["warnings"].push_back(incident_json(w));
         j["console"] = r.console;
+        j["notes"] = r.notes;
         if (!r.trace.empty()) j["trace"] = r.trace;
+    }
+    if (!o.sweep.empty()) {
+        j["sweep"] = {{"at", o.sweep_at}, {"points", nlohmann::json::array()}};
+        for (const auto& p : o.sweep)
+            j["sweep"]["points"].push_back({{"at", p.at},
+                                            {"verdict", to_string(p.result.verdict)},
+                                            {"summary", verdict_text(p.result)},
+                                            {"mismatches", p.mismatches}});
     }
     return j;
 }

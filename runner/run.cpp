@@ -91,16 +91,92 @@ std::optional<emu::ElfImage> Runner::build(const Cell& cell, const CellSettings&
     }
 }
 
-void Runner::execute(const emu::ElfImage& image, const CellSettings& s, CellOutcome& out) {
+std::string verdict_text(const emu::RunResult& r) {
+    std::string s{to_string(r.verdict)};
+    if (r.incident && r.incident->hazard)
+        s += fmt::format(" {} in {}", to_string(*r.incident->hazard), incident_function(*r.incident));
+    return s;
+}
+
+std::optional<emu::RunResult> Runner::execute(const emu::ElfImage& image, const CellSettings& s,
+                                              std::vector<emu::Injection> injections, CellOutcome& out) {
     const auto t0 = std::chrono::steady_clock::now();
+    std::optional<emu::RunResult> result;
     try {
-        emu::Machine m(image, s.machine(options_.trace));
-        out.result = m.run();
+        emu::Machine m(image, s.machine(options_.trace, std::move(injections)));
+        result = m.run();
     } catch (const std::exception& e) {
         out.status = Status::Error;
         out.error = fmt::format("the machine could not start: {}", e.what());
     }
-    out.run_ms = ms_since(t0);
+    out.run_ms += ms_since(t0);
+    return result;
+}
+
+void Runner::judge(const Expect* e, CellOutcome& out) {
+    if (!e) {
+        out.status = Status::Fail;
+        out.mismatches.push_back("no [[expect]] matches this cell");
+        return;
+    }
+    out.mismatches = compare(*e, *out.result);
+    out.status = out.mismatches.empty() ? Status::Pass : Status::Fail;
+}
+
+// One run counts the occurrences of the swept point; then one run per
+// occurrence, with the injection there.
+void Runner::run_sweep(const CaseFile& c, const emu::ElfImage& image, const CellSettings& s, const Expect* e,
+                       CellOutcome& out) {
+    std::vector<emu::Injection> injections;
+    for (const auto& spec : c.injects) injections.push_back(spec.injection);
+    const size_t swept = *c.sweep;
+    out.sweep_at = injections[swept].at.label();
+    out.sweep_at = out.sweep_at.substr(0, out.sweep_at.rfind(':')) + ":*";
+    injections[swept].at.nth = 0;
+    const auto counting = execute(image, s, injections, out);
+    if (!counting) return;
+    const uint64_t occurrences = counting->inject_events[swept];
+    if (occurrences == 0) {
+        out.result = counting;
+        out.status = Status::Fail;
+        out.mismatches.push_back(fmt::format("{} never happened in this run: nothing to sweep", out.sweep_at));
+        return;
+    }
+    for (uint64_t n = 1; n <= std::min(occurrences, kMaxSweepPoints); ++n) {
+        injections[swept].at.nth = n;
+        auto r = execute(image, s, injections, out);
+        if (!r) return;
+        SweepPoint p{injections[swept].at.label(), std::move(*r), {}};
+        p.mismatches = e ? compare(*e, p.result) : std::vector<std::string>{"no [[expect]] matches this cell"};
+        out.sweep.push_back(std::move(p));
+    }
+    if (occurrences > kMaxSweepPoints)
+        out.sweep.back().result.notes.push_back(
+            fmt::format("{} happened {} times; the sweep stops at {}", out.sweep_at, occurrences, kMaxSweepPoints));
+
+    const auto failing = std::find_if(out.sweep.begin(), out.sweep.end(), [](const SweepPoint& p) { return !p.mismatches.empty(); });
+    const auto meeting = std::find_if(out.sweep.begin(), out.sweep.end(), [](const SweepPoint& p) { return p.mismatches.empty(); });
+    const bool some = e && e->points == Points::Some;
+    const bool pass = some ? meeting != out.sweep.end() : failing == out.sweep.end();
+    out.status = pass ? Status::Pass : Status::Fail;
+    const SweepPoint* shown = nullptr;
+    if (!pass && !some) {
+        shown = &*failing;
+        const auto n = std::count_if(out.sweep.begin(), out.sweep.end(), [](const SweepPoint& p) { return !p.mismatches.empty(); });
+        for (const auto& m : failing->mismatches) out.mismatches.push_back(fmt::format("at {}: {}", failing->at, m));
+        out.mismatches.push_back(fmt::format("{} of {} points fail; every point must meet the expectation", n, out.sweep.size()));
+    } else if (!pass) {
+        shown = &out.sweep.front();
+        out.mismatches.push_back(fmt::format("no point of the sweep meets the expectation (points = \"some\"); at {}: {}",
+                                             shown->at, shown->mismatches.front()));
+    } else {
+        // The first point where something happened tells most; else the first.
+        const auto eventful = std::find_if(out.sweep.begin(), out.sweep.end(),
+                                           [](const SweepPoint& p) { return p.result.verdict != lazymmu::Verdict::Clean; });
+        shown = eventful != out.sweep.end() ? &*eventful : &out.sweep.front();
+    }
+    out.result = shown->result;
+    out.sweep_shown = static_cast<size_t>(shown - out.sweep.data());
 }
 
 std::vector<CellOutcome> Runner::run_case(const CaseFile& c) {
@@ -120,15 +196,19 @@ std::vector<CellOutcome> Runner::run_case(const CaseFile& c) {
         const Expect* e = match_expect(c, cell);
         if (e) out.expect = *e;
         if (auto image = build(cell, s, c.file.parent_path(), out)) {
-            execute(*image, s, out);
-            if (out.result) {
-                if (!e) {
-                    out.status = Status::Fail;
-                    out.mismatches.push_back("no [[expect]] matches this cell");
+            try {
+                check_injections(c, *image, s.cpus);
+                if (c.sweep) {
+                    run_sweep(c, *image, s, e, out);
                 } else {
-                    out.mismatches = compare(*e, *out.result);
-                    out.status = out.mismatches.empty() ? Status::Pass : Status::Fail;
+                    std::vector<emu::Injection> injections;
+                    for (const auto& spec : c.injects) injections.push_back(spec.injection);
+                    out.result = execute(*image, s, std::move(injections), out);
+                    if (out.result) judge(e, out);
                 }
+            } catch (const CaseError& err) {
+                out.status = Status::Error;
+                out.error = err.render();
             }
         }
         outcomes.push_back(std::move(out));
@@ -160,7 +240,7 @@ CellOutcome Runner::run_scenario(const fs::path& c_file) {
         return out;
     }
     if (auto image = build(cell, s, c_file.parent_path(), out)) {
-        execute(*image, s, out);
+        out.result = execute(*image, s, {}, out);
         if (out.result) out.status = Status::Ran;
     }
     return out;

@@ -20,6 +20,13 @@ namespace lmemu::runner {
 enum class Status { Pass, Fail, Error, Ran };
 const char* to_string(Status s);
 
+// One run of a sweep: the injection at one occurrence of its point.
+struct SweepPoint {
+    std::string at;  // "pte_write:3"
+    emu::RunResult result;
+    std::vector<std::string> mismatches;
+};
+
 struct CellOutcome {
     std::string case_name;
     std::filesystem::path file;
@@ -28,7 +35,10 @@ struct CellOutcome {
     Status status = Status::Error;
     std::vector<std::string> mismatches;  // why it failed
     std::string error;                    // why it could not run (diagnostics as printed)
-    std::optional<emu::RunResult> result;
+    std::optional<emu::RunResult> result;  // for a sweep: the point the report shows
+    std::string sweep_at;                  // the swept point as written ("pte_write:*"), empty if none
+    std::vector<SweepPoint> sweep;
+    size_t sweep_shown = 0;  // the point `result` is from
     std::optional<Expect> expect;
     double build_ms = 0, run_ms = 0;
     int compiled = 0;
@@ -63,8 +73,15 @@ public:
     std::optional<emu::ElfImage> build(const Cell& cell, const CellSettings& s, const std::filesystem::path& dir,
                                        CellOutcome& out);
 
+    // At most this many runs per sweep; the rest are left out, and the report says so.
+    static constexpr uint64_t kMaxSweepPoints = 500;
+
 private:
-    void execute(const emu::ElfImage& image, const CellSettings& s, CellOutcome& out);
+    std::optional<emu::RunResult> execute(const emu::ElfImage& image, const CellSettings& s,
+                                          std::vector<emu::Injection> injections, CellOutcome& out);
+    void judge(const Expect* e, CellOutcome& out);
+    void run_sweep(const CaseFile& c, const emu::ElfImage& image, const CellSettings& s, const Expect* e,
+                   CellOutcome& out);
 
     GuestBuilder& builder_;
     RunOptions options_;
@@ -74,5 +91,7 @@ private:
 std::vector<std::string> compare(const Expect& e, const emu::RunResult& r);
 // The function an incident happened in: the innermost frame's symbol.
 std::string incident_function(const emu::Incident& i);
+// "clean", "hazard stale-tlb in scenario", "guest-fault": a run's verdict in a few words.
+std::string verdict_text(const emu::RunResult& r);
 
 }  // namespace lmemu::runner

@@ -8,7 +8,7 @@
 #include <linux/smp.h>
 #include <linux/interrupt.h>
 
-void lmemu_run_handler(void (*fn)(void));
+void handle_irq_event(void (*fn)(void));
 
 static void (*softirq_pending[LMEMU_MAX_CPUS])(void);
 
@@ -30,7 +30,7 @@ static void handle_softirqs(void)
 	while ((fn = softirq_pending[smp_processor_id()]) != NULL) {
 		softirq_pending[smp_processor_id()] = NULL;
 		local_irq_enable();
-		lmemu_run_handler(fn);
+		handle_irq_event(fn);
 		local_irq_disable();
 	}
 	preempt_count_sub(SOFTIRQ_OFFSET);

@@ -158,6 +158,8 @@ static struct task_struct *finish_task_switch(struct task_struct *prev)
 	arch_end_context_switch(next);
 	if (prev->__state == TASK_DEAD)
 		put_task_struct(prev);
+	/* raw_spin_rq_unlock_irq() in Linux: a new task starts with interrupts on. */
+	local_irq_enable();
 	return prev;
 }
 
@@ -236,8 +238,9 @@ static void __schedule(int sched_mode)
 	if (next != prev) {
 		rq->curr = next;
 		context_switch(prev, next);
+	} else {
+		local_irq_enable();
 	}
-	local_irq_enable();
 }
 
 void schedule(void)

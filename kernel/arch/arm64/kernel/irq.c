@@ -12,8 +12,11 @@
 
 static struct lmemu_irq irq_desc[LMEMU_MAX_CPUS];
 
-/* Host tracepoints around a handler: it checks the lazy MMU state it leaves. */
-void lmemu_run_handler(void (*fn)(void))
+/*
+ * Runs an injected handler (hard interrupt or softirq) between two host
+ * tracepoints: the host checks it leaves the lazy MMU state as it found it.
+ */
+void handle_irq_event(void (*fn)(void))
 {
 	lmemu_hvc2(LMEMU_HVC_IRQ_HANDLER, 1, fn);
 	fn();
@@ -34,7 +37,7 @@ void handle_arch_irq(struct pt_regs *regs)
 	lmemu_hvc1(LMEMU_HVC_IRQ_ACK, d);
 	switch (d->kind) {
 	case LMEMU_IRQ_HARD:
-		lmemu_run_handler((void (*)(void))d->fn);
+		handle_irq_event((void (*)(void))d->fn);
 		break;
 	case LMEMU_IRQ_SOFTIRQ:
 		raise_softirq((void (*)(void))d->fn);
