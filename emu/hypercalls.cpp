@@ -30,6 +30,7 @@ void Machine::Impl::rewritten(uint64_t pc) {
 
 void Machine::Impl::hypercall(uint16_t nr) {
     commit_store();
+    model_.settle_deferral(running_);
     const uint64_t x0 = uc().x(0), x1 = uc().x(1), x2 = uc().x(2);
     auto bad_pointer = [&](const char* call, uint64_t va) {
         end(Verdict::GuestFault, incident_here(fmt::format("hypercall {}: bad guest pointer {:#x}", call, va)));

@@ -136,25 +136,40 @@ std::optional<MemAccess> Disassembler::access(uint32_t insn, uint64_t pc, const 
         if (std::strncmp(insn_->op_str, "zva", 3) != 0) return std::nullopt;
         for (int i = 0; i < d.op_count; ++i)
             if (d.operands[i].type == ARM64_OP_REG)
-                if (auto r = parse_reg(cs_, d.operands[i].reg)) return MemAccess{value_of(*r, regs) & ~uint64_t{63}, 64, AccessType::Write};
+                if (auto r = parse_reg(cs_, d.operands[i].reg))
+                    return MemAccess{value_of(*r, regs) & ~uint64_t{63}, 64, AccessType::Write, std::vector<uint64_t>(8, 0)};
         return std::nullopt;
     }
 
     const cs_arm64_op* mem = nullptr;
     bool imm_after_mem = false;
     std::optional<RegRef> first_reg;
+    std::vector<RegRef> before_mem;  // the transfer registers (and a store-exclusive's status register)
     for (int i = 0; i < d.op_count; ++i) {
         const cs_arm64_op& op = d.operands[i];
         if (op.type == ARM64_OP_MEM) mem = &op;
         else if (op.type == ARM64_OP_IMM && mem) imm_after_mem = true;
-        else if (op.type == ARM64_OP_REG && !first_reg) first_reg = parse_reg(cs_, op.reg);
+        else if (op.type == ARM64_OP_REG && !mem) {
+            const auto r = parse_reg(cs_, op.reg);
+            if (r && !first_reg) first_reg = r;
+            if (r) before_mem.push_back(*r);
+        }
     }
     const bool load_like = starts_with(m, "ld") || is_write(m) || starts_with(m, "prfm");
     if (!load_like || starts_with(m, "prfm")) return std::nullopt;
 
     MemAccess a;
     a.type = is_write(m) ? AccessType::Write : AccessType::Read;
-    a.size = element_size(m, first_reg && first_reg->is_w) * (is_pair(m) ? 2 : 1);
+    // A store-exclusive's first register is its status; the data follows.
+    const bool exclusive = starts_with(m, "stx") || starts_with(m, "stlx");
+    const size_t first_data = exclusive ? 1 : 0;
+    const bool w = before_mem.size() > first_data ? before_mem[first_data].is_w : first_reg && first_reg->is_w;
+    const unsigned element = element_size(m, w);
+    a.size = element * (is_pair(m) ? 2 : 1);
+    if (starts_with(m, "st")) {
+        const uint64_t mask = element == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * element)) - 1;
+        for (size_t i = first_data; i < before_mem.size(); ++i) a.data.push_back(value_of(before_mem[i], regs) & mask);
+    }
 
     if (!mem) {
         // Literal load: Capstone gives the absolute target as an immediate.

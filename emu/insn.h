@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lmemu::emu {
 
@@ -20,6 +21,9 @@ struct MemAccess {
     uint64_t va = 0;  // lowest byte accessed
     unsigned size = 0;
     AccessType type = AccessType::Read;
+    // For plain stores (STR*, STP, STUR*, STLR*, ST*XR, DC ZVA): what each
+    // element writes, from the registers now. Empty for loads and atomics.
+    std::vector<uint64_t> data;
 };
 
 // Register value by architectural name: "x3", "w3", "sp", "x29", "x30", "xzr".

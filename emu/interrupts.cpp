@@ -60,34 +60,37 @@ void Machine::Impl::on_inject_hook(uc_engine*, uint64_t address, uint32_t, void*
 }
 
 // One occurrence of `event` at `pc` on the running CPU; an interrupt raised
-// for it returns to `resume_pc`.
-void Machine::Impl::injection_event(InjectPoint::Event event, uint64_t pc, uint64_t resume_pc) {
+// for it returns to `resume_pc`. True if the CPU took one now.
+bool Machine::Impl::injection_event(InjectPoint::Event event, uint64_t pc, uint64_t resume_pc) {
+    bool taken = false;
     for (size_t i = 0; i < triggers_.size(); ++i) {
         const Trigger& t = triggers_[i];
         if (t.injection.at.event != event || t.injection.cpu != running_) continue;
         if (!t.hook_pcs.empty() && std::find(t.hook_pcs.begin(), t.hook_pcs.end(), pc) == t.hook_pcs.end()) continue;
-        if (++result_.inject_events[i] == t.injection.at.nth) raise(t, resume_pc);
+        if (++result_.inject_events[i] == t.injection.at.nth) taken |= raise(t, resume_pc);
     }
+    return taken;
 }
 
-void Machine::Impl::raise(const Trigger& t, uint64_t resume_pc) {
+bool Machine::Impl::raise(const Trigger& t, uint64_t resume_pc) {
     PendingIrq irq{t.injection.kind, t.handler, t.injection.migrate, t.injection.describe()};
     if (resume_pc == 0) {
         result_.notes.push_back(fmt::format("{}: the store completed outside its own callback (a partial store); "
                                             "not delivered",
                                             irq.what));
-        return;
+        return false;
     }
     trace(TraceModule::Sched, [&] { return fmt::format("inject {} at {}{}", irq.what, image_.symbolize(resume_pc), cpu_tag()); });
     if (irqs_masked()) {
         result_.notes.push_back(fmt::format("{}: interrupts were masked at {}; it waits for the unmask", irq.what,
                                             image_.symbolize(resume_pc)));
         cpu().pending.push_back(std::move(irq));
-        return;
+        return false;
     }
     if (t.injection.at.event == InjectPoint::Event::Call || t.injection.at.event == InjectPoint::Event::Return)
         resumes_.push_back({resume_pc, uc().reg(UC_ARM64_REG_SP)});
     take_irq(std::move(irq), resume_pc);
+    return true;
 }
 
 // The CPU takes an IRQ exception at EL1 (Arm ARM D1.3): ELR_EL1 and SPSR_EL1

@@ -57,6 +57,7 @@ RunResult Machine::Impl::run() {
         running_ = switch_to_;
         switch_to_ = -1;
     }
+    for (int c = 0; c < config_.cpus; ++c) model_.settle_deferral(c);
     result_.metrics = model_.metrics();
     result_.final_state = lazy_state(0);
     return std::move(result_);

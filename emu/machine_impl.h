@@ -113,8 +113,8 @@ private:
 
     // Injection and interrupts (inject_hooks.cpp, interrupts.cpp).
     void resolve_injections();
-    void injection_event(InjectPoint::Event event, uint64_t pc, uint64_t resume_pc);
-    void raise(const Trigger& t, uint64_t resume_pc);
+    bool injection_event(InjectPoint::Event event, uint64_t pc, uint64_t resume_pc);
+    bool raise(const Trigger& t, uint64_t resume_pc);
     bool irqs_masked() { return uc().reg(UC_ARM64_REG_PSTATE) & kDaifIrq; }
     void take_irq(PendingIrq irq, uint64_t resume_pc);
     void deliver_pending(uint64_t resume_pc);
@@ -138,7 +138,9 @@ private:
     // Hands a completed page-table store to the model; `in_store_callback`: from
     // the store's own MMIO callback, where an injection may interrupt right after it.
     void commit_store(bool in_store_callback = false);
-    lazymmu::Origin store_origin(uint64_t entry_pa);
+    // Where the store of `size` bytes of `value` at `pa`, now in progress, was made.
+    lazymmu::Origin store_origin(uint64_t pa, uint64_t value, unsigned size);
+    bool writes(const MemAccess& a, uint64_t pa, uint64_t value, unsigned size) const;
     lazymmu::LazyState lazy_state(int cpu) const;
     void might_sleep(uint64_t file, uint64_t line);
     std::vector<uint64_t> raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const;

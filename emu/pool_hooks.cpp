@@ -13,13 +13,28 @@ uint64_t Machine::Impl::pool_read(uc_engine*, uint64_t offset, unsigned size, vo
     return static_cast<Impl*>(self)->pool_.read_bytes(offset, size);
 }
 
+// Whether `a`, computed from the registers now, is the store that writes
+// `size` bytes of `value` at physical `pa`: the address and, where the
+// instruction says what it stores, the data must match. The data check keeps
+// another store that happens to use the same base register from matching.
+bool Machine::Impl::writes(const MemAccess& a, uint64_t pa, uint64_t value, unsigned size) const {
+    const auto start = translate(a.va);
+    if (!start || pa < *start || pa + size > *start + a.size) return false;
+    if (a.data.empty()) return true;
+    const uint64_t offset = pa - *start;
+    const unsigned element = a.size / static_cast<unsigned>(a.data.size());
+    const uint64_t stored = a.data[offset / element] >> (8 * (offset % element));
+    const uint64_t mask = size == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * size)) - 1;
+    return (stored & mask) == (value & mask);
+}
+
 // Inside an MMIO callback the PC Unicorn reports is stale: the start of the
 // translation block, or of a chain of blocks linked by direct branches (QEMU
 // writes the PC back only at exits and indirect branches). The registers are
 // current. The store is the first instruction reachable from that PC through
 // straight-line code and direct branches whose address, computed now, is the
 // entry; calls are followed too, since a BL is chained like a B.
-lazymmu::Origin Machine::Impl::store_origin(uint64_t entry_pa) {
+lazymmu::Origin Machine::Impl::store_origin(uint64_t pa, uint64_t value, unsigned size) {
     // The rest of a store pair an injection interrupted: PC is at the vector already.
     if (interrupted_store_) return *interrupted_store_;
     constexpr size_t kMaxSearched = 1024;
@@ -31,12 +46,9 @@ lazymmu::Origin Machine::Impl::store_origin(uint64_t entry_pa) {
     for (size_t next = 0; next < queue.size() && next < kMaxSearched; ++next) {
         const uint64_t at = queue[next];
         const uint32_t insn = code_at(at);
-        if (auto a = dis_.access(insn, at, regs); a && a->type == AccessType::Write) {
-            const auto pa = translate(a->va);
-            if (pa && *pa <= entry_pa && entry_pa < *pa + a->size) {
-                pc = at;
-                break;
-            }
+        if (auto a = dis_.access(insn, at, regs); a && a->type == AccessType::Write && writes(*a, pa, value, size)) {
+            pc = at;
+            break;
         }
         const Successors s = successors(insn, at);
         for (const auto succ : {s.falls_through ? std::optional<uint64_t>{at + 4} : std::nullopt, s.target})
@@ -54,15 +66,15 @@ void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint6
             // Unicorn may hold translations through this entry; they must not outlive the store.
             if (m->model_.shown_valid(index))
                 for (auto& c : m->cpus_) c->uc.flush_tlb();
-            m->store_ = StoreInProgress{index, m->pool_.cpu(index), m->store_origin(LMEMU_PHYS_OFFSET + offset)};
+            m->store_ = StoreInProgress{index, m->pool_.cpu(index), m->store_origin(LMEMU_PHYS_OFFSET + offset, value, size)};
         }
         m->pool_.write_bytes(offset, size, value);
         if ((offset + size) % 8 == 0) m->commit_store(true);
         // An injection after this store: the interrupt is taken once the
         // instruction completes (Unicorn finishes it, then runs from the new PC).
         if (const auto resume = std::exchange(m->pte_write_irq_, std::nullopt)) {
-            m->interrupted_store_ = m->model_.writes().back().origin;
-            m->injection_event(InjectPoint::Event::PteWrite, *resume - 4, *resume);
+            const lazymmu::Origin& origin = m->model_.writes().back().origin;
+            if (m->injection_event(InjectPoint::Event::PteWrite, *resume - 4, *resume)) m->interrupted_store_ = origin;
         }
     });
 }
@@ -74,10 +86,11 @@ void Machine::Impl::commit_store(bool in_store_callback) {
     if (pool_.cpu(s.index) == s.old_value) return;
     const uint64_t store_pc = s.origin.pc;
     model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy_state(running_));
-    if (triggers_.empty()) return;
-    // Only a store that completes in its own callback can be interrupted right after it.
-    if (in_store_callback) pte_write_irq_ = store_pc + 4;
-    else injection_event(InjectPoint::Event::PteWrite, store_pc, 0);
+    if (!triggers_.empty()) {
+        // Only a store that completes in its own callback can be interrupted right after it.
+        if (in_store_callback) pte_write_irq_ = store_pc + 4;
+        else injection_event(InjectPoint::Event::PteWrite, store_pc, 0);
+    }
     trace(TraceModule::PgTable, [&] {
         const auto& w = model_.writes().back();
         return fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}{}", w.seq, w.entry.value, w.old_value,

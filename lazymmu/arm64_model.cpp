@@ -35,6 +35,7 @@ bool Arm64Model::shown_valid(size_t index) const {
 
 void Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin origin, const LazyState& lazy) {
     ++tick_;
+    settle_deferral(cpu);
     const uint64_t new_value = pool_.cpu(index);
 
     PteWrite w;
@@ -53,8 +54,9 @@ void Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin orig
     ++metrics_.pte_writes;
     const int level = writes_.back().level;
     if (valid_kernel_leaf(new_value, level) && (level == 3 || level < 0)) {
-        if (lazy.lazy()) ++metrics_.deferred;
-        else if (lazy.depth > 0 && lazy.paused == 0) ++metrics_.lost_batching;
+        if (lazy.lazy() && lazy.in_interrupt()) cpus_[cpu].deferral_undecided = true;
+        else if (lazy.lazy()) ++metrics_.deferred;
+        else if (lazy.depth > 0 && lazy.paused == 0 && !lazy.in_interrupt()) ++metrics_.lost_batching;
     }
 
     EntryMeta& m = meta_.at(index);
@@ -67,6 +69,12 @@ void Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin orig
         if (!m.pending_write[cpu]) pending.push_back(index);
         m.pending_write[cpu] = static_cast<uint32_t>(writes_.size());
     }
+}
+
+void Arm64Model::settle_deferral(int cpu) {
+    if (!cpus_[cpu].deferral_undecided) return;
+    cpus_[cpu].deferral_undecided = false;
+    ++metrics_.deferred;
 }
 
 void Arm64Model::forget_frame(PhysAddr frame) {
@@ -129,6 +137,7 @@ void Arm64Model::on_barrier(int cpu, Barrier b) {
     }
     ++metrics_.dsb;
     if (b.orders_stores()) {
+        c.deferral_undecided = false;  // the barrier came at once: not deferred
         for (size_t e : c.pending) action(cpu, e);
         c.pending.clear();
     }
@@ -184,14 +193,19 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
         for (int o = 0; !pending && o < static_cast<int>(cpus_.size()); ++o) pending = m.pending_write[o];
         if (!pending) continue;
         c.write = writes_[pending - 1];
+        // A store buffered on another CPU: only a DSB there publishes it.
+        const std::string no_dsb = c.write->cpu == cpu ? std::string("no DSB since the store")
+                                                       : fmt::format("no DSB on CPU {}, which made the store", c.write->cpu);
         if (w.mapped()) {
             c.hazard = Hazard::UnactionedMapping;
-            c.why = "the access translates through a page-table entry whose new value has not been made visible "
-                    "to the table walker (no DSB since the store)";
+            c.why = fmt::format("the access translates through a page-table entry whose new value has not been made "
+                                "visible to the table walker ({})",
+                                no_dsb);
         } else {
             c.hazard = Hazard::StaleTlb;
-            c.why = "the access uses a translation the CPU has already removed; the removal has not even reached "
-                    "the table walker (no DSB since the store), let alone been invalidated";
+            c.why = fmt::format("the access uses a translation the CPU has already removed; the removal has not even "
+                                "reached the table walker ({}), let alone been invalidated",
+                                no_dsb);
         }
         return c;
     }

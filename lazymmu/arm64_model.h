@@ -82,7 +82,7 @@ struct Tlbi {
 struct Metrics {
     uint64_t pte_writes = 0;
     uint64_t dsb = 0, isb = 0, dmb = 0, tlbi = 0;
-    uint64_t deferred = 0;       // valid kernel PTE writes made with TIF_LAZY_MMU set
+    uint64_t deferred = 0;       // valid kernel PTE writes made with TIF_LAZY_MMU set whose barriers waited
     uint64_t lost_batching = 0;  // ... made in an open lazy section whose flag an inner leave cleared
     uint64_t walker_reads = 0;   // descriptor fetches answered for Unicorn's walker
 };
@@ -115,6 +115,11 @@ public:
 
     FaultCause classify(int cpu, PhysAddr root, VirtAddr va, bool write) const;
 
+    // Something other than a barrier happened on `cpu` (a hypercall, the end
+    // of the run): a write in interrupt context still waiting for its barrier
+    // did not get it at once, so it counts as deferred.
+    void settle_deferral(int cpu);
+
     int pending_writes(int cpu) const { return static_cast<int>(cpus_[cpu].pending.size()); }
     const Metrics& metrics() const { return metrics_; }
     Metrics& metrics() { return metrics_; }
@@ -146,6 +151,11 @@ private:
         std::vector<size_t> pending;  // entries with pending_write, in store order
         std::vector<size_t> awaiting_isb;
         std::vector<PendingTlbi> tlbis;
+        // A valid kernel write made in interrupt context while the interrupted
+        // task had TIF_LAZY_MMU set: deferred or not depends on whether a DSB
+        // comes next (v6.16 emits at once in interrupt context; b81c688426a9's
+        // "before" did not). Decided by the next event on this CPU.
+        bool deferral_undecided = false;
     };
 
     void action(int cpu, size_t index);

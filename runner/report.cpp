@@ -106,8 +106,12 @@ namespace {
 
 // One line per point, then where the verdict changes from one point to the next.
 void render_sweep(std::string& out, const CellOutcome& o) {
-    for (const auto& p : o.sweep)
-        out += fmt::format("  {:<24} {}{}\n", p.at, verdict_text(p.result), p.mismatches.empty() ? "" : "  [FAIL]");
+    // points = "all": mark the points that fail it; "some": those that meet it.
+    const bool some = o.expect && o.expect->points == Points::Some;
+    for (const auto& p : o.sweep) {
+        const char* mark = some ? (p.mismatches.empty() ? "  [as expected]" : "") : (p.mismatches.empty() ? "" : "  [FAIL]");
+        out += fmt::format("  {:<24} {}{}\n", p.at, verdict_text(p.result), mark);
+    }
     std::vector<std::string> changes;
     for (size_t i = 1; i < o.sweep.size(); ++i) {
         const std::string before = verdict_text(o.sweep[i - 1].result), after = verdict_text(o.sweep[i].result);

@@ -4,8 +4,9 @@
  *
  * Differs from Linux: the PTE loop brackets itself with
  * lazy_mmu_mode_enable()/disable(), the v7.0 names, which are the arch hooks
- * themselves under the v6.x policies (see linux/pgtable.h). No locking: one
- * CPU, no preemption.
+ * themselves under the v6.x policies (see linux/pgtable.h). As in Linux, no
+ * lock is held for kernel (init_mm) ranges, so the lazy section is
+ * preemptible (691ee97e1a9d made that part of the contract).
  */
 #include <linux/mm.h>
 
