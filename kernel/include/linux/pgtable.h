@@ -90,6 +90,9 @@ static inline bool is_lazy_mmu_mode_active(void)
 #define is_lazy_mmu_mode_active() test_thread_flag(TIF_LAZY_MMU)
 #endif
 
+/* Maps nr consecutive pages from pte on (mm/pgtable-generic.c). */
+void set_ptes(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte, unsigned int nr);
+
 static inline pmd_t *pmd_off_k(unsigned long va)
 {
 	return pmd_offset(pud_offset(p4d_offset(pgd_offset_k(va), va), va), va);
