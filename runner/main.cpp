@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "runner/matrix.h"
 #include "runner/report.h"
 #include "runner/run.h"
 
@@ -20,6 +21,15 @@ namespace {
 std::vector<fs::path> default_paths(const std::vector<std::string>& given) {
     if (!given.empty()) return {given.begin(), given.end()};
     return {fs::path(LMEMU_SOURCE_DIR) / "cases"};
+}
+
+int cmd_matrix(const std::vector<std::string>& paths, const RunOptions& opt, bool json) {
+    GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
+    Runner runner(builder, opt);
+    const Matrix m = run_matrix(runner, Runner::collect(default_paths(paths)));
+    if (json) std::cout << matrix_json(m).dump(2) << "\n";
+    else std::cout << render_matrix(m);
+    return m.ok() && !m.rows.empty() ? 0 : 1;
 }
 
 int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json) {
@@ -164,6 +174,9 @@ int main(int argc, char** argv) {
     auto* run = app.add_subcommand("run", "run case files (*.toml), folders of them, or bare scenario files (*.c)");
     run->add_option("paths", paths, "files or folders (default: the built-in cases/)");
     run->add_flag("--json", json, "print the results as JSON");
+    bool matrix = false;
+    run->add_flag("--matrix", matrix,
+                  "one row per case and variant, one column per nesting policy (undeclared policies are run, not judged)");
     std::string trace_spec;
     run->add_flag("--trace{all}", trace_spec,
                   "include the event stream; optionally only some of: pgtable, barrier, lazymmu, alloc, console")
@@ -191,7 +204,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     if (!trace_spec.empty()) opt.trace = *emu::TraceModules::parse(trace_spec);
     try {
-        if (*run) return cmd_run(paths, opt, json);
+        if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json);
         if (*ptdump) return cmd_ptdump(scenario, opt);
         if (*bench) return cmd_bench(paths, repeat);
     } catch (const std::exception& e) {

@@ -65,6 +65,9 @@ public:
 
     std::vector<CellOutcome> run_path(const std::filesystem::path& file);
     std::vector<CellOutcome> run_case(const CaseFile& c);
+    // One cell; `judged` false runs it without comparing with the case's
+    // expectations (a policy the case does not declare, in --matrix).
+    CellOutcome run_cell(const CaseFile& c, const Cell& cell, bool judged = true);
     CellOutcome run_scenario(const std::filesystem::path& c_file);
     // A bare scenario as a cell, configured from the command-line options.
     Cell scenario_cell(GuestSource source) const;
