@@ -393,7 +393,8 @@ void check_injections(const CaseFile& c, const emu::ElfImage& image, int cpus) {
         if (image.function(name)) return;
         const auto near = closest(name, functions);
         throw CaseError(p, fmt::format("{} '{}' is not a function of the kernel or the case's sources", what, name),
-                        near.empty() ? std::string{} : fmt::format("did you mean '{}'?", near));
+                        near.empty() ? "it must be a function the compiler kept: mark it noinline if it is static"
+                                     : fmt::format("did you mean '{}'?", near));
     };
     for (const auto& spec : c.injects) {
         const auto& inj = spec.injection;
