@@ -139,7 +139,9 @@ void Machine::Impl::boot() {
     write_virt(*nr_cpu_ids, static_cast<uint64_t>(config_.cpus), 4);  // unsigned int
     stack_mapped_.assign(LMEMU_MAX_TASKS, false);
     resolve_injections();
-    for (auto& c : cpus_) setup_engine(*c);
+    const auto tasks = image_.symbol("cpu_tasks");
+    if (!tasks) throw UnicornError("the kernel image has no cpu_tasks symbol");
+    for (auto& c : cpus_) setup_engine(*c, read_virt(*tasks + 8 * static_cast<uint64_t>(c->id), 8).value_or(0));
     auto& boot_cpu = cpus_[0]->uc;
     boot_cpu.set_reg(UC_ARM64_REG_PC, image_.entry());
     boot_cpu.set_reg(UC_ARM64_REG_SP, stack_top(0));
@@ -150,7 +152,7 @@ Machine::Impl::Cpu::~Cpu() {
     if (smp_saved) uc_context_free(smp_saved);
 }
 
-void Machine::Impl::setup_engine(Cpu& c) {
+void Machine::Impl::setup_engine(Cpu& c, uint64_t task) {
     Unicorn& u = c.uc;
     u.map_ptr(LMEMU_RAM_PHYS, LMEMU_RAM_SIZE, ram_.get());
     u.map_mmio(LMEMU_PHYS_OFFSET, LMEMU_POOL_SIZE, pool_read, pool_write, this);
@@ -172,10 +174,7 @@ void Machine::Impl::setup_engine(Cpu& c) {
     u.set_sysreg(kTTBR1_EL1, ttbr1().value);
     u.set_sysreg(kSCTLR_EL1, (1u << 0) | (1u << 2) | (1u << 12));  // M, C, I
 
-    // `current`, as arm64 Linux keeps it: cpu_tasks[cpu] (kernel/sched/core.c).
-    const auto tasks = image_.symbol("cpu_tasks");
-    if (!tasks) throw UnicornError("the kernel image has no cpu_tasks symbol");
-    u.set_reg(UC_ARM64_REG_SP_EL0, read_virt(*tasks + 8 * static_cast<uint64_t>(c.id), 8).value_or(0));
+    u.set_reg(UC_ARM64_REG_SP_EL0, task);  // `current`, as arm64 Linux keeps it: cpu_tasks[cpu]
     u.set_reg(UC_ARM64_REG_TPIDR_EL1, static_cast<uint64_t>(c.id));  // smp_processor_id() (linux/smp.h)
     u.set_reg(UC_ARM64_REG_X29, 0);
     u.set_reg(UC_ARM64_REG_X30, 0);

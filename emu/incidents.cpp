@@ -7,9 +7,12 @@ namespace lmemu::emu {
 lazymmu::LazyState Machine::Impl::lazy_state(int cpu) const {
     const uint64_t task = current_task(cpu);
     lazymmu::LazyState s;
-    // thread_info is first in task_struct: flags, then preempt_count.
-    s.thread_flags = read_virt(task, 8).value_or(0);
-    s.preempt_count = static_cast<uint32_t>(read_virt(task + 8, 4).value_or(0));
+    // thread_info is first in task_struct: flags, then preempt_count (one translation:
+    // this runs at every page-table store).
+    if (const auto pa = (task & 7) == 0 ? translate(task) : std::nullopt; pa && in_ram(*pa, 16)) {
+        std::memcpy(&s.thread_flags, ram_ptr(*pa), 8);
+        std::memcpy(&s.preempt_count, ram_ptr(*pa + 8), 4);
+    }
     if (const auto* t = find_tracker(task)) {
         s.depth = t->depth();
         s.paused = t->paused();

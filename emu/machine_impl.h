@@ -97,7 +97,7 @@ private:
     static uint64_t stack_top(int cpu) { return LMEMU_STACK_TOP - static_cast<uint64_t>(cpu) * LMEMU_STACK_STRIDE; }
 
     void boot();
-    void setup_engine(Cpu& c);
+    void setup_engine(Cpu& c, uint64_t task);
     void smp_call(uint64_t target, uint64_t func, uint64_t info);
     void smp_return();
 

@@ -167,11 +167,20 @@ GuestBuildResult GuestBuilder::build(const GuestBuildRequest& req) {
 
     std::vector<fs::path> objects;
     bool ok = true;
-    for (const auto& src : kernel_sources_) {
-        auto obj = compile(src, 1, read_file(src), flags, r.diagnostics, r.compiled);
-        if (!obj) ok = false;
-        else objects.push_back(*obj);
+    // Kernel objects are looked up once per process and configuration: the
+    // sources are read and hashed the first time, not on every run.
+    std::string config_key;
+    for (const auto& f : flags) config_key += f + '\0';
+    auto& known = kernel_objects_[config_key];
+    if (known.empty()) {
+        for (const auto& src : kernel_sources_) {
+            auto obj = compile(src, 1, read_file(src), flags, r.diagnostics, r.compiled);
+            if (!obj) ok = false;
+            else known.push_back(*obj);
+        }
+        if (!ok) known.clear();
     }
+    objects = known;
     for (const auto& s : req.sources) {
         if (!s.text && !fs::exists(s.path)) {
             r.diagnostics += fmt::format("{}: error: source file not found\n", s.path.string());

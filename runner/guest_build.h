@@ -48,6 +48,8 @@ private:
 
     std::filesystem::path kernel_dir_, cache_dir_;
     std::vector<std::filesystem::path> kernel_sources_;
+    // The kernel's objects per set of compiler flags (configuration), once found.
+    std::map<std::string, std::vector<std::filesystem::path>> kernel_objects_;
     std::string header_digest_;  // of every kernel header: a header change rebuilds everything
 };
 

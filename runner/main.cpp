@@ -91,6 +91,7 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat) {
         Cell cell;
         CellSettings settings;
         fs::path dir;
+        std::vector<emu::Injection> injections;  // a sweep's point only counted: one run per cell
     };
     std::vector<Job> jobs;
     int skipped = 0;
@@ -104,7 +105,12 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat) {
                     ++skipped;
                     continue;
                 }
-                jobs.push_back({cell, settings_for(cell.config), file.parent_path()});
+                std::vector<emu::Injection> injections;
+                for (const auto& spec : c.injects) {
+                    injections.push_back(spec.injection);
+                    if (spec.injection.at.sweep) injections.back().at.nth = 0;
+                }
+                jobs.push_back({cell, settings_for(cell.config), file.parent_path(), std::move(injections)});
             }
         } catch (const CaseError& e) {
             std::cerr << e.render();
@@ -132,7 +138,7 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat) {
             CellOutcome o;
             const auto image = runner.build(j.cell, j.settings, j.dir, o);  // a cache hit
             const auto b = clock::now();
-            emu::Machine m(*image, j.settings.machine());
+            emu::Machine m(*image, j.settings.machine({}, j.injections));
             const auto c = clock::now();
             (void)m.run();
             const auto d = clock::now();
