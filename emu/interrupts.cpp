@@ -167,7 +167,7 @@ void Machine::Impl::irq_handler(bool entering, uint64_t handler) {
 // reschedule it cannot do now (preemption disabled) waits for preempt_enable().
 void Machine::Impl::irq_return() {
     const auto s = lazy_state(running_);
-    const bool need_resched = s.thread_flags & (uint64_t{1} << 1);  // TIF_NEED_RESCHED
+    const bool need_resched = s.thread_flags & (uint64_t{1} << lazymmu::kTifNeedResched);
     if (need_resched && s.preempt_count != 0)
         result_.notes.push_back(fmt::format(
             "preemption of {} deferred: preempt_count is {:#x} when the interrupt returns; it happens at "

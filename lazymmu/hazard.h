@@ -30,6 +30,7 @@ std::vector<std::string> hazard_names();
 std::vector<std::string> verdict_names();
 
 // TIF bits as Linux v6.16 arch/arm64/include/asm/thread_info.h.
+inline constexpr unsigned kTifNeedResched = 1;
 inline constexpr unsigned kTifLazyMmu = 31;
 inline constexpr unsigned kTifLazyMmuPending = 32;
 
