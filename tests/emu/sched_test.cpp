@@ -138,6 +138,32 @@ TEST_CASE("sched: a preemption inside preempt_disable() happens at preempt_enabl
     CHECK(has_note(r, "preemption of swapper/0 deferred"));
 }
 
+TEST_CASE("sched: a CONFIG_PREEMPT_NONE kernel is preempted only at cond_resched()") {
+    const std::string code = R"(
+        #include <linux/mm.h>
+        #include <linux/sched.h>
+        int ran;
+        void other(void) { ran = 1; }
+        noinline void step(void) { barrier(); }
+        void scenario(void)
+        {
+            step();
+            preempt_disable();
+            preempt_enable();
+            BUG_ON(ran);
+            cond_resched();
+            BUG_ON(!ran);
+        }
+    )";
+    const auto image = test::build_guest(code, {{"CONFIG_PREEMPT_NONE", "1"}});
+    emu::MachineConfig cfg;
+    cfg.injections = {inject("call:step", emu::InjectKind::Preempt, "other")};
+    const auto r = emu::Machine(image, cfg).run();
+    CHECK_MESSAGE(r.verdict == Verdict::Clean, why(r));
+    // Fully preemptible, the same preemption happens when the interrupt returns.
+    CHECK(run(code, {inject("call:step", emu::InjectKind::Preempt, "other")}).verdict == Verdict::Bug);
+}
+
 TEST_CASE("sched: lazy MMU state belongs to the task across a context switch, under every policy") {
     // The scenario's task is preempted inside a section (allowed; sleeping
     // is not) by a kernel thread that opens and closes a section of its own:

@@ -1,7 +1,8 @@
 /*
- * Follows Linux include/linux/preempt.h with CONFIG_PREEMPT (full
- * preemption, on by default as the case format documents): the count lives
- * in thread_info as on arm64, laid out as Linux lays it out.
+ * Follows Linux include/linux/preempt.h: CONFIG_PREEMPT (full preemption)
+ * unless the case sets CONFIG_PREEMPT_NONE, where a preemption only happens
+ * at cond_resched() or schedule(). The count lives in thread_info as on
+ * arm64, laid out as Linux lays it out.
  *
  *         PREEMPT_MASK:	0x000000ff
  *         SOFTIRQ_MASK:	0x0000ff00
@@ -57,10 +58,14 @@ void preempt_schedule(void);
 
 #define preempt_disable()	preempt_count_add(1)
 #define preempt_enable_no_resched() preempt_count_sub(1)
+#ifdef CONFIG_PREEMPT_NONE
+#define preempt_enable()	preempt_count_sub(1)
+#else
 #define preempt_enable() do {						\
 	preempt_count_sub(1);						\
 	if (unlikely(preempt_count() == 0 && tif_need_resched()))	\
 		preempt_schedule();					\
 } while (0)
+#endif
 
 #endif

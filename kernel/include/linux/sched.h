@@ -131,9 +131,10 @@ struct task_struct *cpu_switch_to(struct task_struct *prev, struct task_struct *
 #define might_sleep() lmemu_hvc2(LMEMU_HVC_MIGHT_SLEEP, (unsigned long)__FILE__, __LINE__)
 
 /*
- * cond_resched(): CONFIG_PREEMPT makes it a might_sleep() check only, but
- * lmemu's scheduler never preempts on its own, so a pending reschedule
- * (TIF_NEED_RESCHED) is honoured here too.
+ * cond_resched(): where a CONFIG_PREEMPT_NONE kernel honours a pending
+ * reschedule (an injected preemption). Under CONFIG_PREEMPT Linux makes it a
+ * might_sleep() check only; it honours one here too, which changes nothing
+ * there since preemption already happened when it could.
  */
 #define cond_resched() ({						\
 	might_sleep();							\

@@ -170,10 +170,15 @@ void schedule_tail(struct task_struct *prev)
 	preempt_enable();
 }
 
+static void prepare_task_switch(struct task_struct *prev, struct task_struct *next)
+{
+	lmemu_hvc2(LMEMU_HVC_SCHED_SWITCH, prev, next);	/* trace_sched_switch() */
+	arch_start_context_switch(prev);
+}
+
 static void context_switch(struct task_struct *prev, struct task_struct *next)
 {
-	lmemu_hvc2(LMEMU_HVC_SCHED_SWITCH, prev, next);
-	arch_start_context_switch(prev);
+	prepare_task_switch(prev, next);
 
 	/* Kernel threads run on the mm of whoever ran before (lazy TLB). */
 	if (!next->mm)

@@ -14,12 +14,15 @@
 
 void handle_arch_irq(struct pt_regs *regs);
 
+/* CONFIG_PREEMPTION only: a CONFIG_PREEMPT_NONE kernel waits for cond_resched(). */
 static void arm64_preempt_schedule_irq(void)
 {
+#ifndef CONFIG_PREEMPT_NONE
 	if (READ_ONCE(current_thread_info()->preempt_count) != 0)
 		return;
 	if (need_resched())
 		preempt_schedule_irq();
+#endif
 }
 
 void el1_interrupt(struct pt_regs *regs)
