@@ -89,6 +89,7 @@ bool Machine::Impl::raise(const Trigger& t, uint64_t resume_pc) {
     }
     if (t.injection.at.event == InjectPoint::Event::Call || t.injection.at.event == InjectPoint::Event::Return)
         resumes_.push_back({resume_pc, uc().reg(UC_ARM64_REG_SP)});
+    result_.notes.push_back(fmt::format("{}: taken at {} on CPU {}", irq.what, image_.symbolize(resume_pc), running_));
     take_irq(std::move(irq), resume_pc);
     return true;
 }

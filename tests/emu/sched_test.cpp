@@ -114,7 +114,8 @@ TEST_CASE("sched: a hard interrupt injected inside local_irq_save() runs at loca
         void scenario(void) { step(); }
     )", {inject("call:step", emu::InjectKind::Irq, "handler")});
     CHECK_MESSAGE(at_once.verdict == Verdict::Clean, why(at_once));
-    CHECK(at_once.notes.empty());
+    CHECK(has_note(at_once, "irq handler() at call:step: taken at step+0x0"));
+    CHECK_FALSE(has_note(at_once, "masked"));
 }
 
 TEST_CASE("sched: a preemption inside preempt_disable() happens at preempt_enable()") {
