@@ -21,6 +21,15 @@ bool valid_kernel_leaf(uint64_t v, int level) {
 Arm64Model::Arm64Model(pgtable::TablePool& pool, int cpus)
     : pool_(pool), meta_(pool.size() / pgtable::kPageSize), cpus_(static_cast<size_t>(cpus)) {}
 
+void Arm64Model::restore(const Arm64Model& snapshot) {
+    meta_ = snapshot.meta_;
+    cpus_ = snapshot.cpus_;
+    stale_ = snapshot.stale_;
+    writes_ = snapshot.writes_;
+    tick_ = snapshot.tick_;
+    metrics_ = snapshot.metrics_;
+}
+
 bool Arm64Model::visible_to_walker(int cpu, size_t index) const {
     const EntryMeta& m = meta_.get(index);
     return pool_.cpu(index) == pool_.walker(index) && !m.isb_write[cpu] && !m.stale[cpu];
@@ -168,7 +177,6 @@ void Arm64Model::on_tlbi(int cpu, const Tlbi& t) {
 }
 
 uint64_t Arm64Model::walker_answer(int cpu, size_t index) {
-    ++metrics_.walker_reads;
     if (!visible_to_walker(cpu, index)) return 0;
     const auto& frame = pool_.frame_of_entry(index);
     if (frame.level < 0) return 0;

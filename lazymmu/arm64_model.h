@@ -84,7 +84,6 @@ struct Metrics {
     uint64_t dsb = 0, isb = 0, dmb = 0, tlbi = 0;
     uint64_t deferred = 0;       // valid kernel PTE writes made with TIF_LAZY_MMU set whose barriers waited
     uint64_t lost_batching = 0;  // ... made in an open lazy section whose flag an inner leave cleared
-    uint64_t walker_reads = 0;   // descriptor fetches answered for Unicorn's walker
 };
 
 // What a fault Unicorn raised means under the model.
@@ -98,6 +97,10 @@ struct FaultCause {
 class Arm64Model {
 public:
     Arm64Model(pgtable::TablePool& pool, int cpus);
+    // A snapshot of the model's state; restore() puts it back, keeping this
+    // model's pool (restore the pool itself separately).
+    Arm64Model(const Arm64Model&) = default;
+    void restore(const Arm64Model& snapshot);
 
     // CPU `cpu` stored to entry `index`, which held `old_value` (the new value is in the pool).
     void on_store(int cpu, size_t index, uint64_t old_value, Origin origin, const LazyState& lazy);

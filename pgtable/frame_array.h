@@ -1,6 +1,10 @@
 // Per-entry data for the frames of the page-table pool, allocated one frame
 // at a time on first write. A machine uses a few dozen of its pool frames;
 // zeroing data for all of them up front was a third of every boot.
+//
+// Copies share frames until one side writes (copy on write), so a machine
+// restores its booted state in time proportional to the frames in use, not
+// to their contents.
 #pragma once
 
 #include <array>
@@ -23,7 +27,8 @@ public:
     }
     T& at(size_t index) {
         auto& f = frames_[index / kEntriesPerTable];
-        if (!f) f = std::make_unique<Frame>();
+        if (!f) f = std::make_shared<Frame>();
+        else if (f.use_count() > 1) f = std::make_shared<Frame>(*f);
         return (*f)[index % kEntriesPerTable];
     }
     void reset_frame(size_t frame) { frames_[frame].reset(); }
@@ -31,7 +36,7 @@ public:
 private:
     using Frame = std::array<T, kEntriesPerTable>;
     static inline const T kEmpty{};
-    std::vector<std::unique_ptr<Frame>> frames_;
+    std::vector<std::shared_ptr<Frame>> frames_;
 };
 
 }  // namespace lmemu::pgtable

@@ -20,8 +20,8 @@ std::string flags_str(const lazymmu::LazyState& s) {
 }
 
 std::string metrics_str(const lazymmu::Metrics& m) {
-    return fmt::format("pte_writes={} deferred={} lost_batching={} dsb={} isb={} dmb={} tlbi={} walker_reads={}",
-                       m.pte_writes, m.deferred, m.lost_batching, m.dsb, m.isb, m.dmb, m.tlbi, m.walker_reads);
+    return fmt::format("pte_writes={} deferred={} lost_batching={} dsb={} isb={} dmb={} tlbi={}", m.pte_writes,
+                       m.deferred, m.lost_batching, m.dsb, m.isb, m.dmb, m.tlbi);
 }
 
 void trace_lines(std::string& out, const std::vector<emu::Location>& bt, const char* indent) {
@@ -213,8 +213,7 @@ nlohmann::json to_json(const CellOutcome& o) {
         const auto& m = r.metrics;
         j["verdict"] = to_string(r.verdict);
         j["metrics"] = {{"pte_writes", m.pte_writes}, {"deferred", m.deferred}, {"lost_batching", m.lost_batching},
-                        {"dsb", m.dsb}, {"isb", m.isb}, {"dmb", m.dmb}, {"tlbi", m.tlbi},
-                        {"walker_reads", m.walker_reads}};
+                        {"dsb", m.dsb}, {"isb", m.isb}, {"dmb", m.dmb}, {"tlbi", m.tlbi}};
         j["incident"] = r.incident ? incident_json(*r.incident) : nlohmann::json(nullptr);
         j["warnings"] = nlohmann::json::array();
         for (const auto& w : r.warnings) j["warnings"].push_back(incident_json(w));
