@@ -46,6 +46,7 @@ Machine::Impl::Impl(const ElfImage& image, MachineConfig config)
     for (int i = 0; i < config_.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(i));
     pool_alloc_.release_range(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12);
     boot();
+    boot_to_snapshot();
 }
 
 uint64_t Machine::Impl::new_table() {
@@ -138,7 +139,6 @@ void Machine::Impl::boot() {
     if (!nr_cpu_ids) throw UnicornError("the kernel image has no nr_cpu_ids symbol");
     write_virt(*nr_cpu_ids, static_cast<uint64_t>(config_.cpus), 4);  // unsigned int
     stack_mapped_.assign(LMEMU_MAX_TASKS, false);
-    resolve_injections();
     const auto tasks = image_.symbol("cpu_tasks");
     if (!tasks) throw UnicornError("the kernel image has no cpu_tasks symbol");
     for (auto& c : cpus_) setup_engine(*c, read_virt(*tasks + 8 * static_cast<uint64_t>(c->id), 8).value_or(0));
@@ -181,10 +181,6 @@ void Machine::Impl::setup_engine(Cpu& c, uint64_t task) {
     // Unicorn resets with DAIF masked; the kernel runs with interrupts on.
     u.set_reg(UC_ARM64_REG_PSTATE, u.reg(UC_ARM64_REG_PSTATE) & ~kDaifAll);
     u.add_hook(UC_HOOK_INTR, reinterpret_cast<void*>(on_interrupt), this);
-    // Code hooks only where an injection counts calls or returns: they cost
-    // nothing elsewhere, and must exist before the code is translated.
-    for (const auto& t : triggers_)
-        for (const uint64_t pc : t.hook_pcs) u.add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(on_inject_hook), this, pc, pc);
     u.add_hook(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
                reinterpret_cast<void*>(on_unmapped), this);
 }

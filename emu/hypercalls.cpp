@@ -58,6 +58,14 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_IRQ_ACK: return irq_ack(x0);
     case LMEMU_HVC_IRQ_HANDLER: return irq_handler(x0 != 0, x1);
     case LMEMU_HVC_IRQ_RETURN: return irq_return();
+    case LMEMU_HVC_BOOTED:
+        // Unicorn's regime is recomputed now: the host's TLB flush works from here on.
+        uc().flush_tlb();
+        if (booting_) {
+            booting_ = false;
+            uc().stop();
+        }
+        return;
     case LMEMU_HVC_SCHED_SWITCH:
         trace(TraceModule::Sched, [&] { return fmt::format("sched_switch: {} -> {}{}", task_name(x0), task_name(x1), cpu_tag()); });
         return;

@@ -13,6 +13,8 @@ constexpr uint32_t kRet = 0xd65f03c0;  // ret
 }  // namespace
 
 void Machine::Impl::resolve_injections() {
+    triggers_.clear();
+    result_.inject_events.clear();
     if (config_.injections.empty()) return;
     const auto vector = image_.symbol("el1h_64_irq");
     if (!vector) throw UnicornError("the kernel image has no el1h_64_irq");
@@ -42,6 +44,27 @@ void Machine::Impl::resolve_injections() {
         triggers_.push_back(std::move(t));
     }
     result_.inject_events.assign(triggers_.size(), 0);
+}
+
+// Code hooks only where an injection counts calls or returns: they cost
+// nothing elsewhere. Code translated in an earlier run has no hook compiled
+// in, so that code is dropped from the cache, and dropped again afterwards.
+void Machine::Impl::attach_injection_hooks() {
+    for (auto& c : cpus_)
+        for (const auto& t : triggers_)
+            for (const uint64_t pc : t.hook_pcs) {
+                c->inject_hooks.push_back(c->uc.add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(on_inject_hook), this, pc, pc));
+                c->uc.remove_code_cache(pc, pc + 4);
+            }
+}
+
+void Machine::Impl::detach_injection_hooks() {
+    for (auto& c : cpus_) {
+        for (const uc_hook h : c->inject_hooks) c->uc.remove_hook(h);
+        c->inject_hooks.clear();
+        for (const auto& t : triggers_)
+            for (const uint64_t pc : t.hook_pcs) c->uc.remove_code_cache(pc, pc + 4);
+    }
 }
 
 void Machine::Impl::on_inject_hook(uc_engine*, uint64_t address, uint32_t, void* self) {

@@ -29,7 +29,16 @@ std::optional<TraceModules> TraceModules::parse(std::string_view spec) {
 
 // ---- running ---------------------------------------------------------------------
 
-RunResult Machine::Impl::run() {
+RunResult Machine::Impl::run(const MachineConfig& per_run) {
+    if (per_run.cpus != config_.cpus || per_run.policy != config_.policy ||
+        per_run.debug_pagealloc != config_.debug_pagealloc)
+        throw UnicornError("a run asked for another machine (CPUs, policy or DEBUG_PAGEALLOC differ)");
+    if (runs_++ > 0) restore_snapshot();
+    config_.trace = per_run.trace;
+    config_.timeout_ms = per_run.timeout_ms;
+    config_.injections = per_run.injections;
+    resolve_injections();
+    attach_injection_hooks();
     using clock = std::chrono::steady_clock;
     const auto deadline = clock::now() + std::chrono::milliseconds(config_.timeout_ms);
     while (!ended_) {
@@ -57,6 +66,7 @@ RunResult Machine::Impl::run() {
         running_ = switch_to_;
         switch_to_ = -1;
     }
+    detach_injection_hooks();
     for (int c = 0; c < config_.cpus; ++c) model_.settle_deferral(c);
     result_.metrics = model_.metrics();
     result_.final_state = lazy_state(0);
@@ -76,9 +86,11 @@ std::string Machine::Impl::ptdump() const {
                            markers);
 }
 
-Machine::Machine(const ElfImage& image, MachineConfig config) : impl_(std::make_unique<Impl>(image, config)) {}
+Machine::Machine(const ElfImage& image, MachineConfig config)
+    : impl_(std::make_unique<Impl>(image, config)), config_(std::move(config)) {}
 Machine::~Machine() = default;
-RunResult Machine::run() { return impl_->run(); }
+RunResult Machine::run() { return impl_->run(config_); }
+RunResult Machine::run(const MachineConfig& per_run) { return impl_->run(per_run); }
 std::string Machine::ptdump() const { return impl_->ptdump(); }
 std::optional<uint64_t> Machine::translate(uint64_t va) const { return impl_->translate(va); }
 std::optional<uint64_t> Machine::read_virt(uint64_t va, unsigned size) const { return impl_->read_virt(va, size); }

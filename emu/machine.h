@@ -10,8 +10,11 @@
 // from the case's injections, at points it names. So every interleaving is
 // one the case wrote down.
 //
-// A Machine runs one scenario once. Nothing it does depends on wall time
-// except the time budget that turns a looping guest into a `timeout` verdict.
+// A Machine boots its kernel once and runs it as often as asked: every run
+// after the first starts from the state the boot CPU had at its BOOTED
+// hypercall, and gives the report a fresh machine would give. Nothing it
+// does depends on wall time except the time budget that turns a looping
+// guest into a `timeout` verdict.
 #pragma once
 
 #include <cstdint>
@@ -107,13 +110,16 @@ public:
     Machine& operator=(const Machine&) = delete;
 
     RunResult run();
+    // Another run with `per_run`'s trace, injections and time budget (its CPUs,
+    // policy and DEBUG_PAGEALLOC must be the machine's).
+    RunResult run(const MachineConfig& per_run);
 
     // The kernel page tables as Linux's kernel_page_tables shows them (CPU view).
     std::string ptdump() const;
     // Host translation through what the CPU wrote; nullopt if unmapped.
     std::optional<uint64_t> translate(uint64_t va) const;
     std::optional<uint64_t> read_virt(uint64_t va, unsigned size) const;
-    bool write_virt(uint64_t va, uint64_t value);  // 8 bytes, before run(): for tests
+    bool write_virt(uint64_t va, uint64_t value);  // 8 bytes, before the first run(): for tests
     // Maps one 4 KiB page (host-side, visible to every view at once): for tests.
     void map_page(uint64_t va, uint64_t pa, uint64_t prot);
     uint64_t alloc_frame();  // a zeroed RAM frame, for tests
@@ -122,6 +128,7 @@ public:
 
 private:
     std::unique_ptr<Impl> impl_;
+    MachineConfig config_;
 };
 
 }  // namespace lmemu::emu

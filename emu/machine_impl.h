@@ -40,7 +40,11 @@ constexpr bool kernel_va(uint64_t va) { return (va >> 48) == 0xffff; }
 class Machine::Impl {
 public:
     Impl(const ElfImage& image, MachineConfig config);
-    RunResult run();
+    ~Impl();
+    // A run with `per_run`'s trace, injections and time budget; the machine's
+    // CPUs, policy and DEBUG_PAGEALLOC must be those it was built with. Every
+    // run after the first starts again from the booted snapshot.
+    RunResult run(const MachineConfig& per_run);
     std::string ptdump() const;
     std::optional<uint64_t> translate(uint64_t va) const;
     std::optional<uint64_t> read_virt(uint64_t va, unsigned size) const;
@@ -84,6 +88,7 @@ private:
         std::vector<PendingIrq> pending;   // injected, waiting for interrupts to be unmasked
         std::optional<PendingIrq> taking;  // delivered, not yet acknowledged by handle_arch_irq()
         std::vector<HandlerFrame> handlers;
+        std::vector<uc_hook> inject_hooks;  // this run's call/return hooks
     };
     // An injection point being counted.
     struct Trigger {
@@ -97,6 +102,11 @@ private:
     static uint64_t stack_top(int cpu) { return LMEMU_STACK_TOP - static_cast<uint64_t>(cpu) * LMEMU_STACK_STRIDE; }
 
     void boot();
+    // Boot once, run many (snapshot.cpp).
+    struct Booted;
+    void boot_to_snapshot();
+    void snapshot_ram();
+    void restore_snapshot();
     void setup_engine(Cpu& c, uint64_t task);
     void smp_call(uint64_t target, uint64_t func, uint64_t info);
     void smp_return();
@@ -113,6 +123,8 @@ private:
 
     // Injection and interrupts (inject_hooks.cpp, interrupts.cpp).
     void resolve_injections();
+    void attach_injection_hooks();
+    void detach_injection_hooks();
     bool injection_event(InjectPoint::Event event, uint64_t pc, uint64_t resume_pc);
     bool raise(const Trigger& t, uint64_t resume_pc);
     bool irqs_masked() { return uc().reg(UC_ARM64_REG_PSTATE) & kDaifIrq; }
@@ -217,9 +229,31 @@ private:
     };
     std::optional<StoreInProgress> store_;
 
+    std::unique_ptr<Booted> booted_;
+    int runs_ = 0;
+    bool booting_ = false;  // running to BOOTED, where the snapshot is taken
+
     RunResult result_;
     bool ended_ = false;
     uint64_t hvc_pc_ = 0;  // the hvc being handled, 0 outside hypercalls
+};
+
+// The state at the boot CPU's BOOTED hypercall, which every run after the first starts from.
+struct Machine::Impl::Booted {
+    explicit Booted(const Machine::Impl& m)
+        : pool(m.pool_), model(m.model_), ram_alloc(m.ram_alloc_), pool_alloc(m.pool_alloc_),
+          stack_mapped(m.stack_mapped_) {}
+    ~Booted() {
+        for (auto* c : contexts) uc_context_free(c);
+    }
+    Booted(const Booted&) = delete;
+    Booted& operator=(const Booted&) = delete;
+
+    pgtable::TablePool pool;
+    lazymmu::Arm64Model model;
+    allocator::BuddyAllocator ram_alloc, pool_alloc;
+    std::vector<bool> stack_mapped;
+    std::vector<uc_context*> contexts;  // per CPU
 };
 
 template <class F>

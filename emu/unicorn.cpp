@@ -62,6 +62,8 @@ uc_hook Unicorn::add_hook(int type, void* callback, void* user, uint64_t begin, 
     return h;
 }
 
+void Unicorn::remove_hook(uc_hook h) { check(uc_hook_del(uc_, h), "uc_hook_del"); }
+
 void Unicorn::remove_code_cache(uint64_t begin, uint64_t end) {
     check(uc_ctl_remove_cache(uc_, begin, end), "uc_ctl_remove_cache");
 }

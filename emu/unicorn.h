@@ -53,6 +53,7 @@ public:
     void write_mem(uint64_t pa, const void* data, size_t size);
 
     uc_hook add_hook(int type, void* callback, void* user, uint64_t begin = 1, uint64_t end = 0);
+    void remove_hook(uc_hook h);
     void remove_code_cache(uint64_t begin, uint64_t end);
     void flush_tlb() { set_sysreg(sysreg::kTLBI_VMALLE1, 0); }
 

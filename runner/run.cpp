@@ -67,8 +67,8 @@ std::vector<std::string> compare(const Expect& e, const emu::RunResult& r) {
     return bad;
 }
 
-std::optional<emu::ElfImage> Runner::build(const Cell& cell, const CellSettings& s, const fs::path& dir,
-                                           CellOutcome& out) {
+std::shared_ptr<const emu::ElfImage> Runner::build(const Cell& cell, const CellSettings& s, const fs::path& dir,
+                                                   CellOutcome& out) {
     const auto t0 = std::chrono::steady_clock::now();
     GuestBuildRequest req;
     req.sources = cell.sources;
@@ -80,15 +80,37 @@ std::optional<emu::ElfImage> Runner::build(const Cell& cell, const CellSettings&
     if (!built.elf) {
         out.status = Status::Error;
         out.error = built.diagnostics.empty() ? "build failed" : built.diagnostics;
-        return std::nullopt;
+        return nullptr;
     }
+    auto& image = images_[built.elf->string()];
+    if (image) return image;
     try {
-        return emu::ElfImage::load(built.elf->string());
+        image = std::make_shared<const emu::ElfImage>(emu::ElfImage::load(built.elf->string()));
     } catch (const std::exception& e) {
+        images_.erase(built.elf->string());
         out.status = Status::Error;
         out.error = e.what();
-        return std::nullopt;
+        return nullptr;
     }
+    return image;
+}
+
+emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s) {
+    const std::string key = fmt::format("{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
+                                        lazymmu::to_string(s.policy));
+    auto it = machines_.find(key);
+    if (it == machines_.end() || !options_.reuse_machines) {
+        if (machines_.size() >= kMaxMachines || !options_.reuse_machines) {
+            const auto oldest = std::min_element(machines_.begin(), machines_.end(), [](const auto& a, const auto& b) {
+                return a.second.last_used < b.second.last_used;
+            });
+            if (oldest != machines_.end()) machines_.erase(oldest);
+        }
+        Booted b{image, std::make_unique<emu::Machine>(*image, s.machine()), 0};
+        it = machines_.insert_or_assign(key, std::move(b)).first;
+    }
+    it->second.last_used = ++uses_;
+    return *it->second.machine;
 }
 
 std::string verdict_text(const emu::RunResult& r) {
@@ -98,13 +120,13 @@ std::string verdict_text(const emu::RunResult& r) {
     return s;
 }
 
-std::optional<emu::RunResult> Runner::execute(const emu::ElfImage& image, const CellSettings& s,
-                                              std::vector<emu::Injection> injections, CellOutcome& out) {
+std::optional<emu::RunResult> Runner::execute(const std::shared_ptr<const emu::ElfImage>& image,
+                                              const CellSettings& s, std::vector<emu::Injection> injections,
+                                              CellOutcome& out) {
     const auto t0 = std::chrono::steady_clock::now();
     std::optional<emu::RunResult> result;
     try {
-        emu::Machine m(image, s.machine(options_.trace, std::move(injections)));
-        result = m.run();
+        result = machine(image, s).run(s.machine(options_.trace, std::move(injections)));
     } catch (const std::exception& e) {
         out.status = Status::Error;
         out.error = fmt::format("the machine could not start: {}", e.what());
@@ -125,8 +147,8 @@ void Runner::judge(const Expect* e, CellOutcome& out) {
 
 // One run counts the occurrences of the swept point; then one run per
 // occurrence, with the injection there.
-void Runner::run_sweep(const CaseFile& c, const emu::ElfImage& image, const CellSettings& s, const Expect* e,
-                       CellOutcome& out) {
+void Runner::run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
+                       const Expect* e, CellOutcome& out) {
     std::vector<emu::Injection> injections;
     for (const auto& spec : c.injects) injections.push_back(spec.injection);
     const size_t swept = *c.sweep;
@@ -204,11 +226,11 @@ CellOutcome Runner::run_cell(const CaseFile& c, const Cell& cell, bool judged) {
         try {
             check_injections(c, *image, s.cpus);
             if (c.sweep) {
-                run_sweep(c, *image, s, e, out);
+                run_sweep(c, image, s, e, out);
             } else {
                 std::vector<emu::Injection> injections;
                 for (const auto& spec : c.injects) injections.push_back(spec.injection);
-                out.result = execute(*image, s, std::move(injections), out);
+                out.result = execute(image, s, std::move(injections), out);
                 if (out.result) judge(e, out);
             }
         } catch (const CaseError& err) {
@@ -247,7 +269,7 @@ CellOutcome Runner::run_scenario(const fs::path& c_file) {
         return out;
     }
     if (auto image = build(cell, s, c_file.parent_path(), out)) {
-        out.result = execute(*image, s, {}, out);
+        out.result = execute(image, s, {}, out);
         if (out.result) out.status = Status::Ran;
     }
     return out;

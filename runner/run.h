@@ -4,6 +4,8 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +56,9 @@ struct RunOptions {
     bool debug_pagealloc = true;
     uint64_t timeout_ms = 2000;
     int cpus = 1;
+    // Boot each kernel once and run it again from its booted snapshot (see
+    // emu/machine.h); false boots a fresh machine for every run.
+    bool reuse_machines = true;
 };
 
 class Runner {
@@ -72,19 +77,33 @@ public:
     // A bare scenario as a cell, configured from the command-line options.
     Cell scenario_cell(GuestSource source) const;
 
-    // Builds and boots a cell, returning the ELF image for reuse (ptdump, bench).
-    std::optional<emu::ElfImage> build(const Cell& cell, const CellSettings& s, const std::filesystem::path& dir,
-                                       CellOutcome& out);
+    // Builds a cell's kernel and loads its ELF (loaded once per process); null on error, with `out` saying why.
+    std::shared_ptr<const emu::ElfImage> build(const Cell& cell, const CellSettings& s, const std::filesystem::path& dir,
+                                               CellOutcome& out);
+    // A booted machine for this kernel and configuration: kept and reused
+    // (the least recently used of kMaxMachines goes first) unless
+    // reuse_machines is off, when every call boots a new one.
+    emu::Machine& machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s);
+    static constexpr size_t kMaxMachines = 128;
 
     // At most this many runs per sweep; the rest are left out, and the report says so.
     static constexpr uint64_t kMaxSweepPoints = 500;
 
 private:
-    std::optional<emu::RunResult> execute(const emu::ElfImage& image, const CellSettings& s,
+    std::optional<emu::RunResult> execute(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                                           std::vector<emu::Injection> injections, CellOutcome& out);
     void judge(const Expect* e, CellOutcome& out);
-    void run_sweep(const CaseFile& c, const emu::ElfImage& image, const CellSettings& s, const Expect* e,
-                   CellOutcome& out);
+    void run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
+                   const Expect* e, CellOutcome& out);
+
+    struct Booted {
+        std::shared_ptr<const emu::ElfImage> image;
+        std::unique_ptr<emu::Machine> machine;
+        uint64_t last_used = 0;
+    };
+    std::map<std::string, std::shared_ptr<const emu::ElfImage>> images_;  // by ELF path
+    std::map<std::string, Booted> machines_;  // by ELF path and machine configuration
+    uint64_t uses_ = 0;
 
     GuestBuilder& builder_;
     RunOptions options_;

@@ -88,6 +88,7 @@
 #define LMEMU_HVC_IRQ_HANDLER	18	/* x0 = 1 before a handler runs, 0 after; x1 = handler */
 #define LMEMU_HVC_IRQ_RETURN	19	/* the interrupt was handled; about to return or preempt */
 #define LMEMU_HVC_SCHED_SWITCH	20	/* x0 = prev, x1 = next: context_switch() tracepoint */
+#define LMEMU_HVC_BOOTED	21	/* this CPU's translation regime is set up (after its SCTLR write) */
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff

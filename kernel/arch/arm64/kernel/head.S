@@ -6,8 +6,10 @@
  * One thing only the guest can do: Unicorn 2.0.1 keeps the translation
  * regime it computed at reset (Secure EL1) after the host sets SCR_EL3.NS, so
  * the host's TLB flushes would miss the entries in use. Writing SCTLR_EL1
- * from the guest makes Unicorn recompute it. Then clear the frame pointer so
- * backtraces end here.
+ * from the guest makes Unicorn recompute it. The CPU then tells the host
+ * (LMEMU_HVC_BOOTED), which empties its TLB there; on the boot CPU that is
+ * also the point the host snapshots, so every run on a reused machine starts
+ * there. Then clear the frame pointer so backtraces end here.
  */
 	.text
 	.globl	_start
@@ -16,6 +18,7 @@ _start:
 	mrs	x0, sctlr_el1
 	msr	sctlr_el1, x0
 	isb
+	hvc	#21		/* LMEMU_HVC_BOOTED */
 	mov	x29, xzr
 	mov	x30, xzr
 	bl	start_kernel
@@ -34,6 +37,7 @@ secondary_entry:
 	mrs	x9, sctlr_el1
 	msr	sctlr_el1, x9
 	isb
+	hvc	#21		/* LMEMU_HVC_BOOTED: x0..x2 are left alone */
 	mov	x29, xzr
 	mov	x30, xzr
 	mov	x9, x0
@@ -54,6 +58,7 @@ secondary_startup:
 	mrs	x9, sctlr_el1
 	msr	sctlr_el1, x9
 	isb
+	hvc	#21		/* LMEMU_HVC_BOOTED: x0..x2 are left alone */
 	mov	x29, xzr
 	mov	x30, xzr
 	bl	cpu_startup_entry

@@ -1,0 +1,97 @@
+// Boot once, run many: the machine runs the boot CPU up to its BOOTED
+// hypercall (head.S), keeps that state, and every run after the first
+// starts again from it. Guest RAM is put back by the kernel: after boot it is
+// remapped privately over a memory file holding the booted contents, and
+// MADV_DONTNEED drops whatever a run wrote. The page-table pool and the
+// model's per-frame data are copy-on-write; the allocators are copied;
+// every engine's registers come back with uc_context_restore. Translated
+// code survives, which is most of what a run on a fresh engine pays for.
+#include "emu/machine_impl.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <utility>
+
+namespace lmemu::emu {
+
+Machine::Impl::~Impl() = default;
+
+// Runs the boot CPU from _start to its BOOTED hypercall, then keeps the state.
+void Machine::Impl::boot_to_snapshot() {
+    booting_ = true;
+    const TraceModules trace = std::exchange(config_.trace, TraceModules{});  // the event stream starts after boot
+    try {
+        uc().run(uc().reg(UC_ARM64_REG_PC), 1000 * 1000);
+    } catch (const UnicornError&) {
+    }
+    config_.trace = trace;
+    if (booting_ || ended_)
+        throw UnicornError("the kernel did not reach its BOOTED hypercall (head.S): " +
+                           (result_.incident ? result_.incident->message : std::string("it stopped before")));
+    snapshot_ram();
+    booted_ = std::make_unique<Booted>(*this);
+    for (auto& c : cpus_) {
+        uc_context* ctx = nullptr;
+        check(uc_context_alloc(c->uc.raw(), &ctx), "uc_context_alloc");
+        booted_->contexts.push_back(ctx);
+        check(uc_context_save(c->uc.raw(), ctx), "uc_context_save");
+    }
+}
+
+// Moves guest RAM onto a private mapping of a memory file that holds the
+// booted contents: only the pages boot touched are written to it.
+void Machine::Impl::snapshot_ram() {
+    const int fd = memfd_create("lmemu-ram", MFD_CLOEXEC);
+    if (fd < 0) throw UnicornError("memfd_create failed");
+    struct Close {
+        int fd;
+        ~Close() { close(fd); }
+    } closer{fd};
+    if (ftruncate(fd, LMEMU_RAM_SIZE) != 0) throw UnicornError("ftruncate of the RAM snapshot failed");
+    std::vector<unsigned char> resident(LMEMU_RAM_SIZE / kPage);
+    if (mincore(ram_.get(), LMEMU_RAM_SIZE, resident.data()) != 0) throw UnicornError("mincore failed");
+    for (size_t page = 0; page < resident.size(); ++page)
+        if (resident[page] & 1) {
+            const auto off = static_cast<off_t>(page * kPage);
+            if (pwrite(fd, ram_.get() + off, kPage, off) != static_cast<ssize_t>(kPage))
+                throw UnicornError("writing the RAM snapshot failed");
+        }
+    if (mmap(ram_.get(), LMEMU_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)
+        throw UnicornError("mapping the RAM snapshot failed");
+}
+
+// Puts the machine back as it was at BOOTED, for another run.
+void Machine::Impl::restore_snapshot() {
+    if (madvise(ram_.get(), LMEMU_RAM_SIZE, MADV_DONTNEED) != 0) throw UnicornError("madvise(MADV_DONTNEED) failed");
+    pool_ = booted_->pool;
+    model_.restore(booted_->model);
+    ram_alloc_ = booted_->ram_alloc;
+    pool_alloc_ = booted_->pool_alloc;
+    stack_mapped_ = booted_->stack_mapped;
+    for (size_t i = 0; i < cpus_.size(); ++i) {
+        Cpu& c = *cpus_[i];
+        check(uc_context_restore(c.uc.raw(), booted_->contexts[i]), "uc_context_restore");
+        c.started = i == 0;
+        c.kicked = c.smp_resume = false;
+        c.pending.clear();
+        c.taking.reset();
+        c.handlers.clear();
+    }
+    // The boot CPU's regime is set up: the host flush works there. The others
+    // empty theirs at their own BOOTED hypercall, before anything can differ.
+    cpus_[0]->uc.flush_tlb();
+    running_ = 0;
+    switch_to_ = -1;
+    waiting_.clear();
+    trackers_.clear();
+    resumes_.clear();
+    interrupted_store_.reset();
+    pte_write_irq_.reset();
+    store_.reset();
+    result_ = RunResult{};
+    ended_ = false;
+    hvc_pc_ = 0;
+}
+
+}  // namespace lmemu::emu
