@@ -46,13 +46,19 @@ void Machine::Impl::fault(uint32_t intno) {
 bool Machine::Impl::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t, void* self) {
     auto* m = static_cast<Impl*>(self);
     m->guard([&] {
-        const uint64_t pc = m->uc().reg(UC_ARM64_REG_PC);
         AccessInfo a;
         a.va = address;
         a.size = static_cast<unsigned>(size);
         a.type = type == UC_MEM_WRITE_UNMAPPED ? AccessType::Write
                  : type == UC_MEM_FETCH_UNMAPPED ? AccessType::Fetch
                                                   : AccessType::Read;
+        // A fetch faults at its own address; a data access at the instruction that makes it.
+        const RegisterFile regs = m->registers();
+        const uint64_t pc = a.type == AccessType::Fetch ? m->uc().reg(UC_ARM64_REG_PC) : m->find_insn([&](uint32_t insn, uint64_t at) {
+            const auto acc = m->dis_.access(insn, at, regs);
+            return acc && acc->type == a.type && acc->va <= address && address < acc->va + acc->size;
+        });
+        m->uc().set_reg(UC_ARM64_REG_PC, pc);  // the run ends here: reports start from this instruction
         a.at = m->locate(pc);
         if (a.type != AccessType::Fetch) a.insn = m->dis_.text(m->code_at(pc), pc);
         // Outside every VA window: no page table can map it, so no hazard either.

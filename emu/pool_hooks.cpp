@@ -2,7 +2,6 @@
 // (the CPU view) and the walker's descriptor fetches through the walk alias.
 #include "emu/machine_impl.h"
 
-#include <unordered_set>
 #include <utility>
 
 namespace lmemu::emu {
@@ -28,32 +27,17 @@ bool Machine::Impl::writes(const MemAccess& a, uint64_t pa, uint64_t value, unsi
     return (stored & mask) == (value & mask);
 }
 
-// Inside an MMIO callback the PC Unicorn reports is stale: the start of the
-// translation block, or of a chain of blocks linked by direct branches (QEMU
-// writes the PC back only at exits and indirect branches). The registers are
-// current. The store is the first instruction reachable from that PC through
-// straight-line code and direct branches whose address, computed now, is the
-// entry; calls are followed too, since a BL is chained like a B.
+// Inside an MMIO callback the PC is stale (see find_insn()); the registers
+// are current, so the store is the one whose address and data, computed now,
+// are those of this callback.
 lazymmu::Origin Machine::Impl::store_origin(uint64_t pa, uint64_t value, unsigned size) {
     // The rest of a store pair an injection interrupted: PC is at the vector already.
     if (interrupted_store_) return *interrupted_store_;
-    constexpr size_t kMaxSearched = 1024;
-    const uint64_t from = uc().reg(UC_ARM64_REG_PC);
-    uint64_t pc = from;
     const RegisterFile regs = registers();
-    std::vector<uint64_t> queue{from};
-    std::unordered_set<uint64_t> seen{from};
-    for (size_t next = 0; next < queue.size() && next < kMaxSearched; ++next) {
-        const uint64_t at = queue[next];
-        const uint32_t insn = code_at(at);
-        if (auto a = dis_.access(insn, at, regs); a && a->type == AccessType::Write && writes(*a, pa, value, size)) {
-            pc = at;
-            break;
-        }
-        const Successors s = successors(insn, at);
-        for (const auto succ : {s.falls_through ? std::optional<uint64_t>{at + 4} : std::nullopt, s.target})
-            if (succ && seen.insert(*succ).second) queue.push_back(*succ);
-    }
+    const uint64_t pc = find_insn([&](uint32_t insn, uint64_t at) {
+        const auto a = dis_.access(insn, at, regs);
+        return a && a->type == AccessType::Write && writes(*a, pa, value, size);
+    });
     return {pc, raw_backtrace(pc, uc().x(30), uc().x(29))};
 }
 
