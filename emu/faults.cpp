@@ -54,10 +54,11 @@ bool Machine::Impl::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, 
                                                   : AccessType::Read;
         // A fetch faults at its own address; a data access at the instruction that makes it.
         const RegisterFile regs = m->registers();
-        const uint64_t pc = a.type == AccessType::Fetch ? m->uc().reg(UC_ARM64_REG_PC) : m->find_insn([&](uint32_t insn, uint64_t at) {
+        const uint64_t stale = m->uc().reg(UC_ARM64_REG_PC);
+        const uint64_t pc = a.type == AccessType::Fetch ? stale : m->find_insn([&](uint32_t insn, uint64_t at) {
             const auto acc = m->dis_.access(insn, at, regs);
             return acc && acc->type == a.type && acc->va <= address && address < acc->va + acc->size;
-        });
+        }).value_or(stale);
         m->uc().set_reg(UC_ARM64_REG_PC, pc);  // the run ends here: reports start from this instruction
         a.at = m->locate(pc);
         if (a.type != AccessType::Fetch) a.insn = m->dis_.text(m->code_at(pc), pc);

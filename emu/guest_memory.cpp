@@ -55,23 +55,29 @@ std::optional<std::string> Machine::Impl::read_string(uint64_t va, uint64_t max_
 // stale: the start of the translation block, or of a chain of blocks QEMU
 // linked by direct branches (it writes the PC back only at exits and
 // indirect branches), and which blocks are chained depends on what ran
-// before. The instruction is the first one reachable from that PC through
-// straight-line code and direct branches (calls too: a BL is chained like a
-// B) that `matches`; the PC itself if none does within a bound.
-uint64_t Machine::Impl::find_insn(const std::function<bool(uint32_t insn, uint64_t pc)>& matches) {
+// before. The instruction is one reachable from that PC through straight-line
+// code and direct branches that `matches`: first within the function (a call
+// returns to the instruction after it), then into the functions it calls (a
+// BL is chained like a B), as another function's instruction can match by
+// coincidence, with the same registers holding the same values.
+std::optional<uint64_t> Machine::Impl::find_insn(const std::function<bool(uint32_t insn, uint64_t pc)>& matches) {
     constexpr size_t kMaxSearched = 1024;
     const uint64_t from = uc().reg(UC_ARM64_REG_PC);
-    std::vector<uint64_t> queue{from};
-    std::unordered_set<uint64_t> seen{from};
-    for (size_t next = 0; next < queue.size() && next < kMaxSearched; ++next) {
-        const uint64_t at = queue[next];
-        const uint32_t insn = code_at(at);
-        if (matches(insn, at)) return at;
-        const Successors s = successors(insn, at);
-        for (const auto succ : {s.falls_through ? std::optional<uint64_t>{at + 4} : std::nullopt, s.target})
-            if (succ && seen.insert(*succ).second) queue.push_back(*succ);
+    for (const bool into_calls : {false, true}) {
+        std::vector<uint64_t> queue{from};
+        std::unordered_set<uint64_t> seen{from};
+        for (size_t next = 0; next < queue.size() && next < kMaxSearched; ++next) {
+            const uint64_t at = queue[next];
+            const uint32_t insn = code_at(at);
+            if (matches(insn, at)) return at;
+            const Successors s = successors(insn, at);
+            const std::optional<uint64_t> fall = s.falls_through || (s.call && !into_calls) ? std::optional(at + 4) : std::nullopt;
+            const std::optional<uint64_t> target = s.call && !into_calls ? std::nullopt : s.target;
+            for (const auto succ : {fall, target})
+                if (succ && seen.insert(*succ).second) queue.push_back(*succ);
+        }
     }
-    return from;
+    return std::nullopt;
 }
 
 uint32_t Machine::Impl::code_at(uint64_t pc) const {

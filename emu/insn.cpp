@@ -203,7 +203,7 @@ Successors successors(uint32_t insn, uint64_t pc) {
         return pc + static_cast<uint64_t>(imm * 4);
     };
     if ((insn & 0x7c000000) == 0x14000000)  // B, BL (the code after a BL is reached by a RET)
-        return {false, offset(0, 26)};
+        return {false, offset(0, 26), (insn >> 31) != 0};
     if ((insn & 0xff000010) == 0x54000000)  // B.cond
         return {true, offset(5, 19)};
     if ((insn & 0x7e000000) == 0x34000000)  // CBZ, CBNZ

@@ -37,6 +37,7 @@ using RegisterFile = std::function<uint64_t(unsigned xn /* 0..30, 31 = sp */)>;
 struct Successors {
     bool falls_through = true;
     std::optional<uint64_t> target;
+    bool call = false;  // BL: the target is a function, which returns to pc + 4
 };
 Successors successors(uint32_t insn, uint64_t pc);
 

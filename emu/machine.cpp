@@ -39,14 +39,12 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
     config_.injections = per_run.injections;
     resolve_injections();
     attach_injection_hooks();
-    using clock = std::chrono::steady_clock;
-    const auto deadline = clock::now() + std::chrono::milliseconds(config_.timeout_ms);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeout_ms);
     while (!ended_) {
-        const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - clock::now()).count();
         bool finished = false;
-        if (left > 0) {
+        if (std::chrono::steady_clock::now() < deadline) {
             try {
-                finished = uc().run(uc().reg(UC_ARM64_REG_PC), static_cast<uint64_t>(left));
+                finished = uc().run(uc().reg(UC_ARM64_REG_PC), deadline);
             } catch (const UnicornError& e) {
                 if (!ended_) end(Verdict::GuestFault, incident_here(e.what()));
             }

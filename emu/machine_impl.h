@@ -161,7 +161,7 @@ private:
     Location locate(uint64_t pc) const { return {pc, image_.symbolize(pc)}; }
     uint32_t code_at(uint64_t pc) const;
     // The instruction a memory callback is for (guest_memory.cpp).
-    uint64_t find_insn(const std::function<bool(uint32_t insn, uint64_t pc)>& matches);
+    std::optional<uint64_t> find_insn(const std::function<bool(uint32_t insn, uint64_t pc)>& matches);
     // The running CPU's registers, as the decoder wants them (31 = sp).
     RegisterFile registers() {
         return [this](unsigned xn) { return xn == 31 ? uc().reg(UC_ARM64_REG_SP) : uc().x(xn); };

@@ -33,11 +33,20 @@ bool Machine::Impl::writes(const MemAccess& a, uint64_t pa, uint64_t value, unsi
 lazymmu::Origin Machine::Impl::store_origin(uint64_t pa, uint64_t value, unsigned size) {
     // The rest of a store pair an injection interrupted: PC is at the vector already.
     if (interrupted_store_) return *interrupted_store_;
+    // A store that says what it writes must write this; one that does not
+    // (an atomic) only counts if no such store is found: its address alone
+    // can match by coincidence (another function's base register).
     const RegisterFile regs = registers();
-    const uint64_t pc = find_insn([&](uint32_t insn, uint64_t at) {
-        const auto a = dis_.access(insn, at, regs);
-        return a && a->type == AccessType::Write && writes(*a, pa, value, size);
-    });
+    const uint64_t from = uc().reg(UC_ARM64_REG_PC);
+    auto search = [&](bool data_known) {
+        return find_insn([&](uint32_t insn, uint64_t at) {
+            const auto a = dis_.access(insn, at, regs);
+            return a && a->type == AccessType::Write && a->data.empty() != data_known && writes(*a, pa, value, size);
+        });
+    };
+    auto found = search(true);
+    if (!found) found = search(false);
+    const uint64_t pc = found.value_or(from);
     return {pc, raw_backtrace(pc, uc().x(30), uc().x(29))};
 }
 

@@ -22,7 +22,7 @@ void Machine::Impl::boot_to_snapshot() {
     booting_ = true;
     const TraceModules trace = std::exchange(config_.trace, TraceModules{});  // the event stream starts after boot
     try {
-        uc().run(uc().reg(UC_ARM64_REG_PC), 1000 * 1000);
+        uc().run(uc().reg(UC_ARM64_REG_PC), std::chrono::steady_clock::now() + std::chrono::seconds(1));
     } catch (const UnicornError&) {
     }
     config_.trace = trace;

@@ -1,5 +1,7 @@
 #include "emu/unicorn.h"
 
+#include "emu/watchdog.h"
+
 #include <fmt/format.h>
 #include <unicorn/arm64.h>
 
@@ -68,15 +70,16 @@ void Unicorn::remove_code_cache(uint64_t begin, uint64_t end) {
     check(uc_ctl_remove_cache(uc_, begin, end), "uc_ctl_remove_cache");
 }
 
-bool Unicorn::run(uint64_t begin, uint64_t timeout_us) {
-    const uc_err err = uc_emu_start(uc_, begin, 0, timeout_us, 0);
+bool Unicorn::run(uint64_t begin, std::chrono::steady_clock::time_point deadline) {
+    auto& watchdog = Watchdog::instance();
+    watchdog.arm(uc_, deadline);
+    const uc_err err = uc_emu_start(uc_, begin, 0, 0, 0);
+    const bool timed_out = watchdog.disarm();
     // Faults are delivered to the interrupt hook, which stops the engine; an
     // error here means Unicorn itself could not go on (an unmapped fetch
     // outside every region, for instance) and is reported by the caller.
     if (err != UC_ERR_OK) throw UnicornError(fmt::format("unicorn: uc_emu_start failed: {}", uc_strerror(err)));
-    size_t timed_out = 0;
-    check(uc_query(uc_, UC_QUERY_TIMEOUT, &timed_out), "uc_query(TIMEOUT)");
-    return timed_out == 0;
+    return !timed_out;
 }
 
 }  // namespace lmemu::emu

@@ -5,6 +5,7 @@
 
 #include <unicorn/unicorn.h>
 
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -57,8 +58,8 @@ public:
     void remove_code_cache(uint64_t begin, uint64_t end);
     void flush_tlb() { set_sysreg(sysreg::kTLBI_VMALLE1, 0); }
 
-    // Runs until stopped; false if the time budget ran out.
-    bool run(uint64_t begin, uint64_t timeout_us);
+    // Runs until stopped; false if the wall-clock deadline passed (Watchdog).
+    bool run(uint64_t begin, std::chrono::steady_clock::time_point deadline);
     void stop() { uc_emu_stop(uc_); }
 
 private:

@@ -82,6 +82,8 @@ TEST_CASE("insn: successors of branches, as the store-origin search follows them
     check(0x14000004, false, pc + 16);         // b #+16
     check(0x17fffffc, false, pc - 16);         // b #-16
     check(0x94000002, false, pc + 8);          // bl #+8: the code after it is reached by a ret
+    CHECK(successors(0x94000002, pc).call);
+    CHECK_FALSE(successors(0x14000004, pc).call);
     check(0x54000041, true, pc + 8);           // b.ne #+8
     check(0xb4ffffe0, true, pc - 4);           // cbz x0, #-4
     check(0x37080060, true, pc + 12);          // tbnz w0, #1, #+12
