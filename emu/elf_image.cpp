@@ -68,18 +68,23 @@ ElfImage ElfImage::load(const std::string& path) {
     // Strong definitions shadow __weak ones of the same name; keep the sort stable by name for determinism.
     std::sort(img.symbols_.begin(), img.symbols_.end(),
               [](const Symbol& a, const Symbol& b) { return a.addr != b.addr ? a.addr < b.addr : a.name < b.name; });
+    for (size_t i = 0; i < img.symbols_.size(); ++i) img.by_name_.try_emplace(img.symbols_[i].name, i);
     return img;
 }
 
 std::optional<uint64_t> ElfImage::symbol(const std::string& name) const {
-    for (const auto& s : symbols_)
-        if (s.name == name) return s.addr;
-    return std::nullopt;
+    const auto it = by_name_.find(name);
+    if (it == by_name_.end()) return std::nullopt;
+    return symbols_[it->second].addr;
 }
 
 const ElfImage::Symbol* ElfImage::function(const std::string& name) const {
-    for (const auto& s : symbols_)
-        if (s.func && s.name == name) return &s;
+    const auto it = by_name_.find(name);
+    if (it == by_name_.end()) return nullptr;
+    // Sorted by address, a function can share its name with a local label:
+    // look among the symbols of that name.
+    for (size_t i = it->second; i < symbols_.size(); ++i)
+        if (symbols_[i].func && symbols_[i].name == name) return &symbols_[i];
     return nullptr;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lmemu::emu {
@@ -40,6 +41,7 @@ private:
     uint64_t entry_ = 0;
     std::vector<Segment> segments_;
     std::vector<Symbol> symbols_;  // sorted by address
+    std::unordered_map<std::string, size_t> by_name_;  // first symbol of each name, for lookups by name
 };
 
 }  // namespace lmemu::emu

@@ -388,10 +388,9 @@ std::string CaseError::render() const {
 CaseFile parse_case_file(const fs::path& file) { return Parser(file).parse(); }
 
 void check_injections(const CaseFile& c, const emu::ElfImage& image, int cpus) {
-    const auto functions = image.function_names();
     auto check_function = [&](const std::string& name, const SourcePos& p, const char* what) {
         if (image.function(name)) return;
-        const auto near = closest(name, functions);
+        const auto near = closest(name, image.function_names());
         throw CaseError(p, fmt::format("{} '{}' is not a function of the kernel or the case's sources", what, name),
                         near.empty() ? "it must be a function the compiler kept: mark it noinline if it is static"
                                      : fmt::format("did you mean '{}'?", near));
