@@ -30,7 +30,7 @@ void* va_reservation() {
 
 }  // namespace
 
-Machine::Impl::Impl(const ElfImage& image, MachineConfig config)
+Machine::Impl::Impl(const ElfImage& image, MachineConfig config, bool keep_booted)
     : image_(image),
       config_(config),
       pool_(PhysAddr{LMEMU_PHYS_OFFSET}, LMEMU_POOL_SIZE),
@@ -46,7 +46,7 @@ Machine::Impl::Impl(const ElfImage& image, MachineConfig config)
     for (int i = 0; i < config_.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(i));
     pool_alloc_.release_range(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12);
     boot();
-    boot_to_snapshot();
+    boot_to_snapshot(keep_booted);
 }
 
 uint64_t Machine::Impl::new_table() {

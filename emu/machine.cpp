@@ -33,7 +33,10 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
     if (per_run.cpus != config_.cpus || per_run.policy != config_.policy ||
         per_run.debug_pagealloc != config_.debug_pagealloc)
         throw UnicornError("a run asked for another machine (CPUs, policy or DEBUG_PAGEALLOC differ)");
-    if (runs_++ > 0) restore_snapshot();
+    if (runs_++ > 0) {
+        if (!booted_) throw UnicornError("this machine was built for one run (Machine::Runs::Once)");
+        restore_snapshot();
+    }
     config_.trace = per_run.trace;
     config_.timeout_ms = per_run.timeout_ms;
     config_.injections = per_run.injections;
@@ -84,8 +87,8 @@ std::string Machine::Impl::ptdump() const {
                            markers);
 }
 
-Machine::Machine(const ElfImage& image, MachineConfig config)
-    : impl_(std::make_unique<Impl>(image, config)), config_(std::move(config)) {}
+Machine::Machine(const ElfImage& image, MachineConfig config, Runs runs)
+    : impl_(std::make_unique<Impl>(image, config, runs == Runs::Many)), config_(std::move(config)) {}
 Machine::~Machine() = default;
 RunResult Machine::run() { return impl_->run(config_); }
 RunResult Machine::run(const MachineConfig& per_run) { return impl_->run(per_run); }

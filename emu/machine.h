@@ -104,7 +104,10 @@ struct RunResult {
 
 class Machine {
 public:
-    Machine(const ElfImage& image, MachineConfig config);
+    // Many keeps the booted state (a few hundred microseconds at boot) so the
+    // machine can run again; Once cannot run a second time.
+    enum class Runs { Once, Many };
+    Machine(const ElfImage& image, MachineConfig config, Runs runs = Runs::Once);
     ~Machine();
     Machine(const Machine&) = delete;
     Machine& operator=(const Machine&) = delete;

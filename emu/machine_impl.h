@@ -40,7 +40,8 @@ constexpr bool kernel_va(uint64_t va) { return (va >> 48) == 0xffff; }
 
 class Machine::Impl {
 public:
-    Impl(const ElfImage& image, MachineConfig config);
+    // `keep_booted`: keep the state at BOOTED so that later runs can start from it.
+    Impl(const ElfImage& image, MachineConfig config, bool keep_booted);
     ~Impl();
     // A run with `per_run`'s trace, injections and time budget; the machine's
     // CPUs, policy and DEBUG_PAGEALLOC must be those it was built with. Every
@@ -105,7 +106,7 @@ private:
     void boot();
     // Boot once, run many (snapshot.cpp).
     struct Booted;
-    void boot_to_snapshot();
+    void boot_to_snapshot(bool keep);
     void snapshot_ram();
     void restore_snapshot();
     void setup_engine(Cpu& c, uint64_t task);

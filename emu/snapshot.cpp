@@ -17,8 +17,10 @@ namespace lmemu::emu {
 
 Machine::Impl::~Impl() = default;
 
-// Runs the boot CPU from _start to its BOOTED hypercall, then keeps the state.
-void Machine::Impl::boot_to_snapshot() {
+// Runs the boot CPU from _start to its BOOTED hypercall, then keeps the state
+// if asked to. Every machine takes the same path, so the first run of either
+// kind gives the same report.
+void Machine::Impl::boot_to_snapshot(bool keep) {
     booting_ = true;
     const TraceModules trace = std::exchange(config_.trace, TraceModules{});  // the event stream starts after boot
     try {
@@ -29,6 +31,7 @@ void Machine::Impl::boot_to_snapshot() {
     if (booting_ || ended_)
         throw UnicornError("the kernel did not reach its BOOTED hypercall (head.S): " +
                            (result_.incident ? result_.incident->message : std::string("it stopped before")));
+    if (!keep) return;
     snapshot_ram();
     booted_ = std::make_unique<Booted>(*this);
     for (auto& c : cpus_) {

@@ -19,13 +19,10 @@ Watchdog::~Watchdog() {
 }
 
 void Watchdog::arm(uc_engine* uc, Clock::time_point deadline) {
-    {
-        std::lock_guard lock(mutex_);
-        armed_ = uc;
-        deadline_ = deadline;
-        fired_ = false;
-    }
-    wake_.notify_one();
+    std::lock_guard lock(mutex_);
+    armed_ = uc;
+    deadline_ = deadline;
+    fired_ = false;
 }
 
 bool Watchdog::disarm() {
@@ -34,14 +31,13 @@ bool Watchdog::disarm() {
     return fired_;
 }
 
+// Polls instead of being woken at every arm(): a run is armed and disarmed
+// several times per millisecond, a deadline is hundreds of milliseconds away.
 void Watchdog::loop() {
     std::unique_lock lock(mutex_);
     while (!quit_) {
-        if (!armed_) {
-            wake_.wait(lock);
-            continue;
-        }
-        if (wake_.wait_until(lock, deadline_) == std::cv_status::timeout && armed_ && Clock::now() >= deadline_) {
+        wake_.wait_for(lock, kPoll);
+        if (armed_ && Clock::now() >= deadline_) {
             // Under the lock: the engine is still in this uc_emu_start, or
             // has just returned from it, when stopping a finished one does nothing.
             uc_emu_stop(armed_);

@@ -24,6 +24,9 @@ public:
 
     ~Watchdog();
 
+    // How late a deadline may be noticed.
+    static constexpr std::chrono::milliseconds kPoll{5};
+
 private:
     Watchdog();
     void loop();

@@ -98,19 +98,23 @@ std::shared_ptr<const emu::ElfImage> Runner::build(const Cell& cell, const CellS
 emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s) {
     const std::string key = fmt::format("{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
                                         lazymmu::to_string(s.policy));
-    auto it = machines_.find(key);
-    if (it == machines_.end() || !options_.reuse_machines) {
-        if (machines_.size() >= kMaxMachines || !options_.reuse_machines) {
-            const auto oldest = std::min_element(machines_.begin(), machines_.end(), [](const auto& a, const auto& b) {
-                return a.second.last_used < b.second.last_used;
-            });
-            if (oldest != machines_.end()) machines_.erase(oldest);
-        }
-        Booted b{image, std::make_unique<emu::Machine>(*image, s.machine()), 0};
-        it = machines_.insert_or_assign(key, std::move(b)).first;
+    if (const auto it = machines_.find(key); it != machines_.end()) {
+        it->second.last_used = ++uses_;
+        return *it->second.machine;
     }
-    it->second.last_used = ++uses_;
-    return *it->second.machine;
+    // The first time a kernel is asked for, a machine for one run: keeping its
+    // booted state would cost more than it saves if it is never run again.
+    if (!options_.reuse_machines || run_once_.insert(key).second) {
+        one_shot_ = {image, std::make_unique<emu::Machine>(*image, s.machine(), emu::Machine::Runs::Once), 0};
+        return *one_shot_.machine;
+    }
+    if (machines_.size() >= kMaxMachines)
+        machines_.erase(std::min_element(machines_.begin(), machines_.end(), [](const auto& a, const auto& b) {
+            return a.second.last_used < b.second.last_used;
+        }));
+    Booted& b = machines_[key];
+    b = {image, std::make_unique<emu::Machine>(*image, s.machine(), emu::Machine::Runs::Many), ++uses_};
+    return *b.machine;
 }
 
 std::string verdict_text(const emu::RunResult& r) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,9 +81,10 @@ public:
     // Builds a cell's kernel and loads its ELF (loaded once per process); null on error, with `out` saying why.
     std::shared_ptr<const emu::ElfImage> build(const Cell& cell, const CellSettings& s, const std::filesystem::path& dir,
                                                CellOutcome& out);
-    // A booted machine for this kernel and configuration: kept and reused
-    // (the least recently used of kMaxMachines goes first) unless
-    // reuse_machines is off, when every call boots a new one.
+    // A booted machine for this kernel and configuration. The first time a
+    // kernel is asked for, a machine for one run; from the second on, one that
+    // keeps its booted state and is reused (the least recently used of
+    // kMaxMachines goes first). With reuse_machines off, a new one each time.
     emu::Machine& machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s);
     static constexpr size_t kMaxMachines = 128;
 
@@ -103,6 +105,8 @@ private:
     };
     std::map<std::string, std::shared_ptr<const emu::ElfImage>> images_;  // by ELF path
     std::map<std::string, Booted> machines_;  // by ELF path and machine configuration
+    std::set<std::string> run_once_;          // kernels run so far on a machine for one run
+    Booted one_shot_;                         // the latest such machine
     uint64_t uses_ = 0;
 
     GuestBuilder& builder_;
