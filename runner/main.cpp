@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include "runner/matrix.h"
+#include "runner/parallel.h"
 #include "runner/report.h"
 #include "runner/run.h"
 
@@ -32,23 +34,25 @@ int cmd_matrix(const std::vector<std::string>& paths, const RunOptions& opt, boo
     return m.ok() && !m.rows.empty() ? 0 : 1;
 }
 
-int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json) {
-    GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
-    Runner runner(builder, opt);
-    std::vector<CellOutcome> all;
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& file : Runner::collect(default_paths(paths))) {
-        for (auto& o : runner.run_path(file)) {
-            if (json) {
-                out.push_back(to_json(o));
-            } else {
-                std::cout << summary_line(o) << "\n";
-                const std::string report = render_report(o);
-                if (!report.empty()) std::cout << report << "\n";
-                std::cout.flush();
-            }
-            all.push_back(std::move(o));
+int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json, int jobs) {
+    const auto files = Runner::collect(default_paths(paths));
+    std::vector<FileResult> results;
+    if (jobs > 1 && files.size() > 1) {
+        results = run_files(files, opt, std::min<int>(jobs, static_cast<int>(files.size())), json);
+    } else {
+        GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
+        Runner runner(builder, opt);
+        for (const auto& file : files) {
+            results.push_back(run_file(runner, file, json));
+            if (!json) std::cout << results.back().text << std::flush;  // as it goes, with one process
         }
+    }
+    std::vector<CellOutcome> all;  // statuses, for the totals
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : results) {
+        if (jobs > 1 && files.size() > 1 && !json) std::cout << r.text;
+        for (const auto& j : r.json) out.push_back(j);
+        for (const Status st : r.statuses) all.emplace_back().status = st;
     }
     if (json) std::cout << out.dump(2) << "\n";
     else std::cout << render_totals(all) << "\n";
@@ -183,6 +187,10 @@ int main(int argc, char** argv) {
     auto* run = app.add_subcommand("run", "run case files (*.toml), folders of them, or bare scenario files (*.c)");
     run->add_option("paths", paths, "files or folders (default: the built-in cases/)");
     run->add_flag("--json", json, "print the results as JSON");
+    int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    run->add_option("-j,--jobs", jobs, "worker processes for case files (output in the same order as -j 1)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
     bool matrix = false;
     run->add_flag("--matrix", matrix,
                   "one row per case and variant, one column per nesting policy (undeclared policies are run, not judged)");
@@ -216,7 +224,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     if (!trace_spec.empty()) opt.trace = *emu::TraceModules::parse(trace_spec);
     try {
-        if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json);
+        if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs);
         if (*ptdump) return cmd_ptdump(scenario, opt);
         if (*bench) return cmd_bench(paths, repeat, opt.reuse_machines);
     } catch (const std::exception& e) {
