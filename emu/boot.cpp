@@ -181,6 +181,7 @@ void Machine::Impl::setup_engine(Cpu& c, uint64_t task) {
     // Unicorn resets with DAIF masked; the kernel runs with interrupts on.
     u.set_reg(UC_ARM64_REG_PSTATE, u.reg(UC_ARM64_REG_PSTATE) & ~kDaifAll);
     u.add_hook(UC_HOOK_INTR, reinterpret_cast<void*>(on_interrupt), this);
+    u.add_hook(UC_HOOK_BLOCK, reinterpret_cast<void*>(on_block), this);
     u.add_hook(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
                reinterpret_cast<void*>(on_unmapped), this);
 }

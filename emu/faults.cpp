@@ -43,6 +43,15 @@ void Machine::Impl::fault(uint32_t intno) {
     end(Verdict::Hazard, std::move(i));
 }
 
+// Counts the budget: one per translated block executed. The stop lands
+// before the block runs, the same block on every machine.
+void Machine::Impl::on_block(uc_engine* uc, uint64_t, uint32_t, void* self) {
+    auto* m = static_cast<Impl*>(self);
+    if (++m->blocks_ <= m->config_.budget_blocks || m->booting_ || m->budget_spent_) return;
+    m->budget_spent_ = true;
+    uc_emu_stop(uc);
+}
+
 bool Machine::Impl::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t, void* self) {
     auto* m = static_cast<Impl*>(self);
     m->guard([&] {

@@ -39,6 +39,9 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
     }
     config_.trace = per_run.trace;
     config_.timeout_ms = per_run.timeout_ms;
+    config_.budget_blocks = per_run.budget_blocks;
+    blocks_ = 0;
+    budget_spent_ = false;
     config_.injections = per_run.injections;
     resolve_injections();
     attach_injection_hooks();
@@ -53,8 +56,13 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
             }
         }
         if (ended_) break;
-        if (!finished) {
-            Incident i = incident_here(fmt::format("the guest did not finish within {} ms", config_.timeout_ms));
+        if (!finished || budget_spent_) {
+            Incident i = incident_here(
+                budget_spent_ ? fmt::format("the guest did not finish within its budget of {} translated blocks",
+                                            config_.budget_blocks)
+                              : fmt::format("the guest did not finish within {} ms of wall time (the last-resort "
+                                            "guard; its budget of {} translated blocks had not run out)",
+                                            config_.timeout_ms, config_.budget_blocks));
             i.lazy = lazy_state(running_);
             result_.verdict = Verdict::Timeout;
             result_.incident = std::move(i);

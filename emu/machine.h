@@ -52,7 +52,11 @@ struct TraceModules {
 struct MachineConfig {
     bool debug_pagealloc = false;  // free frames are unmapped from the linear map
     lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
-    uint64_t timeout_ms = 2000;  // wall-clock budget for the guest
+    // The guest's budget: translated-block executions (a block is a run of
+    // straight-line guest code; QEMU's own unit, counted by a block hook at no
+    // measurable cost), the same on every machine. 1..10^12.
+    uint64_t budget_blocks = 10'000'000;
+    uint64_t timeout_ms = 2000;  // the last-resort wall-clock guard, should a budget take that long
     TraceModules trace;          // what of the event stream to record (--trace)
     int cpus = 1;                // 1..LMEMU_MAX_CPUS; CPU 0 runs the scenario
     std::vector<Injection> injections;  // handlers and functions must exist in the image

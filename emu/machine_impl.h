@@ -63,6 +63,7 @@ private:
     static void on_interrupt(uc_engine*, uint32_t intno, void* self);
     static bool on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
     static void on_inject_hook(uc_engine*, uint64_t address, uint32_t size, void* self);
+    static void on_block(uc_engine*, uint64_t address, uint32_t size, void* self);
 
     // An interrupt on its way to a CPU: injected, possibly waiting for an unmask.
     struct PendingIrq {
@@ -236,6 +237,9 @@ private:
     std::unique_ptr<Booted> booted_;
     int runs_ = 0;
     bool booting_ = false;  // running to BOOTED, where the snapshot is taken
+
+    uint64_t blocks_ = 0;        // translated blocks this run has executed
+    bool budget_spent_ = false;  // blocks_ passed the budget: the run stops as a timeout
 
     RunResult result_;
     bool ended_ = false;

@@ -19,7 +19,7 @@ using lazymmu::Verdict;
 namespace {
 
 // Lowercase [config] keys: lmemu's own settings. UPPERCASE keys are kernel options.
-const std::vector<std::string> kSettings{"policy", "timeout_ms", "cpus"};
+const std::vector<std::string> kSettings{"policy", "budget_blocks", "timeout_ms", "cpus"};
 
 size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -114,7 +114,12 @@ private:
             }
             return p;
         }
-        if (key == "timeout_ms") return std::to_string(integer(n, "timeout_ms"));
+        if (key == "timeout_ms" || key == "budget_blocks") {
+            const uint64_t v = integer(n, key);
+            const uint64_t max = key == "timeout_ms" ? 3'600'000 : 1'000'000'000'000;
+            if (v < 1 || v > max) fail(pos(n), fmt::format("{} must be between 1 and {}", key, max));
+            return std::to_string(v);
+        }
         if (key == "cpus") {
             const uint64_t cpus = integer(n, "cpus");
             if (cpus < 1 || cpus > LMEMU_MAX_CPUS)
@@ -456,6 +461,7 @@ CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
     for (const auto& [k, v] : config) {
         if (k == "policy") s.policy = *lazymmu::parse_policy(v);
         else if (k == "timeout_ms") s.timeout_ms = std::stoull(v);
+        else if (k == "budget_blocks") s.budget_blocks = std::stoull(v);
         else if (k == "cpus") s.cpus = std::stoi(v);
         else if (v == "true") s.defines["CONFIG_" + k] = "1";
         else if (v != "false") s.defines["CONFIG_" + k] = v;

@@ -99,12 +99,13 @@ const Expect* match_expect(const CaseFile& c, const Cell& cell);
 struct CellSettings {
     bool debug_pagealloc = false;
     lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
+    uint64_t budget_blocks = emu::MachineConfig{}.budget_blocks;
     uint64_t timeout_ms = 2000;
     int cpus = 1;
     std::map<std::string, std::string> defines;  // for the guest compiler
 
     emu::MachineConfig machine(emu::TraceModules trace = {}, std::vector<emu::Injection> injections = {}) const {
-        return {debug_pagealloc, policy, timeout_ms, trace, cpus, std::move(injections)};
+        return {debug_pagealloc, policy, budget_blocks, timeout_ms, trace, cpus, std::move(injections)};
     }
 };
 CellSettings settings_for(const std::map<std::string, ConfigValue>& config);

@@ -205,7 +205,12 @@ int main(int argc, char** argv) {
     run->add_option("--policy", opt.policy, "nesting policy for bare .c scenarios")->capture_default_str();
     run->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc,
                   "DEBUG_PAGEALLOC for bare .c scenarios")->capture_default_str();
-    run->add_option("--timeout-ms", opt.timeout_ms, "time budget for bare .c scenarios")->capture_default_str();
+    run->add_option("--budget-blocks", opt.budget_blocks, "budget of bare .c scenarios, in translated blocks executed")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000'000}));
+    run->add_option("--timeout-ms", opt.timeout_ms, "wall-clock guard for bare .c scenarios")
+        ->capture_default_str()
+        ->check(CLI::Range(uint64_t{1}, uint64_t{3'600'000}));
     run->add_option("--cpus", opt.cpus, "CPUs for bare .c scenarios")->capture_default_str()->check(CLI::Range(1, 4));
     run->add_flag("!--no-reuse", opt.reuse_machines,
                   "boot a fresh machine for every run instead of restoring a booted one (same reports, slower)");

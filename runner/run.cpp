@@ -254,6 +254,7 @@ Cell Runner::scenario_cell(GuestSource source) const {
     cell.sources.push_back(std::move(source));
     cell.config["policy"] = options_.policy;
     cell.config["timeout_ms"] = std::to_string(options_.timeout_ms);
+    cell.config["budget_blocks"] = std::to_string(options_.budget_blocks);
     cell.config["cpus"] = std::to_string(options_.cpus);
     if (options_.debug_pagealloc) cell.config["DEBUG_PAGEALLOC"] = "true";
     cell.coords = {{"policy", options_.policy}, {"DEBUG_PAGEALLOC", options_.debug_pagealloc ? "true" : "false"}};

@@ -55,6 +55,7 @@ struct RunOptions {
     // For bare scenario files (`lmemu run scenario.c`), which have no [config].
     std::string policy = "arm64-v6.16";
     bool debug_pagealloc = true;
+    uint64_t budget_blocks = emu::MachineConfig{}.budget_blocks;
     uint64_t timeout_ms = 2000;
     int cpus = 1;
     // Boot each kernel once and run it again from its booted snapshot (see

@@ -66,13 +66,27 @@ TEST_CASE("machine: a store through an unmapped pre-index address reports that a
     CHECK(r.incident->walk.size() == 3);  // pgd, pud valid; the pmd is where it stops
 }
 
-TEST_CASE("machine: a looping guest times out, the host carries on") {
+TEST_CASE("machine: a looping guest times out at its block budget, the same way every time; the wall clock is a guard") {
+    const std::string loop = "void scenario(void) { for (;;) asm volatile(\"\"); }";
     emu::MachineConfig cfg;
-    cfg.timeout_ms = 100;
-    const auto r = run("void scenario(void) { for (;;) asm volatile(\"\"); }", cfg);
+    cfg.budget_blocks = 100'000;
+    const auto r = run(loop, cfg);
     CHECK(r.verdict == Verdict::Timeout);
     REQUIRE(r.incident);
+    CHECK(r.incident->message == "the guest did not finish within its budget of 100000 translated blocks");
     CHECK(r.incident->backtrace.at(0).where.rfind("scenario+", 0) == 0);
+    // Reused, the machine stops at the same block.
+    const auto image = test::build_guest(loop);
+    emu::Machine m(image, cfg, emu::Machine::Runs::Many);
+    const auto first = m.run();
+    const auto again = m.run(cfg);
+    CHECK(first.incident->backtrace.at(0).pc == again.incident->backtrace.at(0).pc);
+    // A budget too large for the wall-clock guard: the guard ends it, and says so.
+    cfg.budget_blocks = 1'000'000'000'000;
+    cfg.timeout_ms = 100;
+    const auto guarded = run(loop, cfg);
+    CHECK(guarded.verdict == Verdict::Timeout);
+    CHECK(guarded.incident->message.find("100 ms of wall time (the last-resort guard") != std::string::npos);
 }
 
 TEST_CASE("machine: undefined instructions and bad hypercall pointers are guest faults") {
