@@ -9,18 +9,23 @@
  * from the guest makes Unicorn recompute it. The CPU then tells the host
  * (LMEMU_HVC_BOOTED), which empties its TLB there; on the boot CPU that is
  * also the point the host snapshots, so every run on a reused machine starts
- * there. Then clear the frame pointer so backtraces end here.
+ * there. Then clear the frame pointer so backtraces end here. Every CPU's
+ * entry does this first (cpu_setup); it leaves x0..x2 alone.
  */
-	.text
-	.globl	_start
-	.type	_start, %function
-_start:
-	mrs	x0, sctlr_el1
-	msr	sctlr_el1, x0
+	.macro	cpu_setup
+	mrs	x9, sctlr_el1
+	msr	sctlr_el1, x9
 	isb
 	hvc	#21		/* LMEMU_HVC_BOOTED */
 	mov	x29, xzr
 	mov	x30, xzr
+	.endm
+
+	.text
+	.globl	_start
+	.type	_start, %function
+_start:
+	cpu_setup
 	bl	start_kernel
 	hvc	#1		/* LMEMU_HVC_EXIT, in case start_kernel returns */
 	b	.
@@ -28,18 +33,12 @@ _start:
 
 /*
  * Where a secondary CPU starts for smp_call_function_single(): the host has
- * set sp, sp_el0 and x0 = func, x1 = info. SCTLR_EL1 is written for the same
- * reason as on the boot CPU.
+ * set sp, sp_el0 and x0 = func, x1 = info.
  */
 	.globl	secondary_entry
 	.type	secondary_entry, %function
 secondary_entry:
-	mrs	x9, sctlr_el1
-	msr	sctlr_el1, x9
-	isb
-	hvc	#21		/* LMEMU_HVC_BOOTED: x0..x2 are left alone */
-	mov	x29, xzr
-	mov	x30, xzr
+	cpu_setup
 	mov	x9, x0
 	mov	x0, x1
 	blr	x9
@@ -55,12 +54,7 @@ secondary_entry:
 	.globl	secondary_startup
 	.type	secondary_startup, %function
 secondary_startup:
-	mrs	x9, sctlr_el1
-	msr	sctlr_el1, x9
-	isb
-	hvc	#21		/* LMEMU_HVC_BOOTED: x0..x2 are left alone */
-	mov	x29, xzr
-	mov	x30, xzr
+	cpu_setup
 	bl	cpu_startup_entry
 	b	.
 	.size	secondary_startup, . - secondary_startup
