@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "runner/matrix.h"
@@ -175,6 +176,44 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse) {
     return 0;
 }
 
+// `lmemu bench --compare OTHER`: this build's bench and another's, each in
+// its own process, alternating three times on the same cases; the ratio of
+// their runs/second in each round (noisy machines: ratios within one round
+// are what counts).
+int cmd_compare(const std::string& other, const std::vector<std::string>& paths, int repeat) {
+    auto bench_of = [&](const std::string& binary) -> std::optional<double> {
+        std::string cmd = fmt::format("'{}' bench --repeat {}", binary, repeat);
+        for (const auto& p : paths) cmd += fmt::format(" '{}'", p);
+        cmd += " 2>/dev/null";
+        FILE* pipe = popen(cmd.c_str(), "r");
+        if (!pipe) return std::nullopt;
+        std::optional<double> runs_per_second;
+        char line[512];
+        while (fgets(line, sizeof line, pipe))
+            if (double v; std::sscanf(line, " runs/second %lf", &v) == 1) runs_per_second = v;
+        if (pclose(pipe) != 0) return std::nullopt;
+        return runs_per_second;
+    };
+    const std::string self = fs::read_symlink("/proc/self/exe").string();
+    if (paths.empty())
+        std::cerr << "lmemu bench --compare: no cases given, so each build runs its own built-in cases\n";
+    std::vector<double> ratios;
+    for (int round = 1; round <= 3; ++round) {
+        const auto theirs = bench_of(other);
+        const auto ours = bench_of(self);
+        if (!theirs || !ours) {
+            std::cerr << fmt::format("lmemu bench --compare: {} did not run its bench\n", !theirs ? other : self);
+            return 1;
+        }
+        ratios.push_back(*ours / *theirs);
+        fmt::print("round {}: this build {:.1f} runs/s, {} {:.1f} runs/s: {:.2f}x\n", round, *ours, other, *theirs,
+                   ratios.back());
+    }
+    std::sort(ratios.begin(), ratios.end());
+    fmt::print("median ratio {:.2f}x (this build / the other)\n", ratios[1]);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -225,13 +264,17 @@ int main(int argc, char** argv) {
     bench->add_option("paths", paths, "files or folders (default: the built-in cases/)");
     bench->add_option("--repeat", repeat, "runs of each cell")->capture_default_str()->check(CLI::PositiveNumber);
     bench->add_flag("!--no-reuse", opt.reuse_machines, "boot a fresh machine for every run");
+    std::string compare;
+    bench->add_option("--compare", compare,
+                      "another lmemu binary: run its bench and this one's in turn, three times, and print the ratios")
+        ->check(CLI::ExistingFile);
 
     CLI11_PARSE(app, argc, argv);
     if (!trace_spec.empty()) opt.trace = *emu::TraceModules::parse(trace_spec);
     try {
         if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs);
         if (*ptdump) return cmd_ptdump(scenario, opt);
-        if (*bench) return cmd_bench(paths, repeat, opt.reuse_machines);
+        if (*bench) return compare.empty() ? cmd_bench(paths, repeat, opt.reuse_machines) : cmd_compare(compare, paths, repeat);
     } catch (const std::exception& e) {
         std::cerr << "lmemu: error: " << e.what() << "\n";
         return 2;
