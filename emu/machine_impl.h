@@ -1,6 +1,7 @@
 // The machine's private side: Machine::Impl, shared by the files that each
-// hold one concern of it (boot.cpp, pool_hooks.cpp, hypercalls.cpp,
-// faults.cpp, incidents.cpp, guest_memory.cpp, smp.cpp, machine.cpp).
+// hold one concern of it (boot.cpp, snapshot.cpp, pool_hooks.cpp,
+// hypercalls.cpp, faults.cpp, incidents.cpp, guest_memory.cpp, smp.cpp,
+// sched.cpp, interrupts.cpp, machine.cpp).
 // Not to be included outside emu/.
 #pragma once
 
@@ -11,9 +12,9 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <map>
-#include <cstring>
 #include <unordered_map>
 
 #include "allocator/buddy.h"
@@ -98,7 +99,6 @@ private:
         Injection injection;
         uint64_t handler = 0;
         std::vector<uint64_t> hook_pcs;  // Call: the entry; Return: every `ret`
-        uint64_t seen = 0;
     };
     Cpu& cpu() { return *cpus_[running_]; }
     Unicorn& uc() { return cpus_[running_]->uc; }
@@ -124,7 +124,7 @@ private:
     void send_ipi(uint64_t target);
     void switch_cpu(int target);
 
-    // Injection and interrupts (inject_hooks.cpp, interrupts.cpp).
+    // Injection and interrupts (interrupts.cpp).
     void resolve_injections();
     void attach_injection_hooks();
     void detach_injection_hooks();
