@@ -235,9 +235,9 @@ int main(int argc, char** argv) {
                   "one row per case and variant, one column per nesting policy (undeclared policies are run, not judged)");
     std::string trace_spec;
     run->add_flag("--trace{all}", trace_spec,
-                  "include the event stream; optionally only some of: pgtable, barrier, lazymmu, alloc, console")
+                  "include the event stream; optionally only some of: pgtable, barrier, lazymmu, alloc, console, sched")
         ->check([](const std::string& v) {
-            return emu::TraceModules::parse(v) ? std::string{} : "--trace takes all or pgtable,barrier,lazymmu,alloc,console";
+            return emu::TraceModules::parse(v) ? std::string{} : "--trace takes all or pgtable,barrier,lazymmu,alloc,console,sched";
         });
     run->add_option("--cell", opt.cell_filter, "only the matrix cells with this coordinate, e.g. "
                                                "kernel_map_pages=save-restore (repeatable)");
