@@ -158,40 +158,6 @@ TEST_CASE("machine: the origin of a page-table store is the store instruction it
     CHECK((*insn & 0xfffffc1f) == 0xf900001f);
 }
 
-TEST_CASE("machine: the store origin is the store of that data, not another through the same base register") {
-    // In a loop Unicorn chains the blocks and stops updating the PC it
-    // reports, so the search starts before the branch and meets the decoy
-    // first (it follows the fall-through before the target). The decoy
-    // stores through the same register, other data, and never runs.
-    const auto image = test::build_guest(R"(
-        #include <linux/mm.h>
-        void scenario(void)
-        {
-            struct page *p = alloc_pages(GFP_NOWAIT, 2);
-            unsigned long zero = 0, decoy = 0x1234;
-            int i;
-
-            for (i = 0; i < 4; i++) {
-                pte_t *ptep = virt_to_kpte((unsigned long)page_address(p + i));
-
-                asm volatile("cbz %2, 1f\n\t"
-                             "str %1, [%0]\n\t"
-                             "b 2f\n"
-                             "1:\tstr xzr, [%0]\n"
-                             "2:" : : "r"(ptep), "r"(decoy), "r"(zero) : "memory");
-            }
-            (void)READ_ONCE(*(unsigned long *)page_address(p + 3));
-        }
-    )");
-    emu::Machine m(image, {});
-    const auto r = m.run();
-    REQUIRE(r.incident);
-    REQUIRE(r.incident->write);
-    const auto insn = m.read_virt(r.incident->write->write.origin.pc, 4);
-    REQUIRE(insn);
-    CHECK((*insn & 0xfffffc1f) == 0xf900001f);  // str xzr, [xN]
-}
-
 TEST_CASE("machine: smp_call_function_single() runs the function on the other CPU, as its own task") {
     emu::MachineConfig cfg;
     cfg.cpus = 2;
