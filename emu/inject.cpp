@@ -65,14 +65,15 @@ std::optional<InjectPoint> InjectPoint::parse(std::string_view spec, std::string
 }
 
 std::string InjectPoint::label() const {
+    const std::string n = sweep && nth == 0 ? "*" : std::to_string(nth);
     switch (event) {
     case Event::Call:
     case Event::Return: {
         const char* kind = event == Event::Call ? "call" : "return";
-        return nth == 1 && !sweep ? fmt::format("{}:{}", kind, function) : fmt::format("{}:{}:{}", kind, function, nth);
+        return nth == 1 && !sweep ? fmt::format("{}:{}", kind, function) : fmt::format("{}:{}:{}", kind, function, n);
     }
-    case Event::PteWrite: return fmt::format("pte_write:{}", nth);
-    case Event::Barrier: return fmt::format("barrier:{}", nth);
+    case Event::PteWrite: return fmt::format("pte_write:{}", n);
+    case Event::Barrier: return fmt::format("barrier:{}", n);
     }
     return "?";
 }

@@ -28,7 +28,7 @@ struct InjectPoint {
     // "call:FUNC", "call:FUNC:N", "return:FUNC[:N]", "pte_write:N", "barrier:N";
     // `*` for N sweeps. nullopt with `error` set if the spelling is wrong.
     static std::optional<InjectPoint> parse(std::string_view spec, std::string& error);
-    // The spelling parse() takes, with this nth.
+    // The spelling parse() takes, with this nth (`*` for a sweep's count, nth 0).
     std::string label() const;
 };
 

@@ -46,24 +46,32 @@ void Machine::Impl::resolve_injections() {
     result_.inject_events.assign(triggers_.size(), 0);
 }
 
+// The addresses call/return injections hook, once each: two injections at
+// one address must not count each passage twice.
+std::set<uint64_t> Machine::Impl::hooked_pcs() const {
+    std::set<uint64_t> pcs;
+    for (const auto& t : triggers_) pcs.insert(t.hook_pcs.begin(), t.hook_pcs.end());
+    return pcs;
+}
+
 // Code hooks only where an injection counts calls or returns: they cost
 // nothing elsewhere. Code translated in an earlier run has no hook compiled
 // in, so that code is dropped from the cache, and dropped again afterwards.
 void Machine::Impl::attach_injection_hooks() {
+    const auto pcs = hooked_pcs();
     for (auto& c : cpus_)
-        for (const auto& t : triggers_)
-            for (const uint64_t pc : t.hook_pcs) {
-                c->inject_hooks.push_back(c->uc.add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(on_inject_hook), this, pc, pc));
-                c->uc.remove_code_cache(pc, pc + 4);
-            }
+        for (const uint64_t pc : pcs) {
+            c->inject_hooks.push_back(c->uc.add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(on_inject_hook), this, pc, pc));
+            c->uc.remove_code_cache(pc, pc + 4);
+        }
 }
 
 void Machine::Impl::detach_injection_hooks() {
+    const auto pcs = hooked_pcs();
     for (auto& c : cpus_) {
         for (const uc_hook h : c->inject_hooks) c->uc.remove_hook(h);
         c->inject_hooks.clear();
-        for (const auto& t : triggers_)
-            for (const uint64_t pc : t.hook_pcs) c->uc.remove_code_cache(pc, pc + 4);
+        for (const uint64_t pc : pcs) c->uc.remove_code_cache(pc, pc + 4);
     }
 }
 
@@ -77,8 +85,10 @@ void Machine::Impl::on_inject_hook(uc_engine*, uint64_t address, uint32_t, void*
             m->resumes_.erase(again);
             return;
         }
-        const bool ret = m->code_at(address) == kRet;
-        m->injection_event(ret ? InjectPoint::Event::Return : InjectPoint::Event::Call, address, address);
+        // The triggers that hooked this address say which event it is (a
+        // function that is a lone `ret` is both its entry and its return).
+        m->injection_event(InjectPoint::Event::Call, address, address);
+        m->injection_event(InjectPoint::Event::Return, address, address);
     });
 }
 

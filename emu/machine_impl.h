@@ -15,6 +15,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "allocator/buddy.h"
@@ -126,6 +127,7 @@ private:
 
     // Injection and interrupts (interrupts.cpp).
     void resolve_injections();
+    std::set<uint64_t> hooked_pcs() const;
     void attach_injection_hooks();
     void detach_injection_hooks();
     bool injection_event(InjectPoint::Event event, uint64_t pc, uint64_t resume_pc);

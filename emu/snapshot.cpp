@@ -93,8 +93,6 @@ void Machine::Impl::restore_snapshot() {
     pte_write_irq_.reset();
     store_.reset();
     result_ = RunResult{};
-    blocks_ = 0;
-    budget_spent_ = false;
     ended_ = false;
     hvc_pc_ = 0;
 }

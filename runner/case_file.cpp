@@ -392,6 +392,15 @@ std::string CaseError::render() const {
 
 CaseFile parse_case_file(const fs::path& file) { return Parser(file).parse(); }
 
+std::vector<emu::Injection> CaseFile::injections() const {
+    std::vector<emu::Injection> out;
+    for (const auto& spec : injects) {
+        out.push_back(spec.injection);
+        if (spec.injection.at.sweep) out.back().at.nth = 0;
+    }
+    return out;
+}
+
 void check_injections(const CaseFile& c, const emu::ElfImage& image, int cpus) {
     auto check_function = [&](const std::string& name, const SourcePos& p, const char* what) {
         if (image.function(name)) return;

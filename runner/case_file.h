@@ -80,6 +80,9 @@ struct CaseFile {
     std::vector<InjectSpec> injects;
     // The sweep among injects (written `*`), if any: one run per occurrence.
     std::optional<size_t> sweep;
+
+    // The machine's injections; a sweep's point counts its occurrences (nth 0) and fires none.
+    std::vector<emu::Injection> injections() const;
 };
 
 // One matrix cell: one run.

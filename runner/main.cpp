@@ -112,12 +112,7 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse) {
                     ++skipped;
                     continue;
                 }
-                std::vector<emu::Injection> injections;
-                for (const auto& spec : c.injects) {
-                    injections.push_back(spec.injection);
-                    if (spec.injection.at.sweep) injections.back().at.nth = 0;
-                }
-                jobs.push_back({cell, settings_for(cell.config), file.parent_path(), std::move(injections)});
+                jobs.push_back({cell, settings_for(cell.config), file.parent_path(), c.injections()});
             }
         } catch (const CaseError& e) {
             std::cerr << e.render();

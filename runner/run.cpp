@@ -153,12 +153,9 @@ void Runner::judge(const Expect* e, CellOutcome& out) {
 // occurrence, with the injection there.
 void Runner::run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                        const Expect* e, CellOutcome& out) {
-    std::vector<emu::Injection> injections;
-    for (const auto& spec : c.injects) injections.push_back(spec.injection);
+    std::vector<emu::Injection> injections = c.injections();
     const size_t swept = *c.sweep;
     out.sweep_at = injections[swept].at.label();
-    out.sweep_at = out.sweep_at.substr(0, out.sweep_at.rfind(':')) + ":*";
-    injections[swept].at.nth = 0;
     const auto counting = execute(image, s, injections, out);
     if (!counting) return;
     const uint64_t occurrences = counting->inject_events[swept];
@@ -232,9 +229,7 @@ CellOutcome Runner::run_cell(const CaseFile& c, const Cell& cell, bool judged) {
             if (c.sweep) {
                 run_sweep(c, image, s, e, out);
             } else {
-                std::vector<emu::Injection> injections;
-                for (const auto& spec : c.injects) injections.push_back(spec.injection);
-                out.result = execute(image, s, std::move(injections), out);
+                out.result = execute(image, s, c.injections(), out);
                 if (out.result) judge(e, out);
             }
         } catch (const CaseError& err) {

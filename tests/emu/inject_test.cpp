@@ -23,6 +23,8 @@ TEST_CASE("inject: points parse in every spelling and print back") {
     p = InjectPoint::parse("pte_write:*", error);
     REQUIRE(p);
     CHECK(p->sweep);
+    p->nth = 0;  // counting the sweep's occurrences
+    CHECK(p->label() == "pte_write:*");
     p = InjectPoint::parse("barrier:12", error);
     REQUIRE(p);
     CHECK(p->event == InjectPoint::Event::Barrier);

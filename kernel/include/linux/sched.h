@@ -110,7 +110,6 @@ void schedule_preempt_disabled(void);
 void preempt_schedule_irq(void);
 int wake_up_process(struct task_struct *p);
 void yield(void);
-void wake_up_new_task(struct task_struct *p);
 void __noreturn do_exit(long code);
 void put_task_struct(struct task_struct *t);
 int cpu_has_queued_tasks(int cpu);

@@ -44,10 +44,8 @@ struct task_struct *const cpu_tasks[LMEMU_MAX_CPUS] = {
 };
 
 struct rq {
-	struct task_struct *curr;
 	struct task_struct *idle;	/* NULL on the boot CPU */
-	struct task_struct *head, *tail;
-	unsigned int nr_running;	/* queued, not counting curr */
+	struct task_struct *head, *tail;	/* queued, not counting the running task */
 };
 
 static struct rq runqueues[LMEMU_MAX_CPUS];
@@ -59,10 +57,8 @@ void sched_init(void)
 {
 	int cpu;
 
-	for (cpu = 0; cpu < LMEMU_MAX_CPUS; cpu++) {
-		cpu_rq(cpu)->curr = cpu_tasks[cpu];
-		cpu_rq(cpu)->idle = cpu ? cpu_tasks[cpu] : NULL;
-	}
+	for (cpu = 1; cpu < LMEMU_MAX_CPUS; cpu++)
+		cpu_rq(cpu)->idle = cpu_tasks[cpu];
 }
 
 static void enqueue_task(struct rq *rq, struct task_struct *p)
@@ -73,7 +69,6 @@ static void enqueue_task(struct rq *rq, struct task_struct *p)
 	else
 		rq->head = p;
 	rq->tail = p;
-	rq->nr_running++;
 	p->on_rq = 1;
 }
 
@@ -86,7 +81,6 @@ static struct task_struct *pick_next_task(struct rq *rq)
 	rq->head = p->run_next;
 	if (!rq->head)
 		rq->tail = NULL;
-	rq->nr_running--;
 	p->on_rq = 0;
 	return p;
 }
@@ -126,16 +120,6 @@ int wake_up_process(struct task_struct *p)
 	}
 	local_irq_restore(flags);
 	return ret;
-}
-
-void wake_up_new_task(struct task_struct *p)
-{
-	unsigned long flags;
-
-	local_irq_save(flags);
-	WRITE_ONCE(p->__state, TASK_RUNNING);
-	activate_task(p);
-	local_irq_restore(flags);
 }
 
 /*
@@ -241,7 +225,6 @@ static void __schedule(int sched_mode)
 	}
 
 	if (next != prev) {
-		rq->curr = next;
 		context_switch(prev, next);
 	} else {
 		local_irq_enable();
