@@ -345,4 +345,14 @@ TEST_CASE("sched: injection points count their events; a point that never happen
     CHECK(r.inject_events[0] == 3);
     CHECK(run(code, {inject("call:step:2", emu::InjectKind::Irq, "handler")}).verdict == Verdict::Clean);
     CHECK(run(code, {inject("call:step:4", emu::InjectKind::Irq, "handler")}).verdict == Verdict::Bug);
+    // Two injections on one function: each call is counted once for each.
+    const auto both = run(R"(
+        #include <linux/mm.h>
+        int first, second;
+        void on_first(void) { first++; }
+        void on_second(void) { BUG_ON(!first); second++; }
+        noinline void step(void) { barrier(); }
+        void scenario(void) { step(); BUG_ON(second); step(); step(); BUG_ON(first != 1 || second != 1); }
+    )", {inject("call:step", emu::InjectKind::Irq, "on_first"), inject("call:step:2", emu::InjectKind::Irq, "on_second")});
+    CHECK_MESSAGE(both.verdict == Verdict::Clean, why(both));
 }
