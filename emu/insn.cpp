@@ -41,12 +41,6 @@ std::string Disassembler::text(uint32_t insn, uint64_t pc) {
 
 namespace {
 
-struct RegRef {
-    unsigned xn = 0;  // 0..30, 31 = sp or zero register
-    bool is_zero = false;
-    bool is_w = false;
-};
-
 // Capstone register ids differ between versions; names do not.
 std::optional<RegRef> parse_reg(csh cs, unsigned reg) {
     const char* name = cs_reg_name(cs, reg);
@@ -114,30 +108,47 @@ bool is_write(std::string_view m) {
 }
 
 // Capstone 4.0.2 does not decode the v8.1 LSE atomics; they address [Xn] only.
-std::optional<MemAccess> lse_atomic(uint32_t insn, const RegisterFile& regs) {
+std::optional<AccessForm> lse_atomic(uint32_t insn) {
     const bool ldop_swp = (insn & 0x3f200c00) == 0x38200000;  // LDADD..LDUMIN, SWP
     const bool cas = (insn & 0x3fa07c00) == 0x08a07c00;       // CAS, CASA, CASL, CASAL
     if (!ldop_swp && !cas) return std::nullopt;
-    return MemAccess{regs((insn >> 5) & 31), 1u << (insn >> 30), AccessType::Write};
+    AccessForm f;
+    f.type = AccessType::Write;
+    f.size = f.element = 1u << (insn >> 30);
+    f.base = RegRef{(insn >> 5) & 31};
+    return f;
 }
 
 }  // namespace
 
-std::optional<MemAccess> Disassembler::access(uint32_t insn, uint64_t pc, const RegisterFile& regs) {
+const std::optional<AccessForm>& Disassembler::form(uint32_t insn, uint64_t pc) {
+    if (const auto it = forms_.find(insn); it != forms_.end()) return it->second;
+    return forms_.emplace(insn, decode(insn, pc)).first->second;
+}
+
+std::optional<AccessForm> Disassembler::decode(uint32_t insn, uint64_t pc) {
     const uint8_t* code = reinterpret_cast<const uint8_t*>(&insn);
     size_t size = 4;
     uint64_t addr = pc;
-    if (!cs_disasm_iter(cs_, &code, &size, &addr, insn_)) return lse_atomic(insn, regs);
+    if (!cs_disasm_iter(cs_, &code, &size, &addr, insn_)) return lse_atomic(insn);
     const cs_arm64& d = insn_->detail->arm64;
     const std::string_view m{insn_->mnemonic};
+    AccessForm f;
 
     if (m == "dc") {
         // Only DC ZVA writes data; Linux's clear_page() uses it. Block size 64 bytes (DCZID_EL0.BS = 4).
         if (std::strncmp(insn_->op_str, "zva", 3) != 0) return std::nullopt;
         for (int i = 0; i < d.op_count; ++i)
             if (d.operands[i].type == ARM64_OP_REG)
-                if (auto r = parse_reg(cs_, d.operands[i].reg))
-                    return MemAccess{value_of(*r, regs) & ~uint64_t{63}, 64, AccessType::Write, std::vector<uint64_t>(8, 0)};
+                if (auto r = parse_reg(cs_, d.operands[i].reg)) {
+                    f.type = AccessType::Write;
+                    f.size = 64;
+                    f.element = 8;
+                    f.data.assign(8, RegRef{31, true});
+                    f.base = *r;
+                    f.align_64 = true;
+                    return f;
+                }
         return std::nullopt;
     }
 
@@ -158,42 +169,56 @@ std::optional<MemAccess> Disassembler::access(uint32_t insn, uint64_t pc, const 
     const bool load_like = starts_with(m, "ld") || is_write(m) || starts_with(m, "prfm");
     if (!load_like || starts_with(m, "prfm")) return std::nullopt;
 
-    MemAccess a;
-    a.type = is_write(m) ? AccessType::Write : AccessType::Read;
+    f.type = is_write(m) ? AccessType::Write : AccessType::Read;
     // A store-exclusive's first register is its status; the data follows.
     const bool exclusive = starts_with(m, "stx") || starts_with(m, "stlx");
     const size_t first_data = exclusive ? 1 : 0;
     const bool w = before_mem.size() > first_data ? before_mem[first_data].is_w : first_reg && first_reg->is_w;
-    const unsigned element = element_size(m, w);
-    a.size = element * (is_pair(m) ? 2 : 1);
-    if (starts_with(m, "st")) {
-        const uint64_t mask = element == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * element)) - 1;
-        for (size_t i = first_data; i < before_mem.size(); ++i) a.data.push_back(value_of(before_mem[i], regs) & mask);
-    }
+    f.element = element_size(m, w);
+    f.size = f.element * (is_pair(m) ? 2 : 1);
+    if (starts_with(m, "st")) f.data.assign(before_mem.begin() + static_cast<ptrdiff_t>(std::min(first_data, before_mem.size())), before_mem.end());
 
     if (!mem) {
         // Literal load: Capstone gives the absolute target as an immediate.
         for (int i = 0; i < d.op_count; ++i)
             if (d.operands[i].type == ARM64_OP_IMM) {
-                a.va = static_cast<uint64_t>(d.operands[i].imm);
-                return a;
+                f.literal = true;
+                f.offset = static_cast<int64_t>(static_cast<uint64_t>(d.operands[i].imm) - pc);
+                return f;
             }
         return std::nullopt;
     }
     const auto base = parse_reg(cs_, mem->mem.base);
     if (!base) return std::nullopt;
-    uint64_t va = value_of(*base, regs);
+    f.base = *base;
     if (mem->mem.index != ARM64_REG_INVALID) {
-        const auto index = parse_reg(cs_, mem->mem.index);
-        if (!index) return std::nullopt;
-        uint64_t off = extend(value_of(*index, regs), mem->ext);
-        if (mem->shift.type == ARM64_SFT_LSL) off <<= mem->shift.value;
-        va += off;
+        f.index = parse_reg(cs_, mem->mem.index);
+        if (!f.index) return std::nullopt;
+        f.ext = mem->ext;
+        if (mem->shift.type == ARM64_SFT_LSL) f.shift = mem->shift.value;
     } else if (!(d.writeback && imm_after_mem)) {
         // Post-index forms access the base itself; the immediate is applied afterwards.
-        va += static_cast<uint64_t>(static_cast<int64_t>(mem->mem.disp));
+        f.offset = mem->mem.disp;
     }
-    a.va = va;
+    return f;
+}
+
+std::optional<MemAccess> Disassembler::access(uint32_t insn, uint64_t pc, const RegisterFile& regs) {
+    const auto& f = form(insn, pc);
+    if (!f) return std::nullopt;
+    MemAccess a;
+    a.type = f->type;
+    a.size = f->size;
+    const uint64_t mask = f->element >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * f->element)) - 1;
+    for (const auto& r : f->data) a.data.push_back(value_of(r, regs) & mask);
+    if (f->literal) {
+        a.va = pc + static_cast<uint64_t>(f->offset);
+        return a;
+    }
+    uint64_t va = value_of(f->base, regs);
+    if (f->index) va += extend(value_of(*f->index, regs), f->ext) << f->shift;
+    va += static_cast<uint64_t>(f->offset);
+    a.va = f->align_64 ? va & ~uint64_t{63} : va;
     return a;
 }
 

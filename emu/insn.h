@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lmemu::emu {
@@ -41,6 +42,29 @@ struct Successors {
 };
 Successors successors(uint32_t insn, uint64_t pc);
 
+// A register operand: x0..x30, 31 being sp or the zero register.
+struct RegRef {
+    unsigned xn = 0;
+    bool is_zero = false;
+    bool is_w = false;
+};
+// What an instruction's encoding says about its data access; the registers
+// fill it in. Decoded once per encoding: the store-origin search decodes the
+// same few hundred instructions on every page-table store.
+struct AccessForm {
+    AccessType type = AccessType::Read;
+    unsigned size = 0;     // bytes in all
+    unsigned element = 0;  // bytes each data register moves
+    std::vector<RegRef> data;  // what a plain store writes, in order
+    RegRef base;
+    std::optional<RegRef> index;
+    arm64_extender ext = ARM64_EXT_INVALID;
+    unsigned shift = 0;
+    int64_t offset = 0;        // added to the base (to the PC for a literal)
+    bool literal = false;      // PC-relative
+    bool align_64 = false;     // DC ZVA: the block containing the address
+};
+
 class Disassembler final {
 public:
     Disassembler();
@@ -54,8 +78,12 @@ public:
     std::optional<MemAccess> access(uint32_t insn, uint64_t pc, const RegisterFile& regs);
 
 private:
+    const std::optional<AccessForm>& form(uint32_t insn, uint64_t pc);
+    std::optional<AccessForm> decode(uint32_t insn, uint64_t pc);
+
     csh cs_ = 0;
     cs_insn* insn_ = nullptr;
+    std::unordered_map<uint32_t, std::optional<AccessForm>> forms_;  // by encoding; see AccessForm
 };
 
 }  // namespace lmemu::emu

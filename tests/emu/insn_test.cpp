@@ -63,6 +63,25 @@ TEST_CASE("insn: the fault VA of every load/store addressing form") {
     }
 }
 
+TEST_CASE("insn: an encoding decoded once still takes its address and data from the registers and PC of each use") {
+    // Forms are cached by encoding; nothing register- or PC-dependent may be cached with them.
+    Disassembler dis;
+    const RegisterFile first = reg;
+    const RegisterFile second = [](unsigned n) -> uint64_t { return n == 1 ? 0x5000 : n == 0 ? 0xabcd : reg(n); };
+    const uint32_t str = 0xf9000420;  // str x0, [x1, #8]
+    const auto a = dis.access(str, 0x2000, first);
+    const auto b = dis.access(str, 0x2000, second);
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(a->va == 0x1008);
+    CHECK(b->va == 0x5008);
+    CHECK(a->data == std::vector<uint64_t>{0});
+    CHECK(b->data == std::vector<uint64_t>{0xabcd});
+    const uint32_t literal = 0x58000080;  // ldr x0, #+0x10
+    CHECK(dis.access(literal, 0x2000, first)->va == 0x2010);
+    CHECK(dis.access(literal, 0x7000, first)->va == 0x7010);
+}
+
 TEST_CASE("insn: non-memory instructions have no access; text disassembles") {
     Disassembler dis;
     const RegisterFile regs = reg;
