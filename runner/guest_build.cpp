@@ -157,6 +157,19 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
 }
 
 GuestBuildResult GuestBuilder::build(const GuestBuildRequest& req) {
+    std::string request;
+    for (const auto& [k, v] : req.defines) request += k + '=' + v + '\0';
+    for (const auto& d : req.include_dirs) request += d.string() + '\0';
+    for (const auto& s : req.sources)
+        request += fmt::format("{}:{}:{}:{}", s.path.string(), s.first_line, s.text ? s.text->size() : -1,
+                               s.text.value_or(""));
+    if (const auto it = built_.find(request); it != built_.end()) return {it->second, "", 0};
+    GuestBuildResult r = build_uncached(req);
+    if (r.elf) built_.emplace(std::move(request), *r.elf);
+    return r;
+}
+
+GuestBuildResult GuestBuilder::build_uncached(const GuestBuildRequest& req) {
     GuestBuildResult r;
     std::vector<std::string> flags = kBaseFlags;
     for (const auto& [k, v] : req.defines) flags.push_back(fmt::format("-D{}={}", k, v));

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lmemu::runner {
@@ -41,6 +42,7 @@ public:
     static std::filesystem::path default_cache_dir();
 
 private:
+    GuestBuildResult build_uncached(const GuestBuildRequest& req);
     std::optional<std::filesystem::path> compile(const std::filesystem::path& src, int first_line,
                                                  const std::string& text,
                                                  const std::vector<std::string>& flags, std::string& diag,
@@ -50,6 +52,9 @@ private:
     std::vector<std::filesystem::path> kernel_sources_;
     // The kernel's objects per set of compiler flags (configuration), once found.
     std::map<std::string, std::vector<std::filesystem::path>> kernel_objects_;
+    // Successful builds by request, as spelt: a process reads a source once,
+    // so it sees the tree as it was when it first built that configuration.
+    std::unordered_map<std::string, std::filesystem::path> built_;
     std::string header_digest_;  // of every kernel header: a header change rebuilds everything
 };
 
