@@ -93,6 +93,7 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse) {
     GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
     RunOptions opt;
     opt.reuse_machines = reuse;
+    opt.keep_first_boot = repeat > 1;
     Runner runner(builder, opt);
     struct Job {
         Cell cell;

@@ -104,7 +104,7 @@ emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image,
     }
     // The first time a kernel is asked for, a machine for one run: keeping its
     // booted state would cost more than it saves if it is never run again.
-    if (!options_.reuse_machines || run_once_.insert(key).second) {
+    if (!options_.reuse_machines || (!options_.keep_first_boot && run_once_.insert(key).second)) {
         one_shot_ = {image, std::make_unique<emu::Machine>(*image, s.machine(), emu::Machine::Runs::Once), 0};
         return *one_shot_.machine;
     }

@@ -61,6 +61,9 @@ struct RunOptions {
     // Boot each kernel once and run it again from its booted snapshot (see
     // emu/machine.h); false boots a fresh machine for every run.
     bool reuse_machines = true;
+    // Every kernel will run again (bench): keep its machine from the first
+    // run instead of booting it twice.
+    bool keep_first_boot = false;
 };
 
 class Runner {
@@ -83,9 +86,10 @@ public:
     std::shared_ptr<const emu::ElfImage> build(const Cell& cell, const CellSettings& s, const std::filesystem::path& dir,
                                                CellOutcome& out);
     // A booted machine for this kernel and configuration. The first time a
-    // kernel is asked for, a machine for one run; from the second on, one that
-    // keeps its booted state and is reused (the least recently used of
-    // kMaxMachines goes first). With reuse_machines off, a new one each time.
+    // kernel is asked for, a machine for one run (unless keep_first_boot);
+    // from the second on, one that keeps its booted state and is reused (the
+    // least recently used of kMaxMachines goes first). With reuse_machines
+    // off, a new one each time.
     emu::Machine& machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s);
     static constexpr size_t kMaxMachines = 128;
 
