@@ -90,7 +90,7 @@ void Machine::Impl::load_image() {
             throw UnicornError(fmt::format("kernel segment at {:#x} is outside the image window", seg.vaddr));
         uint8_t* dst = ram_ptr(LMEMU_KIMAGE_PHYS + (seg.vaddr - LMEMU_KIMAGE_VADDR));
         std::memcpy(dst, seg.data.data(), seg.data.size());
-        if (seg.exec) {
+        if (seg.exec && config_.observe) {
             // Barriers and TLBIs become hypercalls so the model sees every one,
             // whoever wrote them (C, asm, a case's own inline asm).
             for (size_t off = 0; off + 4 <= seg.data.size(); off += 4) {
@@ -155,8 +155,12 @@ Machine::Impl::Cpu::~Cpu() {
 void Machine::Impl::setup_engine(Cpu& c, uint64_t task) {
     Unicorn& u = c.uc;
     u.map_ptr(LMEMU_RAM_PHYS, LMEMU_RAM_SIZE, ram_.get());
-    u.map_mmio(LMEMU_PHYS_OFFSET, LMEMU_POOL_SIZE, pool_read, pool_write, this);
-    u.map_mmio(LMEMU_WALK_ALIAS, LMEMU_POOL_SIZE, walk_read, nullptr, this);
+    if (config_.observe) {
+        u.map_mmio(LMEMU_PHYS_OFFSET, LMEMU_POOL_SIZE, pool_read, pool_write, this);
+        u.map_mmio(LMEMU_WALK_ALIAS, LMEMU_POOL_SIZE, walk_read, nullptr, this);
+    } else {
+        u.map_mmio(LMEMU_PHYS_OFFSET, LMEMU_POOL_SIZE, pool_read, pool_write_unobserved, this);
+    }
     for (const auto& w : kVaWindows) u.map_ptr(w.start, w.size, va_reservation());
 
     using namespace sysreg;
@@ -171,7 +175,7 @@ void Machine::Impl::setup_engine(Cpu& c, uint64_t task) {
                          | (uint64_t{2} << 30)   // TG1 = 4 KiB
                          | (uint64_t{2} << 32);  // IPS = 40 bits
     u.set_sysreg(kTCR_EL1, tcr);
-    u.set_sysreg(kTTBR1_EL1, ttbr1().value);
+    u.set_sysreg(kTTBR1_EL1, config_.observe ? ttbr1().value : pgd_);
     u.set_sysreg(kSCTLR_EL1, (1u << 0) | (1u << 2) | (1u << 12));  // M, C, I
 
     u.set_reg(UC_ARM64_REG_SP_EL0, task);  // `current`, as arm64 Linux keeps it: cpu_tasks[cpu]

@@ -31,8 +31,8 @@ std::optional<TraceModules> TraceModules::parse(std::string_view spec) {
 
 RunResult Machine::Impl::run(const MachineConfig& per_run) {
     if (per_run.cpus != config_.cpus || per_run.policy != config_.policy ||
-        per_run.debug_pagealloc != config_.debug_pagealloc)
-        throw UnicornError("a run asked for another machine (CPUs, policy or DEBUG_PAGEALLOC differ)");
+        per_run.debug_pagealloc != config_.debug_pagealloc || per_run.observe != config_.observe)
+        throw UnicornError("a run asked for another machine (CPUs, policy, DEBUG_PAGEALLOC or observation differ)");
     if (runs_++ > 0) {
         if (!booted_) throw UnicornError("this machine was built for one run (Machine::Runs::Once)");
         restore_snapshot();

@@ -60,6 +60,11 @@ struct MachineConfig {
     TraceModules trace;          // what of the event stream to record (--trace)
     int cpus = 1;                // 1..LMEMU_MAX_CPUS; CPU 0 runs the scenario
     std::vector<Injection> injections;  // handlers and functions must exist in the image
+    // false: the floor `lmemu bench --no-model` measures, the same guest on the
+    // same layout with nothing observed. Page-table stores and walks go
+    // straight to the pool (no model, no walk alias, no store-origin search)
+    // and barriers and TLBIs run natively. Verdicts mean nothing then.
+    bool observe = true;
 };
 
 // An address symbolized against the kernel ELF: "clear_page+0x10/0x40".
@@ -118,7 +123,7 @@ public:
 
     RunResult run();
     // Another run with `per_run`'s trace, injections and time budget (its CPUs,
-    // policy and DEBUG_PAGEALLOC must be the machine's).
+    // policy, DEBUG_PAGEALLOC and observation must be the machine's).
     RunResult run(const MachineConfig& per_run);
 
     // The kernel page tables as Linux's kernel_page_tables shows them (CPU view).

@@ -61,6 +61,7 @@ private:
     // Unicorn callbacks.
     static uint64_t pool_read(uc_engine*, uint64_t offset, unsigned size, void* self);
     static void pool_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* self);
+    static void pool_write_unobserved(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* self);
     static uint64_t walk_read(uc_engine*, uint64_t offset, unsigned size, void* self);
     static void on_interrupt(uc_engine*, uint32_t intno, void* self);
     static bool on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);

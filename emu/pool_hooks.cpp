@@ -72,6 +72,10 @@ void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint6
     });
 }
 
+void Machine::Impl::pool_write_unobserved(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* self) {
+    static_cast<Impl*>(self)->pool_.write_bytes(offset, size, value);
+}
+
 void Machine::Impl::commit_store(bool in_store_callback) {
     if (!store_) return;
     StoreInProgress s = std::move(*store_);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <numeric>
 #include <optional>
 #include <thread>
 
@@ -88,8 +89,11 @@ int cmd_ptdump(const std::string& scenario, const RunOptions& opt) {
 // Runs every cell `repeat` times with a warm compile cache and reports wall
 // time per run and per phase (cache lookup and ELF load, machine boot,
 // scenario) and runs per second. Cells expected to time out are left out:
-// they would measure their own time budget.
-int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse) {
+// they would measure their own time budget. With `no_model`, the same rounds
+// run again unobserved (MachineConfig::observe), and the ratios of the two
+// say what the model costs over Unicorn on the same work. (One mode after
+// the other: both at once would not fit the runner's booted machines.)
+int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse, bool no_model) {
     GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
     RunOptions opt;
     opt.reuse_machines = reuse;
@@ -133,42 +137,71 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse) {
     }
     using clock = std::chrono::steady_clock;
     auto ms = [](clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
-    std::vector<double> per_run, load, boot, scenario;
-    const auto t0 = clock::now();
-    for (int r = 0; r < repeat; ++r) {
-        for (const auto& j : jobs) {
-            const auto a = clock::now();
-            CellOutcome o;
-            const auto image = runner.build(j.cell, j.settings, j.dir, o);  // a cache hit
-            const auto b = clock::now();
-            emu::Machine& m = runner.machine(image, j.settings);  // boots only if not kept from a run before
-            const auto c = clock::now();
-            (void)m.run(j.settings.machine({}, j.injections));
-            const auto d = clock::now();
-            load.push_back(ms(b - a));
-            boot.push_back(ms(c - b));
-            scenario.push_back(ms(d - c));
-            per_run.push_back(ms(d - a));
+    struct Timings {
+        std::vector<double> per_run, load, boot, scenario;
+        double wall = 0;  // seconds
+        uint64_t boots = 0;
+    };
+    auto measure = [&](bool observe, Timings& t) {
+        const auto t0 = clock::now();
+        const uint64_t boots = runner.boots();
+        for (int r = 0; r < repeat; ++r) {
+            for (const auto& j : jobs) {
+                CellSettings s = j.settings;
+                s.observe = observe;
+                const auto a = clock::now();
+                CellOutcome o;
+                const auto image = runner.build(j.cell, s, j.dir, o);  // a cache hit
+                const auto b = clock::now();
+                emu::Machine& m = runner.machine(image, s);  // boots only if not kept from a run before
+                const auto c = clock::now();
+                (void)m.run(s.machine({}, j.injections));
+                const auto d = clock::now();
+                t.load.push_back(ms(b - a));
+                t.boot.push_back(ms(c - b));
+                t.scenario.push_back(ms(d - c));
+                t.per_run.push_back(ms(d - a));
+            }
         }
-    }
-    const double total = std::chrono::duration<double>(clock::now() - t0).count();
+        t.wall = std::chrono::duration<double>(clock::now() - t0).count();
+        t.boots = runner.boots() - boots;
+    };
+    Timings observed, floor;
+    measure(true, observed);
+    if (no_model) measure(false, floor);
     auto median = [](std::vector<double> v) {
         std::sort(v.begin(), v.end());
         return v[v.size() / 2];
     };
-    std::vector<double> sorted = per_run;
+    auto sum = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
+    std::vector<double> sorted = observed.per_run;
     std::sort(sorted.begin(), sorted.end());
     auto pct = [&](double p) { return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))]; };
+    const size_t runs = observed.per_run.size();
     fmt::print("lmemu bench: {} cells x {} repeats = {} runs (warm compile cache, one core, {})", jobs.size(), repeat,
-               per_run.size(), reuse ? "each kernel booted once" : "a fresh machine per run");
+               runs, reuse ? "each kernel booted once" : "a fresh machine per run");
     if (skipped) fmt::print("; {} timeout cell(s) left out", skipped);
-    fmt::print("\n  wall total   {:.3f} s\n", total);
-    fmt::print("  runs/second  {:.1f}\n", per_run.size() / total);
-    fmt::print("  per run      median {:.2f} ms, p10 {:.2f} ms, p90 {:.2f} ms, max {:.2f} ms\n", median(per_run),
+    fmt::print("\n  wall total   {:.3f} s\n", observed.wall);
+    fmt::print("  runs/second  {:.1f}\n", static_cast<double>(runs) / observed.wall);
+    fmt::print("  per run      median {:.2f} ms, p10 {:.2f} ms, p90 {:.2f} ms, max {:.2f} ms\n", median(observed.per_run),
                pct(0.1), pct(0.9), sorted.back());
     fmt::print("  phases       cache+ELF {:.2f} ms, boot {:.2f} ms, run {:.2f} ms (medians; a reused machine's "
                "restore is in run)\n",
-               median(load), median(boot), median(scenario));
+               median(observed.load), median(observed.boot), median(observed.scenario));
+    if (!no_model) return 0;
+    // Means, not medians: a reused machine boots once per kernel, and the
+    // ratio of totals is what a user waits for.
+    auto per_boot = [&](const Timings& t) { return t.boots ? sum(t.boot) / static_cast<double>(t.boots) : 0.0; };
+    const double boot_lmemu = per_boot(observed), boot_floor = per_boot(floor);
+    const double run_lmemu = sum(observed.scenario) / static_cast<double>(runs);
+    const double run_floor = sum(floor.scenario) / static_cast<double>(runs);
+    fmt::print("no model (the same runs unobserved: Unicorn, the hypercalls and the budget hook)\n");
+    fmt::print("  wall total   {:.3f} s, {:.1f} runs/s\n", floor.wall, static_cast<double>(runs) / floor.wall);
+    fmt::print("  phases       cache+ELF {:.2f} ms, boot {:.2f} ms per boot, run {:.2f} ms (means)\n",
+               sum(floor.load) / static_cast<double>(runs), boot_floor, run_floor);
+    fmt::print("lmemu / no model: wall {:.2f}x, boot {:.2f}x ({:.2f} vs {:.2f} ms), run {:.2f}x ({:.3f} vs {:.3f} ms)\n",
+               observed.wall / floor.wall, boot_lmemu / boot_floor, boot_lmemu, boot_floor, run_lmemu / run_floor,
+               run_lmemu, run_floor);
     return 0;
 }
 
@@ -261,6 +294,10 @@ int main(int argc, char** argv) {
     bench->add_option("--repeat", repeat, "runs of each cell")->capture_default_str()->check(CLI::PositiveNumber);
     bench->add_flag("!--no-reuse", opt.reuse_machines, "boot a fresh machine for every run");
     std::string compare;
+    bool no_model = false;
+    bench->add_flag("--no-model", no_model,
+                    "also run every cell unobserved (no model, pool and walks plain, barriers native) and print what "
+                    "the model costs as ratios to that floor");
     bench->add_option("--compare", compare,
                       "another lmemu binary: run its bench and this one's in turn, three times, and print the ratios")
         ->check(CLI::ExistingFile);
@@ -270,7 +307,9 @@ int main(int argc, char** argv) {
     try {
         if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs);
         if (*ptdump) return cmd_ptdump(scenario, opt);
-        if (*bench) return compare.empty() ? cmd_bench(paths, repeat, opt.reuse_machines) : cmd_compare(compare, paths, repeat);
+        if (*bench)
+            return compare.empty() ? cmd_bench(paths, repeat, opt.reuse_machines, no_model)
+                                   : cmd_compare(compare, paths, repeat);
     } catch (const std::exception& e) {
         std::cerr << "lmemu: error: " << e.what() << "\n";
         return 2;

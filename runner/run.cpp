@@ -96,8 +96,8 @@ std::shared_ptr<const emu::ElfImage> Runner::build(const Cell& cell, const CellS
 }
 
 emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s) {
-    const std::string key = fmt::format("{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
-                                        lazymmu::to_string(s.policy));
+    const std::string key = fmt::format("{}|{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
+                                        lazymmu::to_string(s.policy), s.observe);
     if (const auto it = machines_.find(key); it != machines_.end()) {
         it->second.last_used = ++uses_;
         return *it->second.machine;
@@ -105,6 +105,7 @@ emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image,
     // The first time a kernel is asked for, a machine for one run: keeping its
     // booted state would cost more than it saves if it is never run again.
     if (!options_.reuse_machines || (!options_.keep_first_boot && run_once_.insert(key).second)) {
+        ++boots_;
         one_shot_ = {image, std::make_unique<emu::Machine>(*image, s.machine(), emu::Machine::Runs::Once), 0};
         return *one_shot_.machine;
     }
@@ -112,6 +113,7 @@ emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image,
         machines_.erase(std::min_element(machines_.begin(), machines_.end(), [](const auto& a, const auto& b) {
             return a.second.last_used < b.second.last_used;
         }));
+    ++boots_;
     Booted& b = machines_[key];
     b = {image, std::make_unique<emu::Machine>(*image, s.machine(), emu::Machine::Runs::Many), ++uses_};
     return *b.machine;

@@ -91,6 +91,7 @@ public:
     // least recently used of kMaxMachines goes first). With reuse_machines
     // off, a new one each time.
     emu::Machine& machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s);
+    uint64_t boots() const { return boots_; }  // machines booted so far
     static constexpr size_t kMaxMachines = 128;
 
     // At most this many runs per sweep; the rest are left out, and the report says so.
@@ -113,6 +114,7 @@ private:
     std::set<std::string> run_once_;          // kernels run so far on a machine for one run
     Booted one_shot_;                         // the latest such machine
     uint64_t uses_ = 0;
+    uint64_t boots_ = 0;
 
     GuestBuilder& builder_;
     RunOptions options_;

@@ -203,3 +203,39 @@ TEST_CASE("machine: a call back into a waiting CPU is a deadlock, a looping call
     CHECK(loop.verdict == Verdict::Timeout);
     CHECK(loop.incident->cpu == 1);
 }
+
+TEST_CASE("machine: unobserved, the guest runs as Unicorn alone would run it: no model, native barriers") {
+    // A mapping used before any barrier: observed, the walker cannot see it yet.
+    const std::string code = R"(
+        #include <linux/mm.h>
+        #include <linux/gfp.h>
+        #include <asm/tlbflush.h>
+        void scenario(void)
+        {
+            unsigned long va = VMALLOC_START + 16 * PAGE_SIZE;
+            struct page *page = alloc_page(GFP_KERNEL);
+            pte_t *ptep;
+
+            BUG_ON(apply_to_page_range(&init_mm, va, PAGE_SIZE, NULL, NULL));
+            ptep = virt_to_kpte(va);
+            *(volatile pteval_t *)ptep = pte_val(mk_pte(page, PAGE_KERNEL));
+            *(volatile unsigned long *)va = 1;
+            flush_tlb_kernel_range(va, va + PAGE_SIZE);
+        }
+    )";
+    const auto image = test::build_guest(code);
+    const auto observed = emu::Machine(image, {}).run();
+    CHECK(observed.verdict == Verdict::Hazard);
+    CHECK(observed.metrics.pte_writes > 0);
+
+    emu::MachineConfig unobserved;
+    unobserved.observe = false;
+    emu::Machine m(image, unobserved, emu::Machine::Runs::Many);
+    for (int i = 0; i < 2; ++i) {  // and again from its snapshot
+        const auto r = m.run(unobserved);
+        CHECK(r.verdict == Verdict::Clean);
+        CHECK(r.metrics.pte_writes == 0);
+        CHECK(r.metrics.dsb == 0);
+        CHECK(r.metrics.tlbi == 0);
+    }
+}
