@@ -188,6 +188,7 @@ void Machine::Impl::setup_engine(Cpu& c, uint64_t task) {
     u.add_hook(UC_HOOK_BLOCK, reinterpret_cast<void*>(on_block), this);
     u.add_hook(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
                reinterpret_cast<void*>(on_unmapped), this);
+    if (config_.cpus > 1 && config_.observe) hook_atomics(c);
 }
 
 }  // namespace lmemu::emu

@@ -45,8 +45,9 @@ void Machine::Impl::fault(uint32_t intno) {
 
 // Counts the budget: one per translated block executed. The stop lands
 // before the block runs, the same block on every machine.
-void Machine::Impl::on_block(uc_engine* uc, uint64_t, uint32_t, void* self) {
+void Machine::Impl::on_block(uc_engine* uc, uint64_t address, uint32_t, void* self) {
     auto* m = static_cast<Impl*>(self);
+    if (m->quantum_left_ && --m->quantum_left_ == 0) m->guard([&] { m->schedule_point(PointKind::Quantum, address); });
     if (++m->blocks_ <= m->config_.budget_blocks || m->booting_ || m->budget_spent_) return;
     m->budget_spent_ = true;
     uc_emu_stop(uc);
@@ -95,6 +96,7 @@ void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
             m->hvc_pc_ = pc;
             if (nr == LMEMU_HVC_REWRITTEN) m->rewritten(pc);
             else m->hypercall(nr);
+            if (is_scheduling_hypercall(nr)) m->schedule_point(PointKind::Hypercall, pc);
             m->hvc_pc_ = 0;
             return;
         }

@@ -43,6 +43,9 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
     blocks_ = 0;
     budget_spent_ = false;
     config_.injections = per_run.injections;
+    config_.choose = per_run.choose;
+    config_.quantum_blocks = per_run.quantum_blocks;
+    quantum_left_ = config_.quantum_blocks;
     resolve_injections();
     attach_injection_hooks();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.timeout_ms);
@@ -74,6 +77,7 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
         }
         running_ = switch_to_;
         switch_to_ = -1;
+        interrupted_store_.reset();
     }
     detach_injection_hooks();
     for (int c = 0; c < config_.cpus; ++c) model_.settle_deferral(c);

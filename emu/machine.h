@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,34 @@ struct TraceModules {
     static std::optional<TraceModules> parse(std::string_view spec);
 };
 
+// Scheduling points: where the host may switch CPUs (emu/interleave.cpp).
+enum class PointKind {
+    PteWrite,   // after a page-table store
+    Barrier,    // after a dsb, dmb or isb
+    Tlbi,       // after a TLB invalidation
+    Atomic,     // before an exclusive, acquire/release or LSE atomic access
+    Hypercall,  // after a call to the host (allocator, printk, tracepoints, IPIs)
+    Yield,      // at a yield or wfe: the CPU is spinning, so moving on is no preemption
+    Idle,       // the CPU has nothing to run
+    Quantum,    // after MachineConfig::quantum_blocks blocks of anything else
+};
+const char* to_string(PointKind k);
+
+// A scheduling point at which more than one CPU can run.
+struct ChoicePoint {
+    size_t index = 0;           // choices made before this one in the run
+    int running = 0;            // the CPU that reached the point
+    bool running_enabled = true;  // false at Yield and Idle
+    std::vector<int> enabled;   // the CPUs that can run next, ascending
+    PointKind kind = PointKind::Quantum;
+};
+// Picks the CPU to run next: one of `enabled`.
+using Chooser = std::function<int(const ChoicePoint&)>;
+// The default: the running CPU goes on while it can; then the next CPU
+// after it that can. With it, CPUs change hands only where the guest has
+// nothing else to do.
+int default_choice(const ChoicePoint& p);
+
 struct MachineConfig {
     bool debug_pagealloc = false;  // free frames are unmapped from the linear map
     lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
@@ -65,6 +94,10 @@ struct MachineConfig {
     // straight to the pool (no model, no walk alias, no store-origin search)
     // and barriers and TLBIs run natively. Verdicts mean nothing then.
     bool observe = true;
+    // With more than one CPU: who runs at each choice point (empty: default_choice).
+    Chooser choose;
+    // A scheduling point after this many translated blocks without one (0: none).
+    uint64_t quantum_blocks = 0;
 };
 
 // An address symbolized against the kernel ELF: "clear_page+0x10/0x40".
@@ -99,6 +132,15 @@ struct Incident {
     lazymmu::LazyState lazy;
 };
 
+// A choice as a run made it, for reports: `cpu` ran up to a point at `at`,
+// then `next` ran.
+struct Step {
+    int cpu = 0;
+    PointKind kind = PointKind::Quantum;
+    Location at;
+    int next = 0;
+};
+
 struct RunResult {
     lazymmu::Verdict verdict = lazymmu::Verdict::Clean;
     std::optional<Incident> incident;  // what ended the run, if not a clean exit
@@ -109,6 +151,7 @@ struct RunResult {
     std::vector<uint64_t> inject_events;  // per injection: how often its point's event happened
     lazymmu::Metrics metrics;
     lazymmu::LazyState final_state;
+    std::vector<Step> steps;  // every choice between CPUs, in order
 };
 
 class Machine {

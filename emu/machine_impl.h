@@ -1,7 +1,7 @@
 // The machine's private side: Machine::Impl, shared by the files that each
 // hold one concern of it (boot.cpp, snapshot.cpp, pool_hooks.cpp,
 // hypercalls.cpp, faults.cpp, incidents.cpp, guest_memory.cpp, smp.cpp,
-// sched.cpp, interrupts.cpp, machine.cpp).
+// sched.cpp, interrupts.cpp, interleave.cpp, machine.cpp).
 // Not to be included outside emu/.
 #pragma once
 
@@ -37,6 +37,19 @@ inline constexpr uint64_t kPage = pgtable::kPageSize;
 inline constexpr uint64_t kDaifIrq = 1u << 7;    // PSTATE.I
 inline constexpr uint64_t kDaifAll = 0xfu << 6;  // D, A, I, F: all masked on exception entry
 
+// Hypercalls after which another CPU may run: the ones a kernel would make
+// as ordinary calls. Not those that switch CPUs themselves, nor interrupt
+// entry and exit.
+constexpr bool is_scheduling_hypercall(uint16_t nr) {
+    switch (nr) {
+    case LMEMU_HVC_ALLOC_PAGES: case LMEMU_HVC_FREE_PAGES: case LMEMU_HVC_ALLOC_PGTABLE: case LMEMU_HVC_FREE_PGTABLE:
+    case LMEMU_HVC_PRINTK: case LMEMU_HVC_WARN: case LMEMU_HVC_LAZY_MMU: case LMEMU_HVC_MIGHT_SLEEP:
+    case LMEMU_HVC_TASK_STACK: case LMEMU_HVC_SEND_IPI: case LMEMU_HVC_SCHED_SWITCH:
+        return true;
+    default: return false;
+    }
+}
+
 // TTBR1 translates only the top 256 TiB; TTBR0 walks are disabled (no user space).
 constexpr bool kernel_va(uint64_t va) { return (va >> 48) == 0xffff; }
 
@@ -67,6 +80,7 @@ private:
     static bool on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t value, void* self);
     static void on_inject_hook(uc_engine*, uint64_t address, uint32_t size, void* self);
     static void on_block(uc_engine*, uint64_t address, uint32_t size, void* self);
+    static void on_atomic(uc_engine*, uint64_t address, uint32_t size, void* self);
 
     // An interrupt on its way to a CPU: injected, possibly waiting for an unmask.
     struct PendingIrq {
@@ -89,6 +103,8 @@ private:
         Unicorn uc;
         bool started = false;  // has run: its registers hold a context to resume
         bool kicked = false;   // a reschedule IPI is waiting for it
+        bool idle = false;     // waits for an IPI (wfi in the idle loop)
+        uint64_t resume_atomic = 0;  // switched away before this atomic: run it without a choice
         uc_context* smp_saved = nullptr;  // its context while it runs an smp_call_function_single() callback
         bool smp_resume = false;          // restore smp_saved when the callback returns
         std::vector<PendingIrq> pending;   // injected, waiting for interrupts to be unmasked
@@ -125,6 +141,14 @@ private:
     void cpu_idle();
     void send_ipi(uint64_t target);
     void switch_cpu(int target);
+
+    // CPUs interleaving at scheduling points (interleave.cpp).
+    bool can_run(int cpu) const;
+    // A scheduling point on the running CPU at `pc`. If another CPU is chosen,
+    // the running one stops and later resumes at `resume_pc` (or where the
+    // engine stops, if none is given).
+    void schedule_point(PointKind kind, uint64_t pc, std::optional<uint64_t> resume_pc = std::nullopt);
+    void hook_atomics(Cpu& c);
 
     // Injection and interrupts (interrupts.cpp).
     void resolve_injections();
@@ -227,7 +251,7 @@ private:
     std::vector<Resume> resumes_;
     // A store interrupted by a pte_write injection: its later halves (stp) keep its origin.
     std::optional<lazymmu::Origin> interrupted_store_;
-    std::optional<uint64_t> pte_write_irq_;  // resume pc of a pte_write injection to deliver
+    std::optional<uint64_t> completed_store_;  // resume pc after a store that completed in its own callback
 
     // A page-table store in progress (MMIO delivers up to 4 bytes at a time).
     struct StoreInProgress {
@@ -240,6 +264,9 @@ private:
     std::unique_ptr<Booted> booted_;
     int runs_ = 0;
     bool booting_ = false;  // running to BOOTED, where the snapshot is taken
+
+    std::vector<uint64_t> atomic_pcs_;  // exclusive, acquire/release and LSE atomic instructions in the text
+    uint64_t quantum_left_ = 0;         // blocks until a Quantum scheduling point
 
     uint64_t blocks_ = 0;        // translated blocks this run has executed
     bool budget_spent_ = false;  // blocks_ passed the budget: the run stops as a timeout

@@ -13,15 +13,15 @@
 namespace lmemu::emu {
 
 struct MaintenanceInsn {
-    enum Kind { Barrier, Tlbi, DaifClear, DaifWrite } kind;
+    enum Kind { Barrier, Tlbi, DaifClear, DaifWrite, Yield } kind;
     uint32_t insn;              // the original encoding
     lazymmu::Barrier barrier;   // for Barrier
     uint8_t crm = 0, op2 = 0;   // for Tlbi: SYS #0, C8, Cm, #op2; for DaifClear: the D, A, I, F bits to clear
     uint8_t rt = 31;            // for Tlbi and DaifWrite: Xt
 };
 
-// DSB (but not SSBB/PSSBB), DMB, ISB, the EL1 TLBIs, MSR DAIFClr, #imm and
-// MSR DAIF, Xt; nullopt for anything else.
+// DSB (but not SSBB/PSSBB), DMB, ISB, the EL1 TLBIs, MSR DAIFClr, #imm,
+// MSR DAIF, Xt, and the spin-loop hints YIELD and WFE; nullopt for anything else.
 std::optional<MaintenanceInsn> decode_maintenance(uint32_t insn);
 
 // What a TLBI invalidates, given Xt. nullopt for operations with no effect

@@ -63,11 +63,15 @@ void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint6
         }
         m->pool_.write_bytes(offset, size, value);
         if ((offset + size) % 8 == 0) m->commit_store(true);
-        // An injection after this store: the interrupt is taken once the
-        // instruction completes (Unicorn finishes it, then runs from the new PC).
-        if (const auto resume = std::exchange(m->pte_write_irq_, std::nullopt)) {
+        // After the store, an injected interrupt or another CPU: either takes
+        // over once the instruction completes (Unicorn finishes it, then runs
+        // from the new PC, or stops there).
+        if (const auto resume = std::exchange(m->completed_store_, std::nullopt)) {
             const lazymmu::Origin& origin = m->model_.writes().back().origin;
-            if (m->injection_event(InjectPoint::Event::PteWrite, *resume - 4, *resume)) m->interrupted_store_ = origin;
+            if (!m->triggers_.empty() && m->injection_event(InjectPoint::Event::PteWrite, *resume - 4, *resume))
+                m->interrupted_store_ = origin;
+            else if (m->schedule_point(PointKind::PteWrite, *resume - 4, *resume); m->switch_to_ >= 0)
+                m->interrupted_store_ = origin;
         }
     });
 }
@@ -83,11 +87,9 @@ void Machine::Impl::commit_store(bool in_store_callback) {
     if (pool_.cpu(s.index) == s.old_value) return;
     const uint64_t store_pc = s.origin.pc;
     model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy_state(running_));
-    if (!triggers_.empty()) {
-        // Only a store that completes in its own callback can be interrupted right after it.
-        if (in_store_callback) pte_write_irq_ = store_pc + 4;
-        else injection_event(InjectPoint::Event::PteWrite, store_pc, 0);
-    }
+    // Only a store that completes in its own callback can be interrupted right after it.
+    if (in_store_callback) completed_store_ = store_pc + 4;
+    else if (!triggers_.empty()) injection_event(InjectPoint::Event::PteWrite, store_pc, 0);
     trace(TraceModule::PgTable, [&] {
         const auto& w = model_.writes().back();
         return fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}{}", w.seq, w.entry.value, w.old_value,

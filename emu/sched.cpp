@@ -35,13 +35,14 @@ uint64_t Machine::Impl::task_stack(uint64_t slot) {
     return top;
 }
 
-// The running CPU has nothing to run (wfi). Another CPU that a reschedule IPI
-// woke runs next, the lowest-numbered first; if none can, nothing ever will.
+// The running CPU has nothing to run (wfi) until an IPI: another CPU that
+// can run goes on (a choice if several can); if none can, nothing ever will.
 void Machine::Impl::cpu_idle() {
+    cpu().idle = true;
     for (int c = 0; c < config_.cpus; ++c) {
-        if (c == running_ || !cpus_[c]->kicked) continue;
-        trace(TraceModule::Sched, [&] { return fmt::format("CPU {} idle; CPU {} runs", running_, c); });
-        return switch_cpu(c);
+        if (c == running_ || !can_run(c)) continue;
+        trace(TraceModule::Sched, [&] { return fmt::format("CPU {} idle", running_); });
+        return schedule_point(PointKind::Idle, hvc_pc_);
     }
     std::vector<std::string> where;
     for (int c = 0; c < config_.cpus; ++c)
@@ -61,7 +62,7 @@ void Machine::Impl::send_ipi(uint64_t target) {
 // Stops the running engine; `target` runs next, from its idle loop the first time.
 void Machine::Impl::switch_cpu(int target) {
     Cpu& t = *cpus_[target];
-    t.kicked = false;
+    t.kicked = t.idle = false;
     if (!t.started) {
         const auto entry = image_.symbol("secondary_startup");
         if (!entry) return end(Verdict::GuestFault, incident_here("the kernel image has no secondary_startup"));

@@ -76,7 +76,8 @@ void Machine::Impl::restore_snapshot() {
         Cpu& c = *cpus_[i];
         check(uc_context_restore(c.uc.raw(), booted_->contexts[i]), "uc_context_restore");
         c.started = i == 0;
-        c.kicked = c.smp_resume = false;
+        c.kicked = c.smp_resume = c.idle = false;
+        c.resume_atomic = 0;
         c.pending.clear();
         c.taking.reset();
         c.handlers.clear();
@@ -90,7 +91,7 @@ void Machine::Impl::restore_snapshot() {
     trackers_.clear();
     resumes_.clear();
     interrupted_store_.reset();
-    pte_write_irq_.reset();
+    completed_store_.reset();
     store_.reset();
     result_ = RunResult{};
     ended_ = false;

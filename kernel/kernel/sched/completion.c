@@ -1,17 +1,17 @@
 /* Follows Linux kernel/sched/completion.c (subset: one waiter). */
 #include <linux/kernel.h>
 #include <linux/completion.h>
-#include <linux/irqflags.h>
+#include <linux/spinlock.h>
 
 void complete(struct completion *x)
 {
 	unsigned long flags;
 
-	local_irq_save(flags);
+	spin_lock_irqsave(&x->lock, flags);
 	x->done++;
 	if (x->waiter)
 		wake_up_process(x->waiter);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&x->lock, flags);
 }
 
 void wait_for_completion(struct completion *x)
@@ -19,16 +19,16 @@ void wait_for_completion(struct completion *x)
 	unsigned long flags;
 
 	might_sleep();
-	local_irq_save(flags);
+	spin_lock_irqsave(&x->lock, flags);
 	while (!x->done) {
 		BUG_ON(x->waiter && x->waiter != current);
 		x->waiter = current;
 		set_current_state(TASK_UNINTERRUPTIBLE);
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&x->lock, flags);
 		schedule();
-		local_irq_save(flags);
+		spin_lock_irqsave(&x->lock, flags);
 	}
 	x->waiter = NULL;
 	x->done--;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&x->lock, flags);
 }

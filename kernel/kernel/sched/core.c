@@ -7,8 +7,9 @@
  *  - one first-in-first-out class, no priorities, no wake-up preemption:
  *    a switch happens only at schedule(), at a preemption (an injected
  *    interrupt sets TIF_NEED_RESCHED), or when a task blocks or exits;
- *  - run queues take no lock: only one CPU executes at a time and CPUs
- *    change hands only at hypercalls;
+ *  - the run-queue lock guards the queue only, not the whole switch, so
+ *    context_switch() waits for the next task's on_cpu to clear (as
+ *    try_to_wake_up() does) before running it;
  *  - the boot CPU has no idle task of its own: the scenario runs as
  *    init_task there, and when it blocks with nothing else to run, the CPU
  *    waits for an interrupt inside __schedule();
@@ -22,6 +23,7 @@
 #include <linux/irqflags.h>
 #include <linux/pgtable.h>
 #include <linux/mm_types.h>
+#include <linux/spinlock.h>
 
 struct task_struct init_task __aligned(64) = {
 	.comm = "swapper/0",
@@ -44,6 +46,7 @@ struct task_struct *const cpu_tasks[LMEMU_MAX_CPUS] = {
 };
 
 struct rq {
+	raw_spinlock_t lock;
 	struct task_struct *idle;	/* NULL on the boot CPU */
 	struct task_struct *head, *tail;	/* queued, not counting the running task */
 };
@@ -99,8 +102,11 @@ static void set_task_cpu(struct task_struct *p, int cpu)
 static void activate_task(struct task_struct *p)
 {
 	int cpu = task_cpu(p);
+	struct rq *rq = cpu_rq(cpu);
 
-	enqueue_task(cpu_rq(cpu), p);
+	raw_spin_lock(&rq->lock);
+	enqueue_task(rq, p);
+	raw_spin_unlock(&rq->lock);
 	if (cpu != smp_processor_id())
 		smp_send_reschedule(cpu);
 }
@@ -116,6 +122,9 @@ int wake_up_process(struct task_struct *p)
 		/* Still running, or still queued after a preemption: nothing to queue. */
 		if (!p->on_cpu && !p->on_rq)
 			activate_task(p);
+		/* Blocked in __schedule() on a CPU waiting for an interrupt: wake that CPU. */
+		else if (p->on_cpu && task_cpu(p) != smp_processor_id())
+			smp_send_reschedule(task_cpu(p));
 		ret = 1;
 	}
 	local_irq_restore(flags);
@@ -168,6 +177,9 @@ static void context_switch(struct task_struct *prev, struct task_struct *next)
 	if (!next->mm)
 		next->active_mm = prev->active_mm;
 
+	/* A task moved here by a preemption may still be leaving its old CPU. */
+	while (READ_ONCE(next->on_cpu))
+		cpu_relax();
 	next->on_cpu = 1;
 	prev = __switch_to(prev, next);
 	barrier();
@@ -204,10 +216,13 @@ static void __schedule(int sched_mode)
 			set_task_cpu(prev, to);
 			activate_task(prev);
 		} else {
+			raw_spin_lock(&rq->lock);
 			enqueue_task(rq, prev);
+			raw_spin_unlock(&rq->lock);
 		}
 	}
 
+	raw_spin_lock(&rq->lock);
 	for (;;) {
 		next = pick_next_task(rq);
 		if (next)
@@ -221,8 +236,11 @@ static void __schedule(int sched_mode)
 			next = prev;
 			break;
 		}
+		raw_spin_unlock(&rq->lock);
 		cpu_do_idle();
+		raw_spin_lock(&rq->lock);
 	}
+	raw_spin_unlock(&rq->lock);
 
 	if (next != prev) {
 		context_switch(prev, next);

@@ -1,0 +1,101 @@
+// CPUs interleaving. At every scheduling point where more than one CPU can
+// run, MachineConfig::choose (default_choice when unset) picks the one that
+// runs next; the running engine stops on an instruction boundary and the
+// chosen one resumes where it stopped. Ordinary memory is one RAM that all
+// engines share, so it is sequentially consistent between CPUs; what each
+// CPU's walker and TLB see of the page tables follows the model, per CPU.
+#include "emu/machine_impl.h"
+
+namespace lmemu::emu {
+
+const char* to_string(PointKind k) {
+    switch (k) {
+    case PointKind::PteWrite: return "pte-write";
+    case PointKind::Barrier: return "barrier";
+    case PointKind::Tlbi: return "tlbi";
+    case PointKind::Atomic: return "atomic";
+    case PointKind::Hypercall: return "hypercall";
+    case PointKind::Yield: return "yield";
+    case PointKind::Idle: return "idle";
+    case PointKind::Quantum: return "quantum";
+    }
+    return "?";
+}
+
+int default_choice(const ChoicePoint& p) {
+    if (p.running_enabled) return p.running;
+    for (const int c : p.enabled)
+        if (c > p.running) return c;
+    return p.enabled.front();
+}
+
+bool Machine::Impl::can_run(int c) const {
+    const Cpu& x = *cpus_[c];
+    if (std::find(waiting_.begin(), waiting_.end(), c) != waiting_.end()) return false;
+    return x.kicked || (x.started && !x.idle);
+}
+
+void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<uint64_t> resume_pc) {
+    if (config_.cpus < 2 || booting_ || ended_ || switch_to_ >= 0) return;
+    quantum_left_ = config_.quantum_blocks;
+    ChoicePoint p;
+    p.index = result_.steps.size();
+    p.running = running_;
+    p.running_enabled = kind != PointKind::Yield && kind != PointKind::Idle;
+    p.kind = kind;
+    for (int c = 0; c < config_.cpus; ++c)
+        if (c == running_ ? p.running_enabled : can_run(c)) p.enabled.push_back(c);
+    if (p.enabled.empty()) return;  // a lone spinner spins on; a lone idle CPU is the caller's deadlock
+    int next = p.enabled.front();
+    if (p.enabled.size() > 1) {
+        next = config_.choose ? config_.choose(p) : default_choice(p);
+        if (std::find(p.enabled.begin(), p.enabled.end(), next) == p.enabled.end())
+            return end(Verdict::GuestFault,
+                       incident_here(fmt::format("the schedule chose CPU {} at choice {}, where only CPU(s) {} can run",
+                                                 next, p.index, fmt::join(p.enabled, ", "))));
+        result_.steps.push_back({running_, kind, locate(pc), next});
+    }
+    if (next == running_) return;
+    trace(TraceModule::Sched, [&] {
+        return fmt::format("CPU {} -> CPU {} at {} ({})", running_, next, image_.symbolize(pc), to_string(kind));
+    });
+    if (kind == PointKind::Atomic) cpu().resume_atomic = pc;
+    if (resume_pc) uc().set_reg(UC_ARM64_REG_PC, *resume_pc);
+    switch_cpu(next);
+}
+
+// Exclusives, acquire/release accesses and LSE atomics are how CPUs
+// synchronise (locks, atomic_t, bitops): a choice before each.
+namespace {
+bool is_atomic(uint32_t insn) {
+    return (insn & 0x3f000000) == 0x08000000      // load/store exclusive, LDAR/STLR, CAS
+           || (insn & 0x3f200c00) == 0x38200000;  // LDADD..LDUMIN, SWP
+}
+}  // namespace
+
+void Machine::Impl::hook_atomics(Cpu& c) {
+    if (atomic_pcs_.empty())
+        for (const auto& seg : image_.segments())
+            if (seg.exec)
+                for (size_t off = 0; off + 4 <= seg.data.size(); off += 4) {
+                    uint32_t insn;
+                    std::memcpy(&insn, seg.data.data() + off, 4);
+                    if (is_atomic(insn)) atomic_pcs_.push_back(seg.vaddr + off);
+                }
+    for (const uint64_t pc : atomic_pcs_) c.uc.add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(on_atomic), this, pc, pc);
+}
+
+void Machine::Impl::on_atomic(uc_engine*, uint64_t address, uint32_t, void* self) {
+    auto* m = static_cast<Impl*>(self);
+    if (m->booting_) return;
+    m->guard([&] {
+        Cpu& c = m->cpu();
+        if (c.resume_atomic == address) {
+            c.resume_atomic = 0;
+            return;
+        }
+        m->schedule_point(PointKind::Atomic, address, address);
+    });
+}
+
+}  // namespace lmemu::emu

@@ -1,0 +1,104 @@
+#include <doctest/doctest.h>
+
+#include "emu/machine.h"
+#include "tests/support/guest.h"
+
+using namespace lmemu;
+using lazymmu::Verdict;
+
+namespace {
+// Two CPUs each add one to a shared counter; the boot CPU checks the sum.
+std::string counter_scenario(const char* increment) {
+    return std::string(R"(
+        #include <linux/kernel.h>
+        #include <asm/barrier.h>
+        static int counter;
+        static void inc(void) { )") + increment + R"( }
+        void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
+        void scenario(void)
+        {
+            static void (*const fns[])(void) = { inc, inc };
+            static const char *const names[] = { "a", "b" };
+            lmemu_run_threads(fns, names, 2);
+            BUG_ON(READ_ONCE(counter) != 2);
+        }
+    )";
+}
+constexpr const char* kRacy = "int x = READ_ONCE(counter); smp_mb(); WRITE_ONCE(counter, x + 1);";
+constexpr const char* kAtomic = "smp_mb(); __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);";
+
+emu::MachineConfig two_cpus() {
+    emu::MachineConfig cfg;
+    cfg.cpus = 2;
+    return cfg;
+}
+
+// Runs with one preemption: at choice `k`, the other CPU; else the default.
+emu::RunResult preempt_at(emu::Machine& m, size_t k) {
+    emu::MachineConfig cfg = two_cpus();
+    cfg.choose = [k](const emu::ChoicePoint& p) {
+        if (p.index != k) return emu::default_choice(p);
+        for (const int c : p.enabled)
+            if (c != p.running) return c;
+        return p.running;
+    };
+    return m.run(cfg);
+}
+
+// How many of the single-preemption schedules end in `v`.
+int count_verdicts(const std::string& code, Verdict v, size_t& choices) {
+    const auto image = test::build_guest(code);
+    emu::Machine m(image, two_cpus(), emu::Machine::Runs::Many);
+    const auto base = m.run(two_cpus());
+    CHECK(base.verdict == Verdict::Clean);
+    choices = base.steps.size();
+    int n = 0;
+    for (size_t k = 0; k < choices; ++k) n += preempt_at(m, k).verdict == v;
+    return n;
+}
+}  // namespace
+
+TEST_CASE("interleave: by default CPUs change hands only where one has nothing to do") {
+    const auto image = test::build_guest(counter_scenario(kRacy));
+    emu::Machine m(image, two_cpus(), emu::Machine::Runs::Many);
+    const auto r = m.run(two_cpus());
+    CHECK(r.verdict == Verdict::Clean);
+    REQUIRE_FALSE(r.steps.empty());
+    for (const auto& s : r.steps) CHECK(s.next == emu::default_choice({0, s.cpu, s.kind != emu::PointKind::Yield && s.kind != emu::PointKind::Idle, {0, 1}, s.kind}));
+}
+
+TEST_CASE("interleave: one preemption between a read and its write back loses an update; an atomic add cannot") {
+    size_t choices = 0;
+    const int lost = count_verdicts(counter_scenario(kRacy), Verdict::Bug, choices);
+    CHECK(choices > 2);
+    CHECK(lost > 0);
+    CHECK(lost < static_cast<int>(choices));
+    size_t atomic_choices = 0;
+    CHECK(count_verdicts(counter_scenario(kAtomic), Verdict::Bug, atomic_choices) == 0);
+    CHECK(atomic_choices > 0);
+}
+
+TEST_CASE("interleave: the same choices give the same run, step for step") {
+    const auto image = test::build_guest(counter_scenario(kRacy));
+    emu::Machine m(image, two_cpus(), emu::Machine::Runs::Many);
+    const auto first = preempt_at(m, 1);
+    const auto again = preempt_at(m, 1);
+    REQUIRE(first.steps.size() == again.steps.size());
+    for (size_t i = 0; i < first.steps.size(); ++i) {
+        CHECK(first.steps[i].cpu == again.steps[i].cpu);
+        CHECK(first.steps[i].next == again.steps[i].next);
+        CHECK(first.steps[i].at.where == again.steps[i].at.where);
+    }
+    CHECK(first.verdict == again.verdict);
+}
+
+TEST_CASE("interleave: a schedule that picks a CPU that cannot run is an error, not a crash") {
+    const auto image = test::build_guest(counter_scenario(kRacy));
+    emu::Machine m(image, two_cpus());
+    emu::MachineConfig cfg = two_cpus();
+    cfg.choose = [](const emu::ChoicePoint&) { return 3; };
+    const auto r = m.run(cfg);
+    CHECK(r.verdict == Verdict::GuestFault);
+    REQUIRE(r.incident);
+    CHECK(r.incident->message.find("the schedule chose CPU 3 at choice 0") != std::string::npos);
+}
