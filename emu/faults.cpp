@@ -2,6 +2,8 @@
 // classified by the lazy-MMU model, anything else is a guest fault.
 #include "emu/machine_impl.h"
 
+#include <utility>
+
 namespace lmemu::emu {
 
 void Machine::Impl::fault(uint32_t intno) {
@@ -47,6 +49,7 @@ void Machine::Impl::fault(uint32_t intno) {
 // before the block runs, the same block on every machine.
 void Machine::Impl::on_block(uc_engine* uc, uint64_t address, uint32_t, void* self) {
     auto* m = static_cast<Impl*>(self);
+    if (std::exchange(m->stop_at_block_, false)) uc_emu_stop(uc);
     if (m->quantum_left_ && --m->quantum_left_ == 0) m->guard([&] { m->schedule_point(PointKind::Quantum, address); });
     if (++m->blocks_ <= m->config_.budget_blocks || m->booting_ || m->budget_spent_) return;
     m->budget_spent_ = true;

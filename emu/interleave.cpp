@@ -60,7 +60,12 @@ void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<ui
         return fmt::format("CPU {} -> CPU {} at {} ({})", running_, next, image_.symbolize(pc), to_string(kind));
     });
     if (kind == PointKind::Atomic) cpu().resume_atomic = pc;
-    if (resume_pc) uc().set_reg(UC_ARM64_REG_PC, *resume_pc);
+    if (!resume_pc) return switch_cpu(next);
+    // Writing the PC ends the translated block but cancels a stop asked for
+    // in the same callback (Unicorn 2.0.1 resets stop_request on that path),
+    // so the engine stops at the start of the next block: at `resume_pc`.
+    uc().set_reg(UC_ARM64_REG_PC, *resume_pc);
+    stop_at_block_ = true;
     switch_cpu(next);
 }
 
@@ -94,7 +99,9 @@ void Machine::Impl::on_atomic(uc_engine*, uint64_t address, uint32_t, void* self
             c.resume_atomic = 0;
             return;
         }
-        m->schedule_point(PointKind::Atomic, address, address);
+        // A stop in a code hook takes effect before the instruction (Unicorn
+        // checks for it after the hook): the CPU resumes at the atomic itself.
+        m->schedule_point(PointKind::Atomic, address);
     });
 }
 

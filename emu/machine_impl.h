@@ -267,6 +267,7 @@ private:
 
     std::vector<uint64_t> atomic_pcs_;  // exclusive, acquire/release and LSE atomic instructions in the text
     uint64_t quantum_left_ = 0;         // blocks until a Quantum scheduling point
+    bool stop_at_block_ = false;        // stop the engine when the next block starts (see schedule_point)
 
     uint64_t blocks_ = 0;        // translated blocks this run has executed
     bool budget_spent_ = false;  // blocks_ passed the budget: the run stops as a timeout

@@ -92,6 +92,7 @@ void Machine::Impl::restore_snapshot() {
     resumes_.clear();
     interrupted_store_.reset();
     completed_store_.reset();
+    stop_at_block_ = false;
     store_.reset();
     result_ = RunResult{};
     ended_ = false;

@@ -1,0 +1,50 @@
+// Schedule exploration: runs one booted machine again and again, each time
+// under another schedule, and hands every run to the caller.
+//
+//  - exhaustive: every schedule with at most `preemption_bound` preemptions
+//    (switching away from a CPU that could go on; moving on from a CPU that
+//    yields or idles is not one), depth first, by re-execution from the
+//    booted snapshot. `complete` says whether all of them were run.
+//  - random: each choice uniform among the CPUs that can run, seeded.
+//  - pct: probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010):
+//    random CPU priorities and depth-1 random points where the running CPU
+//    drops to the lowest; finds a bug of depth d with probability at least
+//    1/(n k^(d-1)) per run, k being the number of choices.
+//
+// No pruning of equivalent schedules: every schedule within the bound runs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "emu/machine.h"
+
+namespace lmemu::explore {
+
+enum class Strategy { Exhaustive, Random, Pct };
+const char* to_string(Strategy s);
+
+struct ExploreConfig {
+    Strategy strategy = Strategy::Exhaustive;
+    int preemption_bound = 2;       // exhaustive
+    uint64_t max_schedules = 10000;  // every strategy stops there
+    uint64_t seed = 1;              // random, pct
+    int depth = 2;                  // pct: bug depth d
+    uint64_t quantum_blocks = 16;   // a scheduling point after this many blocks without one
+};
+
+struct ExploreSummary {
+    uint64_t schedules = 0;
+    bool complete = false;  // exhaustive: every schedule within the bound ran
+    std::string error;      // a run that did not repeat its choices (nondeterminism): exploration stopped
+};
+
+// Called with each schedule (its choices, trimmed of trailing defaults) and
+// its run; returning false stops the exploration.
+using Visit = std::function<bool(const std::vector<int>& schedule, emu::RunResult&& result)>;
+
+ExploreSummary explore(emu::Machine& m, emu::MachineConfig base, const ExploreConfig& cfg, const Visit& visit);
+
+}  // namespace lmemu::explore

@@ -1,0 +1,132 @@
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+
+#include "explore/explorer.h"
+#include "explore/schedule.h"
+#include "tests/support/guest.h"
+
+using namespace lmemu;
+using lazymmu::Verdict;
+
+TEST_CASE("schedule strings: run-length encoded, '*' for the default, errors say what is allowed") {
+    CHECK(explore::format_schedule({}) == "*");
+    CHECK(explore::format_schedule({0, 0, 0, 1, 1, 0}) == "0x3,1x2,0,*");
+    std::string error;
+    CHECK(explore::parse_schedule("0x3,1x2,0,*", error) == std::vector<int>{0, 0, 0, 1, 1, 0});
+    CHECK(explore::parse_schedule("*", error) == std::vector<int>{});
+    CHECK_FALSE(explore::parse_schedule("0x3,1x2", error));
+    CHECK(error.find("ends in '*'") != std::string::npos);
+    CHECK_FALSE(explore::parse_schedule("0x3,*,1", error));
+    CHECK(error.find("must be the last") != std::string::npos);
+    CHECK_FALSE(explore::parse_schedule("7,*", error));
+    CHECK(error.find("CPU 0..3") != std::string::npos);
+    CHECK_FALSE(explore::parse_schedule("1x0,*", error));
+    CHECK_FALSE(explore::parse_schedule("ax2,*", error));
+}
+
+namespace {
+// Two CPUs each add one to a shared counter, non-atomically, with a barrier
+// (a scheduling point) between the read and the write.
+const char* kLostUpdate = R"(
+    #include <linux/kernel.h>
+    #include <asm/barrier.h>
+    static int counter;
+    static void inc(void) { int x = READ_ONCE(counter); smp_mb(); WRITE_ONCE(counter, x + 1); }
+    void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
+    void scenario(void)
+    {
+        static void (*const fns[])(void) = { inc, inc };
+        static const char *const names[] = { "a", "b" };
+        lmemu_run_threads(fns, names, 2);
+        BUG_ON(READ_ONCE(counter) != 2);
+    }
+)";
+
+struct Tally {
+    std::map<Verdict, int> verdicts;
+    std::vector<std::vector<int>> schedules;
+    std::vector<int> first_bug;
+};
+
+Tally explore_counter(const explore::ExploreConfig& cfg, explore::ExploreSummary& summary) {
+    static const auto image = test::build_guest(kLostUpdate);
+    emu::MachineConfig base;
+    base.cpus = 2;
+    emu::Machine m(image, base, emu::Machine::Runs::Many);
+    Tally t;
+    summary = explore::explore(m, base, cfg, [&](const std::vector<int>& s, emu::RunResult&& r) {
+        ++t.verdicts[r.verdict];
+        if (r.verdict == Verdict::Bug && t.first_bug.empty()) t.first_bug = s;
+        t.schedules.push_back(s);
+        return true;
+    });
+    return t;
+}
+}  // namespace
+
+TEST_CASE("explore: bound 0 is the default schedule alone; bound 1 finds the lost update, and ends") {
+    explore::ExploreConfig cfg;
+    cfg.preemption_bound = 0;
+    explore::ExploreSummary s;
+    auto t = explore_counter(cfg, s);
+    CHECK(s.schedules == 1);
+    CHECK(s.complete);
+    CHECK(t.schedules.front().empty());  // printed "*"
+    CHECK(t.verdicts[Verdict::Clean] == 1);
+
+    cfg.preemption_bound = 1;
+    t = explore_counter(cfg, s);
+    CHECK(s.complete);
+    CHECK(s.error.empty());
+    CHECK(s.schedules > 2);
+    CHECK(t.verdicts[Verdict::Bug] > 0);
+    CHECK(t.verdicts[Verdict::Clean] > 0);
+    // No schedule is run twice.
+    CHECK(std::set<std::vector<int>>(t.schedules.begin(), t.schedules.end()).size() == t.schedules.size());
+
+    // The printed schedule of the bug replays it.
+    REQUIRE_FALSE(t.first_bug.empty());
+    static const auto image = test::build_guest(kLostUpdate);
+    emu::MachineConfig replay;
+    replay.cpus = 2;
+    replay.choose = explore::replay(t.first_bug);
+    CHECK(emu::Machine(image, replay).run().verdict == Verdict::Bug);
+
+    // A bound of 2 explores strictly more.
+    cfg.preemption_bound = 2;
+    explore::ExploreSummary s2;
+    explore_counter(cfg, s2);
+    CHECK(s2.schedules > s.schedules);
+}
+
+TEST_CASE("explore: max_schedules stops an exploration and says it is not complete") {
+    explore::ExploreConfig cfg;
+    cfg.preemption_bound = 2;
+    cfg.max_schedules = 3;
+    explore::ExploreSummary s;
+    explore_counter(cfg, s);
+    CHECK(s.schedules == 3);
+    CHECK_FALSE(s.complete);
+}
+
+TEST_CASE("explore: random and pct find the lost update; the same seed explores the same schedules") {
+    for (const auto strategy : {explore::Strategy::Random, explore::Strategy::Pct}) {
+        CAPTURE(std::string(explore::to_string(strategy)));
+        explore::ExploreConfig cfg;
+        cfg.strategy = strategy;
+        cfg.max_schedules = 200;
+        cfg.seed = 7;
+        explore::ExploreSummary s;
+        auto a = explore_counter(cfg, s);
+        CHECK(s.schedules == 200);
+        CHECK_FALSE(s.complete);
+        CHECK(a.verdicts.count(Verdict::Bug));
+        const auto b = explore_counter(cfg, s);
+        CHECK(a.schedules == b.schedules);
+        cfg.seed = 8;
+        const auto c = explore_counter(cfg, s);
+        CHECK(a.schedules != c.schedules);
+    }
+}
