@@ -49,8 +49,17 @@ void Machine::Impl::fault(uint32_t intno) {
 // before the block runs, the same block on every machine.
 void Machine::Impl::on_block(uc_engine* uc, uint64_t address, uint32_t, void* self) {
     auto* m = static_cast<Impl*>(self);
-    if (std::exchange(m->stop_at_block_, false)) uc_emu_stop(uc);
-    if (m->quantum_left_ && --m->quantum_left_ == 0) m->guard([&] { m->schedule_point(PointKind::Quantum, address); });
+    if (std::exchange(m->stop_at_block_, false)) {
+        m->block_stop_pc_ = address;
+        uc_emu_stop(uc);
+        return;
+    }
+    // After quantum_blocks blocks have run since the last point, a point
+    // before the next one (which does not run if another CPU is chosen).
+    if (m->config_.quantum_blocks && !m->booting_ && m->quantum_left_-- == 0) {
+        m->guard([&] { m->schedule_point(PointKind::Quantum, address); });
+        if (m->switch_to_ >= 0) m->block_stop_pc_ = address;
+    }
     if (++m->blocks_ <= m->config_.budget_blocks || m->booting_ || m->budget_spent_) return;
     m->budget_spent_ = true;
     uc_emu_stop(uc);

@@ -1,5 +1,7 @@
 #include "emu/machine_impl.h"
 
+#include <utility>
+
 #include <chrono>
 
 #include "pgtable/ptdump.h"
@@ -75,6 +77,7 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
             end(Verdict::GuestFault, incident_here("the guest stopped without calling the exit hypercall"));
             break;
         }
+        if (const auto pc = std::exchange(block_stop_pc_, std::nullopt)) uc().set_reg(UC_ARM64_REG_PC, *pc);
         running_ = switch_to_;
         switch_to_ = -1;
         interrupted_store_.reset();

@@ -266,8 +266,12 @@ private:
     bool booting_ = false;  // running to BOOTED, where the snapshot is taken
 
     std::vector<uint64_t> atomic_pcs_;  // exclusive, acquire/release and LSE atomic instructions in the text
-    uint64_t quantum_left_ = 0;         // blocks until a Quantum scheduling point
+    uint64_t quantum_left_ = 0;         // blocks to run before a Quantum scheduling point
     bool stop_at_block_ = false;        // stop the engine when the next block starts (see schedule_point)
+    // A stop asked for in a block hook takes effect before the block runs,
+    // but the PC Unicorn 2.0.1 reports then can be that of an earlier block
+    // in the chain: the run loop puts back the block's own address.
+    std::optional<uint64_t> block_stop_pc_;
 
     uint64_t blocks_ = 0;        // translated blocks this run has executed
     bool budget_spent_ = false;  // blocks_ passed the budget: the run stops as a timeout

@@ -93,6 +93,7 @@ void Machine::Impl::restore_snapshot() {
     interrupted_store_.reset();
     completed_store_.reset();
     stop_at_block_ = false;
+    block_stop_pc_.reset();
     store_.reset();
     result_ = RunResult{};
     ended_ = false;

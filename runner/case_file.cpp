@@ -6,9 +6,11 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fmt/format.h>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 namespace lmemu::runner {
 
@@ -161,9 +163,67 @@ private:
     }
 
     void parse_injects(const toml::node& n, CaseFile& c) const;
+    void parse_threads(const toml::node& n, CaseFile& c) const;
+    void parse_explore(const toml::node& n, CaseFile& c) const;
 
     fs::path file_;
 };
+
+// threads = ["writer", "reader"]: a generated scenario() runs them one per CPU.
+void Parser::parse_threads(const toml::node& n, CaseFile& c) const {
+    c.threads = strings(n, "threads");
+    c.threads_pos = pos(n);
+    if (c.threads.empty() || c.threads.size() > LMEMU_MAX_CPUS)
+        fail(pos(n), fmt::format("threads needs 1 to {} function names, one per CPU", LMEMU_MAX_CPUS));
+    for (size_t i = 0; i < c.threads.size(); ++i) {
+        const auto& t = c.threads[i];
+        const bool ident = !t.empty() && !std::isdigit(static_cast<unsigned char>(t[0])) &&
+                           std::all_of(t.begin(), t.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; });
+        if (!ident) fail(pos((*n.as_array())[i]), fmt::format("thread '{}' is not a C function name", t));
+    }
+    std::string code = "void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n); ";
+    std::vector<std::string> fns, names;
+    for (const auto& t : c.threads) {
+        code += fmt::format("void {}(void) __attribute__((weak)); ", t);  // a missing one: check_threads() says so
+        fns.push_back(t);
+        names.push_back(fmt::format("\"{}\"", t));
+    }
+    code += fmt::format("void scenario(void) {{ static void (*const fns[])(void) = {{ {} }}; "
+                        "static const char *const names[] = {{ {} }}; lmemu_run_threads(fns, names, {}); }}\n",
+                        fmt::join(fns, ", "), fmt::join(names, ", "), c.threads.size());
+    c.sources.push_back({file_, code, c.threads_pos.line});
+}
+
+void Parser::parse_explore(const toml::node& n, CaseFile& c) const {
+    const auto& t = table(n, "[explore]");
+    check_keys(t, {"strategy", "preemption_bound", "max_schedules", "seed", "depth", "quantum_blocks"}, "[explore]");
+    explore::ExploreConfig x;
+    if (const auto* s = t.get("strategy")) {
+        const std::string v = string(*s, "strategy");
+        const std::vector<std::string> names{"exhaustive", "random", "pct"};
+        if (std::find(names.begin(), names.end(), v) == names.end()) {
+            const auto near = closest(v, names);
+            fail(pos(*s), fmt::format("unknown strategy '{}'", v),
+                 near.empty() ? "strategies: exhaustive, random, pct" : fmt::format("did you mean '{}'?", near));
+        }
+        x.strategy = v == "exhaustive" ? explore::Strategy::Exhaustive
+                     : v == "random"   ? explore::Strategy::Random
+                                       : explore::Strategy::Pct;
+    }
+    auto bounded = [&](const char* key, uint64_t lo, uint64_t hi, auto& field) {
+        if (const auto* v = t.get(key)) {
+            const uint64_t x = integer(*v, key);
+            if (x < lo || x > hi) fail(pos(*v), fmt::format("{} must be between {} and {}", key, lo, hi));
+            field = static_cast<std::remove_reference_t<decltype(field)>>(x);
+        }
+    };
+    bounded("preemption_bound", 0, 10, x.preemption_bound);
+    bounded("max_schedules", 1, 10'000'000, x.max_schedules);
+    bounded("seed", 0, UINT32_MAX, x.seed);
+    bounded("depth", 1, 10, x.depth);
+    bounded("quantum_blocks", 1, 1'000'000, x.quantum_blocks);
+    c.explore = x;
+}
 
 void Parser::parse_injects(const toml::node& n, CaseFile& c) const {
     if (!n.is_array_of_tables()) fail(pos(n), "injections are written [[inject]]");
@@ -218,14 +278,14 @@ CaseFile Parser::parse() {
     } catch (const toml::parse_error& e) {
         fail(pos(e.source()), std::string(e.description()));
     }
-    check_keys(root, {"case", "config", "matrix", "variants", "expect", "inject"}, "the case file");
+    check_keys(root, {"case", "config", "matrix", "variants", "expect", "inject", "explore"}, "the case file");
 
     CaseFile c;
     c.file = file_;
     const toml::node* case_node = root.get("case");
     if (!case_node) fail({file_, 1, 1}, "missing [case] table");
     const auto& ct = table(*case_node, "[case]");
-    check_keys(ct, {"name", "summary", "arch", "sources", "code", "refs"}, "[case]");
+    check_keys(ct, {"name", "summary", "arch", "sources", "code", "refs", "threads"}, "[case]");
     if (!ct.get("name")) fail(pos(ct), "[case] needs a name");
     c.name = string(*ct.get("name"), "name");
     if (const auto* n = ct.get("summary")) c.summary = string(*n, "summary");
@@ -248,6 +308,7 @@ CaseFile Parser::parse() {
     } else {
         fail(pos(ct), "[case] needs 'sources' or 'code' (the guest C defining `void scenario(void)`)");
     }
+    if (const auto* n = ct.get("threads")) parse_threads(*n, c);
 
     if (const auto* n = root.get("config")) {
         const auto& t = table(*n, "[config]");
@@ -287,7 +348,7 @@ CaseFile Parser::parse() {
         if (!n->is_array_of_tables()) fail(pos(*n), "expectations are written [[expect]]");
         for (const auto& e : *n->as_array()) {
             const auto& et = *e.as_table();
-            check_keys(et, {"when", "verdict", "hazard", "in", "lost_batching", "deferred", "pte_writes", "points"},
+            check_keys(et, {"when", "verdict", "hazard", "in", "lost_batching", "deferred", "pte_writes", "points", "schedules"},
                        "[[expect]]");
             Expect x;
             x.pos = pos(et);
@@ -340,12 +401,20 @@ CaseFile Parser::parse() {
                     fail(pos(*h), "'hazard' only makes sense with verdict = \"hazard\"");
             }
             if (const auto* i = et.get("in")) x.in = string(*i, "in");
+            if (const auto* sc = et.get("schedules")) {
+                const std::string ss = string(*sc, "schedules");
+                if (ss != "all" && ss != "some")
+                    fail(pos(*sc), fmt::format("schedules must be \"all\" or \"some\", not '{}'", ss),
+                         "all: every explored schedule meets the expectation; some: at least one does");
+                if (!root.get("explore")) fail(pos(*sc), "'schedules' needs an [explore] table");
+                x.schedules = ss == "all" ? Quantifier::All : Quantifier::Some;
+            }
             if (const auto* pt = et.get("points")) {
                 const std::string ps = string(*pt, "points");
                 if (ps != "all" && ps != "some")
                     fail(pos(*pt), fmt::format("points must be \"all\" or \"some\", not '{}'", ps),
                          "all: every point of the sweep meets the expectation; some: at least one does");
-                x.points = ps == "all" ? Points::All : Points::Some;
+                x.points = ps == "all" ? Quantifier::All : Quantifier::Some;
             }
             if (const auto* m = et.get("lost_batching")) x.lost_batching = integer(*m, "lost_batching");
             if (const auto* m = et.get("deferred")) x.deferred = integer(*m, "deferred");
@@ -355,6 +424,16 @@ CaseFile Parser::parse() {
     }
     if (c.expects.empty()) fail({file_, 1, 1}, "the case has no [[expect]]: every run needs an expected verdict");
     if (const auto* n = root.get("inject")) parse_injects(*n, c);
+    if (const auto* n = root.get("explore")) {
+        parse_explore(*n, c);
+        if (c.sweep) fail(pos(*n), "an [[inject]] sweep and [explore] do not combine: explore with fixed injection points");
+    }
+    if (!c.threads.empty()) {
+        const auto it = c.config.find("cpus");
+        if (it == c.config.end()) c.config["cpus"] = std::to_string(c.threads.size());
+        else if (std::stoul(it->second) < c.threads.size())
+            fail(c.threads_pos, fmt::format("{} threads need as many CPUs; [config] cpus is {}", c.threads.size(), it->second));
+    }
     return c;
 }
 
@@ -399,6 +478,17 @@ std::vector<emu::Injection> CaseFile::injections() const {
         if (spec.injection.at.sweep) out.back().at.nth = 0;
     }
     return out;
+}
+
+void check_threads(const CaseFile& c, const emu::ElfImage& image, int cpus) {
+    for (const auto& t : c.threads)
+        if (!image.function(t)) {
+            const auto near = closest(t, image.function_names());
+            throw CaseError(c.threads_pos, fmt::format("thread '{}' is not a function of the case's sources", t),
+                            near.empty() ? "define it as void NAME(void)" : fmt::format("did you mean '{}'?", near));
+        }
+    if (static_cast<int>(c.threads.size()) > cpus)
+        throw CaseError(c.threads_pos, fmt::format("{} threads need as many CPUs; this cell has {}", c.threads.size(), cpus));
 }
 
 void check_injections(const CaseFile& c, const emu::ElfImage& image, int cpus) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emu/machine.h"
+#include "explore/explorer.h"
 #include "lazymmu/hazard.h"
 #include "lazymmu/nesting.h"
 #include "runner/guest_build.h"
@@ -41,13 +42,14 @@ private:
 // One value of the kernel configuration: a bool, an integer or a string.
 using ConfigValue = std::string;  // normalised: "true"/"false", decimal, or the string
 
-// For a sweep (an [[inject]] at `*`): every point must meet the expectation,
-// or at least one (herd's `exists`).
-enum class Points { All, Some };
+// For a sweep (an [[inject]] at `*`) or an exploration: every point or
+// schedule must meet the expectation (herd's `forall`), or at least one (`exists`).
+enum class Quantifier { All, Some };
 
 struct Expect {
     std::map<std::string, std::string> when;  // dimension -> value; empty matches every cell
-    Points points = Points::All;
+    Quantifier points = Quantifier::All;
+    Quantifier schedules = Quantifier::All;
     lazymmu::Verdict verdict = lazymmu::Verdict::Clean;
     std::optional<lazymmu::Hazard> hazard;
     std::optional<std::string> in;  // function of the innermost frame of the incident
@@ -80,6 +82,10 @@ struct CaseFile {
     std::vector<InjectSpec> injects;
     // The sweep among injects (written `*`), if any: one run per occurrence.
     std::optional<size_t> sweep;
+    // [case] threads: CPU i runs threads[i](), all at once (a generated scenario()).
+    std::vector<std::string> threads;
+    SourcePos threads_pos;
+    std::optional<explore::ExploreConfig> explore;  // [explore]
 
     // The machine's injections; a sweep's point counts its occurrences (nth 0) and fires none.
     std::vector<emu::Injection> injections() const;
@@ -119,5 +125,8 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
 // Checks the case's injections against a built kernel and a cell's CPUs;
 // throws CaseError naming the setting and what exists.
 void check_injections(const CaseFile& c, const emu::ElfImage& image, int cpus);
+// Checks that every thread function exists in the built kernel and that the
+// cell has a CPU for each thread.
+void check_threads(const CaseFile& c, const emu::ElfImage& image, int cpus);
 
 }  // namespace lmemu::runner

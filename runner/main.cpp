@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "explore/schedule.h"
 #include "runner/matrix.h"
 #include "runner/parallel.h"
 #include "runner/report.h"
@@ -282,6 +283,13 @@ int main(int argc, char** argv) {
     run->add_option("--cpus", opt.cpus, "CPUs for bare .c scenarios")->capture_default_str()->check(CLI::Range(1, 4));
     run->add_flag("!--no-reuse", opt.reuse_machines,
                   "boot a fresh machine for every run instead of restoring a booted one (same reports, slower)");
+    std::string schedule;
+    run->add_option("--schedule", schedule,
+                    "replay this schedule (as a report prints it, e.g. '0x3,1x2,*') instead of exploring")
+        ->check([](const std::string& v) {
+            std::string error;
+            return explore::parse_schedule(v, error) ? std::string{} : error;
+        });
 
     std::string scenario;
     auto* ptdump = app.add_subcommand("ptdump", "print the booted kernel's page tables (kernel_page_tables style)");
@@ -304,6 +312,10 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     if (!trace_spec.empty()) opt.trace = *emu::TraceModules::parse(trace_spec);
+    if (!schedule.empty()) {
+        std::string error;
+        opt.schedule = explore::parse_schedule(schedule, error);
+    }
     try {
         if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs);
         if (*ptdump) return cmd_ptdump(scenario, opt);

@@ -78,6 +78,15 @@ void render_incident(std::string& out, const Incident& i, const CellOutcome& o, 
 
 std::string summary_line(const CellOutcome& o) {
     std::string s = fmt::format("{:<5} {} [{}]", to_string(o.status), o.case_name, o.cell);
+    if (o.exploration) {
+        // "explored 17 schedules (exhaustive, preemption bound 2, complete): 16 clean, 1 hazard stale-tlb in reader"
+        const auto& x = *o.exploration;
+        std::vector<std::string> parts;
+        for (const auto& [v, n] : x.outcomes) parts.push_back(fmt::format("{} {}", n, v));
+        return s + fmt::format(": explored {} schedule(s) ({}{}{}): {}  ({:.1f} ms)", x.schedules, x.how,
+                               x.complete ? ", complete" : "", x.stopped.empty() ? "" : "; " + x.stopped,
+                               fmt::join(parts, ", "), o.run_ms);
+    }
     if (!o.sweep.empty()) {
         // "sweep pte_write:* over 14 points: 12 clean, 2 hazard unactioned-mapping in clear_page"
         std::vector<std::pair<std::string, int>> counts;
@@ -107,7 +116,7 @@ namespace {
 // One line per point, then where the verdict changes from one point to the next.
 void render_sweep(std::string& out, const CellOutcome& o) {
     // points = "all": mark the points that fail it; "some": those that meet it.
-    const bool some = o.expect && o.expect->points == Points::Some;
+    const bool some = o.expect && o.expect->points == Quantifier::Some;
     for (const auto& p : o.sweep) {
         const char* mark = some ? (p.mismatches.empty() ? "  [as expected]" : "") : (p.mismatches.empty() ? "" : "  [FAIL]");
         out += fmt::format("  {:<24} {}{}\n", p.at, verdict_text(p.result), mark);
@@ -120,6 +129,20 @@ void render_sweep(std::string& out, const CellOutcome& o) {
     out += changes.empty() ? fmt::format("  the verdict is the same at every point\n")
                            : fmt::format("  the verdict changes at: {}\n", fmt::join(changes, ", "));
     out += fmt::format("Report of the run with the injection at {}:\n", o.sweep[o.sweep_shown].at);
+}
+
+// The schedule to replay, and the interleaving: each choice where another CPU took over.
+void render_schedule(std::string& out, const CellOutcome& o) {
+    const auto& steps = o.result->steps;
+    out += fmt::format("Schedule: {}  (replay: lmemu run {} --cell ... --schedule '{}')\n", *o.schedule,
+                       o.file.filename().string(), *o.schedule);
+    out += fmt::format("Interleaving: {} choice(s) between CPUs; where another CPU took over:\n", steps.size());
+    for (size_t i = 0; i < steps.size(); ++i) {
+        const auto& st = steps[i];
+        if (st.next == st.cpu) continue;
+        out += fmt::format("  choice {:<4} CPU {} at {} ({}) -> CPU {}\n", i, st.cpu, st.at.where, emu::to_string(st.kind),
+                           st.next);
+    }
 }
 
 }  // namespace
@@ -135,6 +158,7 @@ std::string render_report(const CellOutcome& o) {
     const auto& r = *o.result;
     for (const auto& m : o.mismatches) out += fmt::format("{}: {} [{}]: {}\n", o.file.string(), o.case_name, o.cell, m);
     if (!o.sweep.empty()) render_sweep(out, o);
+    if (o.schedule) render_schedule(out, o);
     for (const auto& n : r.notes) out += fmt::format("note: {}\n", n);
     if (r.incident) render_incident(out, *r.incident, o, r.verdict);
     for (const auto& w : r.warnings) render_incident(out, w, o, lazymmu::Verdict::Warn);
@@ -220,6 +244,19 @@ nlohmann::json to_json(const CellOutcome& o) {
         j["console"] = r.console;
         j["notes"] = r.notes;
         if (!r.trace.empty()) j["trace"] = r.trace;
+    }
+    if (o.schedule) {
+        j["schedule"] = *o.schedule;
+        j["steps"] = nlohmann::json::array();
+        for (const auto& st : o.result->steps)
+            j["steps"].push_back({{"cpu", st.cpu}, {"at", location_json(st.at)}, {"kind", emu::to_string(st.kind)},
+                                  {"next", st.next}});
+    }
+    if (o.exploration) {
+        const auto& x = *o.exploration;
+        j["exploration"] = {{"how", x.how}, {"schedules", x.schedules}, {"complete", x.complete}, {"stopped", x.stopped},
+                            {"outcomes", nlohmann::json::array()}};
+        for (const auto& [v, n] : x.outcomes) j["exploration"]["outcomes"].push_back({{"summary", v}, {"schedules", n}});
     }
     if (!o.sweep.empty()) {
         j["sweep"] = {{"at", o.sweep_at}, {"points", nlohmann::json::array()}};

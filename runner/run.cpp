@@ -1,5 +1,7 @@
 #include "runner/run.h"
 
+#include "explore/schedule.h"
+
 #include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
@@ -95,7 +97,7 @@ std::shared_ptr<const emu::ElfImage> Runner::build(const Cell& cell, const CellS
     return image;
 }
 
-emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s) {
+emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s, bool repeats) {
     const std::string key = fmt::format("{}|{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
                                         lazymmu::to_string(s.policy), s.observe);
     if (const auto it = machines_.find(key); it != machines_.end()) {
@@ -104,7 +106,7 @@ emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image,
     }
     // The first time a kernel is asked for, a machine for one run: keeping its
     // booted state would cost more than it saves if it is never run again.
-    if (!options_.reuse_machines || (!options_.keep_first_boot && run_once_.insert(key).second)) {
+    if (!options_.reuse_machines || (!options_.keep_first_boot && !repeats && run_once_.insert(key).second)) {
         ++boots_;
         one_shot_ = {image, std::make_unique<emu::Machine>(*image, s.machine(), emu::Machine::Runs::Once), 0};
         return *one_shot_.machine;
@@ -128,11 +130,18 @@ std::string verdict_text(const emu::RunResult& r) {
 
 std::optional<emu::RunResult> Runner::execute(const std::shared_ptr<const emu::ElfImage>& image,
                                               const CellSettings& s, std::vector<emu::Injection> injections,
-                                              CellOutcome& out) {
+                                              CellOutcome& out, const std::optional<std::vector<int>>& schedule,
+                                              const explore::ExploreConfig& x) {
     const auto t0 = std::chrono::steady_clock::now();
     std::optional<emu::RunResult> result;
     try {
-        result = machine(image, s).run(s.machine(options_.trace, std::move(injections)));
+        emu::MachineConfig cfg = s.machine(options_.trace, std::move(injections));
+        if (schedule) {
+            cfg.choose = explore::replay(*schedule);
+            cfg.quantum_blocks = x.quantum_blocks;
+            out.schedule = explore::format_schedule(*schedule);
+        }
+        result = machine(image, s).run(cfg);
     } catch (const std::exception& e) {
         out.status = Status::Error;
         out.error = fmt::format("the machine could not start: {}", e.what());
@@ -181,7 +190,7 @@ void Runner::run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfIm
 
     const auto failing = std::find_if(out.sweep.begin(), out.sweep.end(), [](const SweepPoint& p) { return !p.mismatches.empty(); });
     const auto meeting = std::find_if(out.sweep.begin(), out.sweep.end(), [](const SweepPoint& p) { return p.mismatches.empty(); });
-    const bool some = e && e->points == Points::Some;
+    const bool some = e && e->points == Quantifier::Some;
     const bool pass = some ? meeting != out.sweep.end() : failing == out.sweep.end();
     out.status = pass ? Status::Pass : Status::Fail;
     const SweepPoint* shown = nullptr;
@@ -202,6 +211,76 @@ void Runner::run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfIm
     }
     out.result = shown->result;
     out.sweep_shown = static_cast<size_t>(shown - out.sweep.data());
+}
+
+// Runs the cell under the schedules [explore] picks, judging each run. It
+// stops at the first schedule that settles the expectation: for "some", one
+// that meets it (the bug is found); for "all", one that does not.
+void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
+                         const Expect* e, CellOutcome& out) {
+    const explore::ExploreConfig& x = *c.explore;
+    Exploration ex;
+    ex.how = x.strategy == explore::Strategy::Exhaustive ? fmt::format("exhaustive, preemption bound {}", x.preemption_bound)
+             : x.strategy == explore::Strategy::Random   ? fmt::format("random, seed {}", x.seed)
+                                                         : fmt::format("pct, depth {}, seed {}", x.depth, x.seed);
+    const bool some = e && e->schedules == Quantifier::Some;
+    std::optional<emu::RunResult> shown, first;
+    std::vector<std::string> shown_mismatches;
+    std::string shown_schedule, first_schedule;
+    const auto t0 = std::chrono::steady_clock::now();
+    explore::ExploreSummary sum;
+    try {
+        emu::Machine& m = machine(image, s, true);
+        sum = explore::explore(m, s.machine(options_.trace, c.injections()), x,
+                               [&](const std::vector<int>& schedule, emu::RunResult&& r) {
+            const std::string v = verdict_text(r);
+            const auto it = std::find_if(ex.outcomes.begin(), ex.outcomes.end(), [&](const auto& o) { return o.first == v; });
+            if (it == ex.outcomes.end()) ex.outcomes.emplace_back(v, 1);
+            else ++it->second;
+            auto mismatches = e ? compare(*e, r) : std::vector<std::string>{"no [[expect]] matches this cell"};
+            const bool settles = some ? mismatches.empty() : !mismatches.empty();
+            if (settles) {
+                shown_mismatches = std::move(mismatches);
+                shown_schedule = explore::format_schedule(schedule);
+                shown = std::move(r);
+                ex.first_ms = ms_since(t0);
+                return false;
+            }
+            if (!first) {
+                first_schedule = explore::format_schedule(schedule);
+                first = std::move(r);
+            }
+            return true;
+        });
+    } catch (const std::exception& err) {
+        out.status = Status::Error;
+        out.error = fmt::format("the machine could not start: {}", err.what());
+        return;
+    }
+    out.run_ms += ms_since(t0);
+    ex.schedules = sum.schedules;
+    ex.complete = sum.complete;
+    if (shown) ex.stopped = some ? "stopped at the first schedule that meets the expectation"
+                                 : "stopped at the first schedule that does not meet the expectation";
+    else if (!sum.complete && x.strategy == explore::Strategy::Exhaustive && sum.error.empty())
+        ex.stopped = fmt::format("max_schedules ({}) reached before the bound was exhausted", x.max_schedules);
+    const bool pass = some ? shown.has_value() : !shown && sum.error.empty();
+    out.status = pass ? Status::Pass : Status::Fail;
+    if (!sum.error.empty()) {
+        out.status = Status::Error;
+        out.error = fmt::format("{}: exploration stopped: {}", c.file.string(), sum.error);
+    }
+    if (shown) {
+        out.result = std::move(shown);
+        out.schedule = shown_schedule;
+        if (!pass) out.mismatches = shown_mismatches;
+    } else if (first) {
+        out.result = std::move(first);
+        out.schedule = first_schedule;
+        if (some) out.mismatches.push_back(fmt::format("no explored schedule meets the expectation (schedules = \"some\"); "
+                                                       "the first: {}", compare(*e, *out.result).front()));
+    }
+    out.exploration = std::move(ex);
 }
 
 std::vector<CellOutcome> Runner::run_case(const CaseFile& c) {
@@ -228,8 +307,14 @@ CellOutcome Runner::run_cell(const CaseFile& c, const Cell& cell, bool judged) {
     if (auto image = build(cell, s, c.file.parent_path(), out)) {
         try {
             check_injections(c, *image, s.cpus);
-            if (c.sweep) {
+            check_threads(c, *image, s.cpus);
+            if (options_.schedule) {
+                out.result = execute(image, s, c.injections(), out, options_.schedule, c.explore.value_or(explore::ExploreConfig{}));
+                if (out.result) judge(e, out);
+            } else if (c.sweep) {
                 run_sweep(c, image, s, e, out);
+            } else if (c.explore) {
+                run_explore(c, image, s, e, out);
             } else {
                 out.result = execute(image, s, c.injections(), out);
                 if (out.result) judge(e, out);

@@ -30,6 +30,16 @@ struct SweepPoint {
     std::vector<std::string> mismatches;
 };
 
+// How an explored cell's exploration went.
+struct Exploration {
+    std::string how;  // "exhaustive, preemption bound 2"
+    uint64_t schedules = 0;
+    bool complete = false;  // exhaustive: every schedule within the bound ran
+    std::string stopped;    // why it stopped before that, if it did
+    std::vector<std::pair<std::string, uint64_t>> outcomes;  // verdict -> schedules, in the order first seen
+    double first_ms = 0;    // until the schedule the report shows
+};
+
 struct CellOutcome {
     std::string case_name;
     std::filesystem::path file;
@@ -42,6 +52,8 @@ struct CellOutcome {
     std::string sweep_at;                  // the swept point as written ("pte_write:*"), empty if none
     std::vector<SweepPoint> sweep;
     size_t sweep_shown = 0;  // the point `result` is from
+    std::optional<Exploration> exploration;
+    std::optional<std::string> schedule;  // of the run `result` is, when explored or replayed
     std::optional<Expect> expect;
     double build_ms = 0, run_ms = 0;
     int compiled = 0;
@@ -64,6 +76,8 @@ struct RunOptions {
     // Every kernel will run again (bench): keep its machine from the first
     // run instead of booting it twice.
     bool keep_first_boot = false;
+    // --schedule: replay this schedule (explore/schedule.h) instead of exploring.
+    std::optional<std::vector<int>> schedule;
 };
 
 class Runner {
@@ -90,7 +104,8 @@ public:
     // from the second on, one that keeps its booted state and is reused (the
     // least recently used of kMaxMachines goes first). With reuse_machines
     // off, a new one each time.
-    emu::Machine& machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s);
+    // `repeats`: the caller will run it many times (exploration): keep it from the first run.
+    emu::Machine& machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s, bool repeats = false);
     uint64_t boots() const { return boots_; }  // machines booted so far
     static constexpr size_t kMaxMachines = 128;
 
@@ -98,11 +113,16 @@ public:
     static constexpr uint64_t kMaxSweepPoints = 500;
 
 private:
+    // `schedule`: replayed, with the quantum of exploration `x`.
     std::optional<emu::RunResult> execute(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
-                                          std::vector<emu::Injection> injections, CellOutcome& out);
+                                          std::vector<emu::Injection> injections, CellOutcome& out,
+                                          const std::optional<std::vector<int>>& schedule = std::nullopt,
+                                          const explore::ExploreConfig& x = {});
     void judge(const Expect* e, CellOutcome& out);
     void run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                    const Expect* e, CellOutcome& out);
+    void run_explore(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
+                     const Expect* e, CellOutcome& out);
 
     struct Booted {
         std::shared_ptr<const emu::ElfImage> image;
