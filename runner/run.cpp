@@ -100,17 +100,20 @@ std::shared_ptr<const emu::ElfImage> Runner::build(const Cell& cell, const CellS
 emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s, bool repeats) {
     const std::string key = fmt::format("{}|{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
                                         lazymmu::to_string(s.policy), s.observe);
+    auto fresh = [&](emu::Machine::Runs runs) -> emu::Machine& {
+        ++boots_;
+        one_shot_ = {image, std::make_unique<emu::Machine>(*image, s.machine(), runs), 0};
+        return *one_shot_.machine;
+    };
+    // An exploration re-runs its machine: without reuse, one machine of its own.
+    if (!options_.reuse_machines) return fresh(repeats ? emu::Machine::Runs::Many : emu::Machine::Runs::Once);
     if (const auto it = machines_.find(key); it != machines_.end()) {
         it->second.last_used = ++uses_;
         return *it->second.machine;
     }
     // The first time a kernel is asked for, a machine for one run: keeping its
     // booted state would cost more than it saves if it is never run again.
-    if (!options_.reuse_machines || (!options_.keep_first_boot && !repeats && run_once_.insert(key).second)) {
-        ++boots_;
-        one_shot_ = {image, std::make_unique<emu::Machine>(*image, s.machine(), emu::Machine::Runs::Once), 0};
-        return *one_shot_.machine;
-    }
+    if (!options_.keep_first_boot && !repeats && run_once_.insert(key).second) return fresh(emu::Machine::Runs::Once);
     if (machines_.size() >= kMaxMachines)
         machines_.erase(std::min_element(machines_.begin(), machines_.end(), [](const auto& a, const auto& b) {
             return a.second.last_used < b.second.last_used;

@@ -17,7 +17,9 @@ TEST_CASE("run: an empty softirq at every page-table store and every barrier cha
     int swept = 0;
     for (const auto& file : Runner::collect({fs::path(LMEMU_SOURCE_DIR) / "cases"})) {
         CaseFile c = parse_case_file(file);
-        if (!c.injects.empty()) continue;
+        // Explored cases are left out: an interrupt adds its own scheduling
+        // points and barriers, so the set of schedules within a bound differs.
+        if (!c.injects.empty() || c.explore) continue;
         c.sources.push_back({"empty-softirq.c", std::string("void lmemu_test_empty_softirq(void) { }\n")});
         for (const char* at : {"pte_write:*", "barrier:*"}) {
             std::string error;
