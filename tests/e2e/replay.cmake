@@ -1,0 +1,26 @@
+# Every explored cell's report gives its schedule; replaying that schedule
+# with --schedule must give the same run, byte for byte (verdict, incident,
+# steps, metrics, console, notes), on a fresh machine.
+execute_process(COMMAND ${LMEMU} run --json ${CASE} OUTPUT_VARIABLE explored RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "lmemu run --json ${CASE} failed (${rc})")
+endif()
+string(JSON cells LENGTH "${explored}")
+math(EXPR last "${cells} - 1")
+set(kinds "")
+foreach(i RANGE ${last})
+  string(JSON cell GET "${explored}" ${i} cell)
+  string(JSON schedule GET "${explored}" ${i} schedule)
+  execute_process(COMMAND ${LMEMU} run --json --no-reuse ${CASE} --cell ${cell} --schedule ${schedule}
+                  OUTPUT_VARIABLE replayed)
+  foreach(key verdict incident steps metrics console notes warnings)
+    string(JSON a GET "${explored}" ${i} ${key})
+    string(JSON b GET "${replayed}" 0 ${key})
+    if(NOT a STREQUAL b)
+      message(FATAL_ERROR "${cell}: replaying schedule ${schedule} gives another ${key}:\n${a}\n---\n${b}")
+    endif()
+  endforeach()
+  string(JSON hazard ERROR_VARIABLE none GET "${explored}" ${i} incident hazard)
+  list(APPEND kinds "${hazard}")
+endforeach()
+message("replayed ${cells} explored cell(s) identically; hazards: ${kinds}")
