@@ -107,11 +107,13 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse, boo
         std::vector<emu::Injection> injections;  // a sweep's point only counted: one run per cell
     };
     std::vector<Job> jobs;
+    std::vector<CaseFile> explored;
     int skipped = 0;
     for (const auto& file : Runner::collect(default_paths(paths))) {
         if (file.extension() != ".toml") continue;
         try {
             const CaseFile c = parse_case_file(file);
+            if (c.explore) explored.push_back(c);
             for (auto& cell : expand(c)) {
                 const Expect* e = match_expect(c, cell);
                 if (e && e->verdict == lazymmu::Verdict::Timeout) {
@@ -189,6 +191,22 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse, boo
     fmt::print("  phases       cache+ELF {:.2f} ms, boot {:.2f} ms, run {:.2f} ms (medians; a reused machine's "
                "restore is in run)\n",
                median(observed.load), median(observed.boot), median(observed.scenario));
+    if (!explored.empty()) {
+        // Exploration as `lmemu run` does it: every explored cell once.
+        uint64_t schedules = 0;
+        double ms = 0;
+        size_t cells = 0;
+        for (const auto& c : explored)
+            for (const auto& cell : expand(c)) {
+                const CellOutcome out = runner.run_cell(c, cell);
+                if (!out.exploration) continue;
+                schedules += out.exploration->schedules;
+                ms += out.run_ms;
+                ++cells;
+            }
+        fmt::print("  exploration  {} schedules in {:.3f} s over {} explored cell(s): {:.0f} schedules/s\n", schedules,
+                   ms / 1000, cells, ms > 0 ? static_cast<double>(schedules) * 1000 / ms : 0.0);
+    }
     if (!no_model) return 0;
     // Means, not medians: a reused machine boots once per kernel, and the
     // ratio of totals is what a user waits for.
