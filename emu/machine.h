@@ -4,11 +4,12 @@
 // buddy allocator, and the lazy-MMU model deciding what every page-table
 // store, barrier and TLBI means.
 //
-// CPUs run one at a time. They change hands only at hypercalls: at
-// smp_call_function_single(), and when the running CPU has nothing left to
-// run (a reschedule IPI wakes an idle one). Interrupts and preemptions come
-// from the case's injections, at points it names. So every interleaving is
-// one the case wrote down.
+// CPUs run one at a time on one host thread and interleave at scheduling
+// points (PointKind, emu/interleave.cpp): where more than one can run,
+// MachineConfig::choose picks the next, so a run is fixed by its choices
+// and replays exactly. The default keeps the running CPU while it can.
+// Interrupts and preemptions come from the case's injections, at points it
+// names.
 //
 // A Machine boots its kernel once and runs it as often as asked: every run
 // after the first starts from the state the boot CPU had at its BOOTED
