@@ -15,19 +15,22 @@ void Machine::Impl::rewritten(uint64_t pc) {
     }
     const MaintenanceInsn& r = it->second;
     if (r.kind == MaintenanceInsn::DaifClear || r.kind == MaintenanceInsn::DaifWrite) return write_daif(r);
+    if (r.kind == MaintenanceInsn::Yield) return schedule_point(PointKind::Yield, pc);
+    // Another CPU may run before a barrier or TLBI takes effect: what it
+    // does between a store and the barrier that publishes it is the race.
+    const PointKind kind = r.kind == MaintenanceInsn::Barrier ? PointKind::Barrier : PointKind::Tlbi;
+    if (!before_insn(kind, pc)) return;
     if (r.kind == MaintenanceInsn::Barrier) {
         model_.on_barrier(running_, r.barrier);
         trace(TraceModule::Barrier,
               [&] { return fmt::format("{} at {}{}", dis_.text(r.insn, pc), image_.symbolize(pc), cpu_tag()); });
-        if (!triggers_.empty() && injection_event(InjectPoint::Event::Barrier, pc, pc + 4)) return;
-        return schedule_point(PointKind::Barrier, pc);
+        if (!triggers_.empty()) injection_event(InjectPoint::Event::Barrier, pc, pc + 4);
+        return;
     }
-    if (r.kind == MaintenanceInsn::Yield) return schedule_point(PointKind::Yield, pc);
     const uint64_t xt = r.rt == 31 ? 0 : uc().x(r.rt);
     if (auto t = decode_tlbi(r, xt)) model_.on_tlbi(running_, *t);
     trace(TraceModule::Barrier,
           [&] { return fmt::format("{} ({:#x}) at {}{}", dis_.text(r.insn, pc), xt, image_.symbolize(pc), cpu_tag()); });
-    schedule_point(PointKind::Tlbi, pc);
 }
 
 void Machine::Impl::hypercall(uint16_t nr) {

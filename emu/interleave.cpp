@@ -59,7 +59,6 @@ void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<ui
     trace(TraceModule::Sched, [&] {
         return fmt::format("CPU {} -> CPU {} at {} ({})", running_, next, image_.symbolize(pc), to_string(kind));
     });
-    if (kind == PointKind::Atomic) cpu().resume_atomic = pc;
     if (!resume_pc) return switch_cpu(next);
     // Writing the PC ends the translated block but cancels a stop asked for
     // in the same callback (Unicorn 2.0.1 resets stop_request on that path),
@@ -90,19 +89,26 @@ void Machine::Impl::hook_atomics(Cpu& c) {
     for (const uint64_t pc : atomic_pcs_) c.uc.add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(on_atomic), this, pc, pc);
 }
 
+bool Machine::Impl::before_insn(PointKind kind, uint64_t pc, bool from_code_hook) {
+    Cpu& c = cpu();
+    if (c.resume_at == pc) {
+        c.resume_at = 0;
+        return true;
+    }
+    // From a code hook, a stop takes effect before the instruction (Unicorn
+    // checks for one after the hook); from a hypercall the PC is past it and
+    // is set back, so the instruction runs again when the CPU resumes.
+    if (from_code_hook) schedule_point(kind, pc);
+    else schedule_point(kind, pc, pc);
+    if (switch_to_ < 0) return true;
+    c.resume_at = pc;
+    return false;
+}
+
 void Machine::Impl::on_atomic(uc_engine*, uint64_t address, uint32_t, void* self) {
     auto* m = static_cast<Impl*>(self);
     if (m->booting_) return;
-    m->guard([&] {
-        Cpu& c = m->cpu();
-        if (c.resume_atomic == address) {
-            c.resume_atomic = 0;
-            return;
-        }
-        // A stop in a code hook takes effect before the instruction (Unicorn
-        // checks for it after the hook): the CPU resumes at the atomic itself.
-        m->schedule_point(PointKind::Atomic, address);
-    });
+    m->guard([&] { m->before_insn(PointKind::Atomic, address, true); });
 }
 
 }  // namespace lmemu::emu

@@ -54,8 +54,8 @@ struct TraceModules {
 // Scheduling points: where the host may switch CPUs (emu/interleave.cpp).
 enum class PointKind {
     PteWrite,   // after a page-table store
-    Barrier,    // after a dsb, dmb or isb
-    Tlbi,       // after a TLB invalidation
+    Barrier,    // before a dsb, dmb or isb
+    Tlbi,       // before a TLB invalidation
     Atomic,     // before an exclusive, acquire/release or LSE atomic access
     Hypercall,  // after a call to the host (allocator, printk, tracepoints, IPIs)
     Yield,      // at a yield or wfe: the CPU is spinning, so moving on is no preemption

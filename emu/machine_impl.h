@@ -104,7 +104,7 @@ private:
         bool started = false;  // has run: its registers hold a context to resume
         bool kicked = false;   // a reschedule IPI is waiting for it
         bool idle = false;     // waits for an IPI (wfi in the idle loop)
-        uint64_t resume_atomic = 0;  // switched away before this atomic: run it without a choice
+        uint64_t resume_at = 0;  // switched away before the instruction here: run it without a choice
         uc_context* smp_saved = nullptr;  // its context while it runs an smp_call_function_single() callback
         bool smp_resume = false;          // restore smp_saved when the callback returns
         std::vector<PendingIrq> pending;   // injected, waiting for interrupts to be unmasked
@@ -148,6 +148,9 @@ private:
     // the running one stops and later resumes at `resume_pc` (or where the
     // engine stops, if none is given).
     void schedule_point(PointKind kind, uint64_t pc, std::optional<uint64_t> resume_pc = std::nullopt);
+    // A scheduling point before the instruction at `pc`; false if another CPU
+    // runs first (the instruction runs when this one resumes, without a choice).
+    bool before_insn(PointKind kind, uint64_t pc, bool from_code_hook = false);
     void hook_atomics(Cpu& c);
 
     // Injection and interrupts (interrupts.cpp).

@@ -77,7 +77,7 @@ void Machine::Impl::restore_snapshot() {
         check(uc_context_restore(c.uc.raw(), booted_->contexts[i]), "uc_context_restore");
         c.started = i == 0;
         c.kicked = c.smp_resume = c.idle = false;
-        c.resume_atomic = 0;
+        c.resume_at = 0;
         c.pending.clear();
         c.taking.reset();
         c.handlers.clear();
