@@ -53,7 +53,7 @@ void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<ui
             return end(Verdict::GuestFault,
                        incident_here(fmt::format("the schedule chose CPU {} at choice {}, where only CPU(s) {} can run",
                                                  next, p.index, fmt::join(p.enabled, ", "))));
-        result_.steps.push_back({running_, kind, locate(pc), next});
+        result_.steps.push_back({running_, kind, Location{pc, {}}, next});  // symbolized by whoever shows it
     }
     if (next == running_) return;
     trace(TraceModule::Sched, [&] {

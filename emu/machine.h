@@ -134,7 +134,8 @@ struct Incident {
 };
 
 // A choice as a run made it, for reports: `cpu` ran up to a point at `at`,
-// then `next` ran.
+// then `next` ran. `at.where` is left empty: exploration makes thousands of
+// runs and shows one (ElfImage::symbolize fills it in).
 struct Step {
     int cpu = 0;
     PointKind kind = PointKind::Quantum;

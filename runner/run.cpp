@@ -11,6 +11,13 @@ namespace lmemu::runner {
 namespace fs = std::filesystem;
 using lazymmu::to_string;
 
+namespace {
+// Exploration makes thousands of runs and shows one: only that one's steps get names.
+void symbolize_steps(emu::RunResult& r, const emu::ElfImage& image) {
+    for (auto& s : r.steps) s.at.where = image.symbolize(s.at.pc);
+}
+}  // namespace
+
 const char* to_string(Status s) {
     switch (s) {
     case Status::Pass: return "PASS";
@@ -145,6 +152,7 @@ std::optional<emu::RunResult> Runner::execute(const std::shared_ptr<const emu::E
             out.schedule = explore::format_schedule(*schedule);
         }
         result = machine(image, s).run(cfg);
+        if (schedule) symbolize_steps(*result, *image);
     } catch (const std::exception& e) {
         out.status = Status::Error;
         out.error = fmt::format("the machine could not start: {}", e.what());
@@ -273,6 +281,8 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
         out.status = Status::Error;
         out.error = fmt::format("{}: exploration stopped: {}", c.file.string(), sum.error);
     }
+    if (shown) symbolize_steps(*shown, *image);
+    if (first) symbolize_steps(*first, *image);
     if (shown) {
         out.result = std::move(shown);
         out.schedule = shown_schedule;

@@ -87,7 +87,7 @@ TEST_CASE("interleave: the same choices give the same run, step for step") {
     for (size_t i = 0; i < first.steps.size(); ++i) {
         CHECK(first.steps[i].cpu == again.steps[i].cpu);
         CHECK(first.steps[i].next == again.steps[i].next);
-        CHECK(first.steps[i].at.where == again.steps[i].at.where);
+        CHECK(first.steps[i].at.pc == again.steps[i].at.pc);
     }
     CHECK(first.verdict == again.verdict);
 }
