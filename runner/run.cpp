@@ -2,6 +2,8 @@
 
 #include "explore/schedule.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
@@ -239,11 +241,30 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
     std::vector<std::string> shown_mismatches;
     std::string shown_schedule, first_schedule;
     const auto t0 = std::chrono::steady_clock::now();
+    // On a terminal, a line that says how a long exploration is going.
+    const bool progress = isatty(STDERR_FILENO);
+    auto last_progress = t0;
+    uint64_t visited = 0;
+    auto report_progress = [&](bool done) {
+        const double s = ms_since(t0) / 1000;
+        std::string eta;
+        if (x.strategy != explore::Strategy::Exhaustive && s > 0 && !done)
+            eta = fmt::format(", ETA {:.0f} s", static_cast<double>(x.max_schedules - visited) / (visited / s));
+        std::vector<std::string> seen;
+        for (const auto& [v, n] : ex.outcomes) seen.push_back(fmt::format("{} {}", n, v));
+        fmt::print(stderr, "\r\033[K{}", done ? "" : fmt::format("exploring {} [{}]: {} schedules, {:.0f}/s{}: {}", c.name,
+                                                                out.cell, visited, visited / s, eta, fmt::join(seen, ", ")));
+    };
     explore::ExploreSummary sum;
     try {
         emu::Machine& m = machine(image, s, true);
         sum = explore::explore(m, s.machine(options_.trace, c.injections()), x,
                                [&](const std::vector<int>& schedule, emu::RunResult&& r) {
+            ++visited;
+            if (progress && visited % 64 == 0 && std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(500)) {
+                last_progress = std::chrono::steady_clock::now();
+                report_progress(false);
+            }
             const std::string v = verdict_text(r);
             const auto it = std::find_if(ex.outcomes.begin(), ex.outcomes.end(), [&](const auto& o) { return o.first == v; });
             if (it == ex.outcomes.end()) ex.outcomes.emplace_back(v, 1);
@@ -268,6 +289,7 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
         out.error = fmt::format("the machine could not start: {}", err.what());
         return;
     }
+    if (progress && last_progress != t0) report_progress(true);
     out.run_ms += ms_since(t0);
     ex.schedules = sum.schedules;
     ex.complete = sum.complete;
