@@ -22,6 +22,7 @@ void Machine::Impl::rewritten(uint64_t pc) {
     if (!before_insn(kind, pc)) return;
     if (r.kind == MaintenanceInsn::Barrier) {
         model_.on_barrier(running_, r.barrier);
+        timeline('i', "barrier", [&] { return dis_.text(r.insn, pc); });
         trace(TraceModule::Barrier,
               [&] { return fmt::format("{} at {}{}", dis_.text(r.insn, pc), image_.symbolize(pc), cpu_tag()); });
         if (!triggers_.empty()) injection_event(InjectPoint::Event::Barrier, pc, pc + 4);
@@ -29,6 +30,7 @@ void Machine::Impl::rewritten(uint64_t pc) {
     }
     const uint64_t xt = r.rt == 31 ? 0 : uc().x(r.rt);
     if (auto t = decode_tlbi(r, xt)) model_.on_tlbi(running_, *t);
+    timeline('i', "barrier", [&] { return fmt::format("{} ({:#x})", dis_.text(r.insn, pc), xt); });
     trace(TraceModule::Barrier,
           [&] { return fmt::format("{} ({:#x}) at {}{}", dis_.text(r.insn, pc), xt, image_.symbolize(pc), cpu_tag()); });
 }
@@ -73,6 +75,8 @@ void Machine::Impl::hypercall(uint16_t nr) {
         return;
     case LMEMU_HVC_SCHED_SWITCH:
         trace(TraceModule::Sched, [&] { return fmt::format("sched_switch: {} -> {}{}", task_name(x0), task_name(x1), cpu_tag()); });
+        timeline('E', "task", [&] { return task_name(x0); });
+        timeline('B', "task", [&] { return task_name(x1); });
         return;
     case LMEMU_HVC_ALLOC_PAGES: {
         const auto pfn = ram_alloc_.alloc(static_cast<unsigned>(x0));
@@ -130,6 +134,9 @@ void Machine::Impl::hypercall(uint16_t nr) {
                                image_.symbolize(x1 ? x1 : hvc_pc_), cpu_tag());
         });
         const uint64_t caller = x1 ? x1 : hvc_pc_;
+        if (event == lazymmu::LazyEvent::Enable || event == lazymmu::LazyEvent::Disable)
+            timeline(event == lazymmu::LazyEvent::Enable ? 'B' : 'E', "lazy_mmu",
+                     [&] { return fmt::format("lazy MMU section ({})", image_.function_at(caller)); });
         if (auto broken = tracker(current_task(running_)).on_event(event, caller)) {
             Incident i = incident_here(*broken + open_sections(running_));
             i.hazard = Hazard::Nesting;

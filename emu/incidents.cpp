@@ -27,6 +27,9 @@ void Machine::Impl::end(Verdict v, Incident incident) {
     commit_store();
     result_.verdict = v;
     incident.lazy = lazy_state(running_);
+    timeline('i', "incident", [&] {
+        return fmt::format("{}{}", lazymmu::to_string(v), incident.hazard ? fmt::format(" {}", lazymmu::to_string(*incident.hazard)) : "");
+    });
     result_.incident = std::move(incident);
     ended_ = true;
     uc().stop();

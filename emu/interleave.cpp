@@ -56,6 +56,7 @@ void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<ui
         result_.steps.push_back({running_, kind, Location{pc, {}}, next});  // symbolized by whoever shows it
     }
     if (next == running_) return;
+    timeline('i', "schedule", [&] { return fmt::format("CPU {} takes over ({})", next, to_string(kind)); });
     trace(TraceModule::Sched, [&] {
         return fmt::format("CPU {} -> CPU {} at {} ({})", running_, next, image_.symbolize(pc), to_string(kind));
     });

@@ -173,6 +173,7 @@ void Machine::Impl::irq_handler(bool entering, uint64_t handler) {
     const uint64_t task = current_task(running_);
     const auto s = lazy_state(running_);
     constexpr uint64_t kLazyBits = (uint64_t{1} << lazymmu::kTifLazyMmu) | (uint64_t{1} << lazymmu::kTifLazyMmuPending);
+    timeline(entering ? 'B' : 'E', "irq", [&] { return fmt::format("interrupt: {}", image_.function_at(handler)); });
     if (entering) {
         trace(TraceModule::Sched, [&] { return fmt::format("handler {} starts{}", image_.symbolize(handler), cpu_tag()); });
         cpu().handlers.push_back({task, handler, s.thread_flags & kLazyBits, s.depth, s.paused});

@@ -47,6 +47,8 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
     config_.injections = per_run.injections;
     config_.choose = per_run.choose;
     config_.quantum_blocks = per_run.quantum_blocks;
+    config_.timeline = per_run.timeline;
+    timeline('B', "task", [&] { return task_name(current_task(running_)); });
     quantum_left_ = config_.quantum_blocks;
     resolve_injections();
     attach_injection_hooks();

@@ -99,6 +99,7 @@ struct MachineConfig {
     Chooser choose;
     // A scheduling point after this many translated blocks without one (0: none).
     uint64_t quantum_blocks = 0;
+    bool timeline = false;  // record RunResult::timeline (--perfetto)
 };
 
 // An address symbolized against the kernel ELF: "clear_page+0x10/0x40".
@@ -143,6 +144,17 @@ struct Step {
     int next = 0;
 };
 
+// One thing on a CPU's timeline: a span that begins ('B') or ends ('E'), or
+// an instant ('i'). Time is the translated blocks the run has executed so
+// far, over all CPUs: deterministic, and in order.
+struct TimelineEvent {
+    uint64_t time = 0;
+    int cpu = 0;
+    char phase = 'i';
+    std::string category;  // task, lazy_mmu, irq, pgtable, barrier, schedule, incident
+    std::string name;
+};
+
 struct RunResult {
     lazymmu::Verdict verdict = lazymmu::Verdict::Clean;
     std::optional<Incident> incident;  // what ended the run, if not a clean exit
@@ -154,6 +166,7 @@ struct RunResult {
     lazymmu::Metrics metrics;
     lazymmu::LazyState final_state;
     std::vector<Step> steps;  // every choice between CPUs, in order
+    std::vector<TimelineEvent> timeline;  // with MachineConfig::timeline
 };
 
 class Machine {

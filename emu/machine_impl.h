@@ -222,6 +222,11 @@ private:
     void trace(TraceModule module, MakeLine&& make_line) {
         if (config_.trace.has(module)) result_.trace.push_back(make_line());
     }
+    // A timeline event on the running CPU; `make_name` is only called when recording.
+    template <class MakeName>
+    void timeline(char phase, const char* category, MakeName&& make_name) {
+        if (config_.timeline) result_.timeline.push_back({blocks_, running_, phase, category, make_name()});
+    }
     // " on CPU n" when the machine has more than one, for trace lines.
     std::string cpu_tag() const { return config_.cpus > 1 ? fmt::format(" on CPU {}", running_) : std::string{}; }
 

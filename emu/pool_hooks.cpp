@@ -90,6 +90,10 @@ void Machine::Impl::commit_store(bool in_store_callback) {
     // Only a store that completes in its own callback can be interrupted right after it.
     if (in_store_callback) completed_store_ = store_pc + 4;
     else if (!triggers_.empty()) injection_event(InjectPoint::Event::PteWrite, store_pc, 0);
+    timeline('i', "pgtable", [&] {
+        const auto& w = model_.writes().back();
+        return fmt::format("pte-write #{} {:#x} -> {:#x}", w.seq, w.old_value, w.new_value);
+    });
     trace(TraceModule::PgTable, [&] {
         const auto& w = model_.writes().back();
         return fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}{}", w.seq, w.entry.value, w.old_value,

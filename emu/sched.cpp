@@ -69,6 +69,7 @@ void Machine::Impl::switch_cpu(int target) {
         t.uc.set_reg(UC_ARM64_REG_PC, *entry);
         t.uc.set_reg(UC_ARM64_REG_SP, stack_top(target));
         t.started = true;
+        if (config_.timeline) result_.timeline.push_back({blocks_, target, 'B', "task", task_name(current_task(target))});
     }
     switch_to_ = target;
     uc().stop();

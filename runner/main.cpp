@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <numeric>
 #include <optional>
@@ -37,10 +38,30 @@ int cmd_matrix(const std::vector<std::string>& paths, const RunOptions& opt, boo
     return m.ok() && !m.rows.empty() ? 0 : 1;
 }
 
-int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json, int jobs) {
+int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json, int jobs, const std::string& perfetto) {
     const auto files = Runner::collect(default_paths(paths));
     std::vector<FileResult> results;
-    if (jobs > 1 && files.size() > 1) {
+    std::optional<std::pair<std::string, std::vector<emu::TimelineEvent>>> timeline;
+    int cpus = 1;
+    if (!perfetto.empty()) {
+        // One run's timeline: one process, one cell.
+        GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
+        RunOptions o = opt;
+        o.timelines = true;
+        Runner runner(builder, o);
+        for (const auto& file : files) {
+            results.push_back(run_file(runner, file, json));
+            if (!json) std::cout << results.back().text << std::flush;
+        }
+        if (runner.timelines().size() != 1) {
+            std::cerr << fmt::format("lmemu run --perfetto: writes the timeline of one run, and {} cell(s) ran; choose "
+                                     "one with a case file and --cell\n",
+                                     runner.timelines().size());
+            return 2;
+        }
+        timeline = runner.timelines().front();
+        for (const auto& e : timeline->second) cpus = std::max(cpus, e.cpu + 1);
+    } else if (jobs > 1 && files.size() > 1) {
         results = run_files(files, opt, std::min<int>(jobs, static_cast<int>(files.size())), json);
     } else {
         GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
@@ -59,6 +80,16 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
     }
     if (json) std::cout << out.dump(2) << "\n";
     else std::cout << render_totals(all) << "\n";
+    if (timeline) {
+        std::ofstream f(perfetto);
+        f << perfetto_json(timeline->first, timeline->second, cpus).dump() << "\n";
+        if (!f) {
+            std::cerr << fmt::format("lmemu run --perfetto: cannot write {}\n", perfetto);
+            return 2;
+        }
+        std::cerr << fmt::format("wrote {} ({} events): open it in ui.perfetto.dev or chrome://tracing\n", perfetto,
+                                 timeline->second.size());
+    }
     const bool ok = std::all_of(all.begin(), all.end(),
                                 [](const CellOutcome& o) { return o.status == Status::Pass || o.status == Status::Ran; });
     return ok && !all.empty() ? 0 : 1;
@@ -301,6 +332,10 @@ int main(int argc, char** argv) {
     run->add_option("--cpus", opt.cpus, "CPUs for bare .c scenarios")->capture_default_str()->check(CLI::Range(1, 4));
     run->add_flag("!--no-reuse", opt.reuse_machines,
                   "boot a fresh machine for every run instead of restoring a booted one (same reports, slower)");
+    std::string perfetto;
+    run->add_option("--perfetto", perfetto,
+                    "write the run's timeline (one track per CPU: tasks, lazy sections, interrupts, page-table writes, "
+                    "barriers, TLBIs, hand-overs, the hazard) to this file, for ui.perfetto.dev; one cell");
     std::string schedule;
     run->add_option("--schedule", schedule,
                     "replay this schedule (as a report prints it, e.g. '0x3,1x2,*') instead of exploring")
@@ -335,7 +370,7 @@ int main(int argc, char** argv) {
         opt.schedule = explore::parse_schedule(schedule, error);
     }
     try {
-        if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs);
+        if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs, perfetto);
         if (*ptdump) return cmd_ptdump(scenario, opt);
         if (*bench)
             return compare.empty() ? cmd_bench(paths, repeat, opt.reuse_machines, no_model)

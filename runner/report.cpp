@@ -269,6 +269,20 @@ nlohmann::json to_json(const CellOutcome& o) {
     return j;
 }
 
+nlohmann::json perfetto_json(const std::string& label, const std::vector<emu::TimelineEvent>& events, int cpus) {
+    nlohmann::json trace = nlohmann::json::array();
+    trace.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 0}, {"args", {{"name", label}}}});
+    for (int c = 0; c < cpus; ++c)
+        trace.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", c}, {"args", {{"name", fmt::format("CPU {}", c)}}}});
+    for (const auto& e : events) {
+        nlohmann::json j{{"name", e.name}, {"cat", e.category}, {"ph", std::string(1, e.phase)},
+                         {"ts", e.time}, {"pid", 0}, {"tid", e.cpu}};
+        if (e.phase == 'i') j["s"] = "t";
+        trace.push_back(std::move(j));
+    }
+    return {{"traceEvents", trace}, {"otherData", {{"time unit", "translated blocks executed by all CPUs"}}}};
+}
+
 std::string render_totals(const std::vector<CellOutcome>& all) {
     size_t n[4] = {};
     for (const auto& o : all) ++n[static_cast<int>(o.status)];

@@ -14,6 +14,11 @@ std::string summary_line(const CellOutcome& o);
 // The full report of what ended the run (hazard, BUG, fault, timeout) and of warnings.
 std::string render_report(const CellOutcome& o);
 nlohmann::json to_json(const CellOutcome& o);
+// A run's timeline in the Chrome/Perfetto trace-event format: one track per
+// CPU with its tasks, lazy MMU sections and interrupts as spans, page-table
+// writes, barriers, TLBIs, CPU hand-overs and the incident as instants.
+// Timestamps are translated blocks executed (shown as microseconds).
+nlohmann::json perfetto_json(const std::string& label, const std::vector<emu::TimelineEvent>& events, int cpus);
 std::string render_totals(const std::vector<CellOutcome>& all);
 
 }  // namespace lmemu::runner

@@ -143,11 +143,12 @@ std::string verdict_text(const emu::RunResult& r) {
 std::optional<emu::RunResult> Runner::execute(const std::shared_ptr<const emu::ElfImage>& image,
                                               const CellSettings& s, std::vector<emu::Injection> injections,
                                               CellOutcome& out, const std::optional<std::vector<int>>& schedule,
-                                              const explore::ExploreConfig& x) {
+                                              const explore::ExploreConfig& x, bool timeline) {
     const auto t0 = std::chrono::steady_clock::now();
     std::optional<emu::RunResult> result;
     try {
         emu::MachineConfig cfg = s.machine(options_.trace, std::move(injections));
+        cfg.timeline = timeline;
         if (schedule) {
             cfg.choose = explore::replay(*schedule);
             cfg.quantum_blocks = x.quantum_blocks;
@@ -363,7 +364,21 @@ CellOutcome Runner::run_cell(const CaseFile& c, const Cell& cell, bool judged) {
         out.status = Status::Ran;
         out.mismatches.clear();
     }
+    if (options_.timelines && out.result && !c.sweep) record_timeline(c, cell, s, out);
     return out;
+}
+
+// The shown run once more, recording its timeline: exploration and plain
+// runs do not pay for it, and a schedule replays exactly.
+void Runner::record_timeline(const CaseFile& c, const Cell& cell, const CellSettings& s, const CellOutcome& out) {
+    CellOutcome scratch;
+    const auto image = build(cell, s, c.file.parent_path(), scratch);
+    if (!image) return;
+    std::optional<std::vector<int>> schedule;
+    std::string error;
+    if (out.schedule) schedule = explore::parse_schedule(*out.schedule, error);
+    const auto r = execute(image, s, c.injections(), scratch, schedule, c.explore.value_or(explore::ExploreConfig{}), true);
+    if (r) timelines_.emplace_back(fmt::format("{} [{}]", c.name, out.cell), r->timeline);
 }
 
 Cell Runner::scenario_cell(GuestSource source) const {

@@ -78,6 +78,8 @@ struct RunOptions {
     bool keep_first_boot = false;
     // --schedule: replay this schedule (explore/schedule.h) instead of exploring.
     std::optional<std::vector<int>> schedule;
+    // --perfetto: record the timeline of each cell's shown run (Runner::timelines()).
+    bool timelines = false;
 };
 
 class Runner {
@@ -107,6 +109,8 @@ public:
     // `repeats`: the caller will run it many times (exploration): keep it from the first run.
     emu::Machine& machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s, bool repeats = false);
     uint64_t boots() const { return boots_; }  // machines booted so far
+    // With RunOptions::timelines: per cell run, "case [cell]" and its shown run's timeline.
+    const std::vector<std::pair<std::string, std::vector<emu::TimelineEvent>>>& timelines() const { return timelines_; }
     static constexpr size_t kMaxMachines = 128;
 
     // At most this many runs per sweep; the rest are left out, and the report says so.
@@ -117,10 +121,11 @@ private:
     std::optional<emu::RunResult> execute(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                                           std::vector<emu::Injection> injections, CellOutcome& out,
                                           const std::optional<std::vector<int>>& schedule = std::nullopt,
-                                          const explore::ExploreConfig& x = {});
+                                          const explore::ExploreConfig& x = {}, bool timeline = false);
     void judge(const Expect* e, CellOutcome& out);
     void run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                    const Expect* e, CellOutcome& out);
+    void record_timeline(const CaseFile& c, const Cell& cell, const CellSettings& s, const CellOutcome& out);
     void run_explore(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                      const Expect* e, CellOutcome& out);
 
@@ -133,6 +138,7 @@ private:
     std::map<std::string, Booted> machines_;  // by ELF path and machine configuration
     std::set<std::string> run_once_;          // kernels run so far on a machine for one run
     Booted one_shot_;                         // the latest such machine
+    std::vector<std::pair<std::string, std::vector<emu::TimelineEvent>>> timelines_;
     uint64_t uses_ = 0;
     uint64_t boots_ = 0;
 
