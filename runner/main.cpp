@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <numeric>
 #include <optional>
@@ -92,7 +93,8 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
     }
     const bool ok = std::all_of(all.begin(), all.end(),
                                 [](const CellOutcome& o) { return o.status == Status::Pass || o.status == Status::Ran; });
-    return ok && !all.empty() ? 0 : 1;
+    // A shard may hold no cell at all; a whole run must hold one.
+    return ok && (!all.empty() || opt.shard_count > 1) ? 0 : 1;
 }
 
 int cmd_ptdump(const std::string& scenario, const RunOptions& opt) {
@@ -255,6 +257,66 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse, boo
     return 0;
 }
 
+// `lmemu merge A.json B.json ...`: the cells of several `run --json` outputs
+// (shards) as one run: a line per cell, sorted by case and cell, and the totals.
+int cmd_merge(const std::vector<std::string>& files, bool json) {
+    std::map<std::pair<std::string, std::string>, std::pair<nlohmann::json, std::string>> cells;
+    for (const auto& f : files) {
+        std::ifstream in(f);
+        nlohmann::json j;
+        try {
+            in >> j;
+        } catch (const std::exception& e) {
+            std::cerr << fmt::format("lmemu merge: {}: not the JSON of lmemu run --json: {}\n", f, e.what());
+            return 2;
+        }
+        if (!j.is_array()) {
+            std::cerr << fmt::format("lmemu merge: {}: not the JSON of lmemu run --json (an array of cells)\n", f);
+            return 2;
+        }
+        for (auto& cell : j) {
+            const auto key = std::make_pair(cell.value("case", std::string{}), cell.value("cell", std::string{}));
+            if (const auto it = cells.find(key); it != cells.end()) {
+                std::cerr << fmt::format("lmemu merge: {} [{}] is in both {} and {}: the shards overlap\n", key.first,
+                                         key.second, it->second.second, f);
+                return 2;
+            }
+            cells.emplace(key, std::make_pair(std::move(cell), f));
+        }
+    }
+    std::vector<CellOutcome> all;
+    nlohmann::json merged = nlohmann::json::array();
+    for (const auto& [key, value] : cells) {
+        const auto& c = value.first;
+        const std::string status = c.value("status", std::string{"ERROR"});
+        all.emplace_back().status = status == "PASS" ? Status::Pass : status == "FAIL" ? Status::Fail
+                                    : status == "RAN"                  ? Status::Ran
+                                                                       : Status::Error;
+        if (json) {
+            merged.push_back(c);
+            continue;
+        }
+        std::string what = c.value("verdict", std::string{"error"});
+        if (c.contains("incident") && c["incident"].is_object() && c["incident"]["hazard"].is_string())
+            what += fmt::format(" {} in {}", c["incident"]["hazard"].get<std::string>(),
+                                c["incident"].value("function", std::string{"?"}));
+        if (c.contains("exploration")) {
+            const auto& x = c["exploration"];
+            std::vector<std::string> parts;
+            for (const auto& o : x["outcomes"]) parts.push_back(fmt::format("{} {}", o["schedules"].get<uint64_t>(), o["summary"].get<std::string>()));
+            what = fmt::format("explored {} schedule(s) ({}): {}", x["schedules"].get<uint64_t>(), x["how"].get<std::string>(),
+                               fmt::join(parts, ", "));
+        }
+        fmt::print("{:<5} {} [{}]: {}\n", status, key.first, key.second, what);
+        for (const auto& m : c.value("mismatches", std::vector<std::string>{})) fmt::print("  {}\n", m);
+    }
+    if (json) std::cout << merged.dump(2) << "\n";
+    else std::cout << render_totals(all) << "\n";
+    const bool ok = std::all_of(all.begin(), all.end(),
+                                [](const CellOutcome& o) { return o.status == Status::Pass || o.status == Status::Ran; });
+    return ok && !all.empty() ? 0 : 1;
+}
+
 // `lmemu bench --compare OTHER`: this build's bench and another's, each in
 // its own process, alternating three times on the same cases; the ratio of
 // their runs/second in each round (noisy machines: ratios within one round
@@ -332,6 +394,16 @@ int main(int argc, char** argv) {
     run->add_option("--cpus", opt.cpus, "CPUs for bare .c scenarios")->capture_default_str()->check(CLI::Range(1, 4));
     run->add_flag("!--no-reuse", opt.reuse_machines,
                   "boot a fresh machine for every run instead of restoring a booted one (same reports, slower)");
+    std::string shard;
+    run->add_option("--shard", shard, "I/N: run only this process's share of the cells (1 <= I <= N), e.g. for GNU "
+                                      "parallel or a Slurm array; lmemu merge combines the shards' --json")
+        ->check([](const std::string& v) {
+            int i = 0, n = 0;
+            char tail = 0;
+            return std::sscanf(v.c_str(), "%d/%d%c", &i, &n, &tail) == 2 && n >= 1 && i >= 1 && i <= n
+                       ? std::string{}
+                       : "--shard takes I/N with 1 <= I <= N, e.g. 2/8";
+        });
     std::string perfetto;
     run->add_option("--perfetto", perfetto,
                     "write the run's timeline (one track per CPU: tasks, lazy sections, interrupts, page-table writes, "
@@ -349,6 +421,11 @@ int main(int argc, char** argv) {
     ptdump->add_option("scenario", scenario, "a scenario .c: dump the tables as it leaves them (default: just booted)");
     ptdump->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc, "boot with DEBUG_PAGEALLOC");
 
+    std::vector<std::string> merge_files;
+    auto* merge = app.add_subcommand("merge", "combine the --json of several lmemu run shards into one run's lines and totals");
+    merge->add_option("files", merge_files, "lmemu run --json outputs")->required()->check(CLI::ExistingFile);
+    merge->add_flag("--json", json, "the merged cells as JSON");
+
     int repeat = 20;
     auto* bench = app.add_subcommand("bench", "time warm runs of the built-in cases");
     bench->add_option("paths", paths, "files or folders (default: the built-in cases/)");
@@ -365,6 +442,7 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     if (!trace_spec.empty()) opt.trace = *emu::TraceModules::parse(trace_spec);
+    if (!shard.empty()) std::sscanf(shard.c_str(), "%d/%d", &opt.shard_index, &opt.shard_count);
     if (!schedule.empty()) {
         std::string error;
         opt.schedule = explore::parse_schedule(schedule, error);
@@ -372,6 +450,7 @@ int main(int argc, char** argv) {
     try {
         if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs, perfetto);
         if (*ptdump) return cmd_ptdump(scenario, opt);
+        if (*merge) return cmd_merge(merge_files, json);
         if (*bench)
             return compare.empty() ? cmd_bench(paths, repeat, opt.reuse_machines, no_model)
                                    : cmd_compare(compare, paths, repeat);

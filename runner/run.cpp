@@ -319,6 +319,13 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
     out.exploration = std::move(ex);
 }
 
+bool Runner::in_shard(const CaseFile& c, const Cell& cell) const {
+    if (options_.shard_count <= 1) return true;
+    // By name, not path: every shard must agree however the files were spelt.
+    const uint64_t h = std::stoull(content_hash(c.name + " [" + cell.label() + "]"), nullptr, 16);
+    return h % static_cast<uint64_t>(options_.shard_count) == static_cast<uint64_t>(options_.shard_index - 1);
+}
+
 std::vector<CellOutcome> Runner::run_case(const CaseFile& c) {
     std::vector<CellOutcome> outcomes;
     for (const auto& cell : expand(c)) {
@@ -326,7 +333,7 @@ std::vector<CellOutcome> Runner::run_case(const CaseFile& c) {
             return std::any_of(cell.coords.begin(), cell.coords.end(),
                                [&](const auto& kv) { return kv.first + "=" + kv.second == f; });
         });
-        if (selected) outcomes.push_back(run_cell(c, cell));
+        if (selected && in_shard(c, cell)) outcomes.push_back(run_cell(c, cell));
     }
     return outcomes;
 }

@@ -78,6 +78,9 @@ struct RunOptions {
     bool keep_first_boot = false;
     // --schedule: replay this schedule (explore/schedule.h) instead of exploring.
     std::optional<std::vector<int>> schedule;
+    // --shard I/N: only the cells whose "case [cell]" hashes to I-1 modulo N,
+    // so N processes (GNU parallel, a Slurm array) split a run between them.
+    int shard_index = 1, shard_count = 1;
     // --perfetto: record the timeline of each cell's shown run (Runner::timelines()).
     bool timelines = false;
 };
@@ -125,6 +128,7 @@ private:
     void judge(const Expect* e, CellOutcome& out);
     void run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                    const Expect* e, CellOutcome& out);
+    bool in_shard(const CaseFile& c, const Cell& cell) const;
     void record_timeline(const CaseFile& c, const Cell& cell, const CellSettings& s, const CellOutcome& out);
     void run_explore(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                      const Expect* e, CellOutcome& out);
