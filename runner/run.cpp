@@ -84,7 +84,7 @@ std::shared_ptr<const emu::ElfImage> Runner::build(const Cell& cell, const CellS
     GuestBuildRequest req;
     req.sources = cell.sources;
     req.defines = s.defines;
-    req.include_dirs = {dir};
+    req.include_dirs = {dir.empty() ? fs::path(".") : dir};  // a case run from its own folder: "-I" alone ate the next flag
     const auto built = builder_.build(req);
     out.build_ms = ms_since(t0);
     out.compiled = built.compiled;
