@@ -90,13 +90,17 @@ void Machine::Impl::load_image() {
             throw UnicornError(fmt::format("kernel segment at {:#x} is outside the image window", seg.vaddr));
         uint8_t* dst = ram_ptr(LMEMU_KIMAGE_PHYS + (seg.vaddr - LMEMU_KIMAGE_VADDR));
         std::memcpy(dst, seg.data.data(), seg.data.size());
-        if (seg.exec && config_.observe) {
+        if (seg.exec) {
             // Barriers and TLBIs become hypercalls so the model sees every one,
-            // whoever wrote them (C, asm, a case's own inline asm).
+            // whoever wrote them (C, asm, a case's own inline asm). Unobserved,
+            // they run natively; DAIF writes and spin hints are still the host's.
             for (size_t off = 0; off + 4 <= seg.data.size(); off += 4) {
                 uint32_t insn;
                 std::memcpy(&insn, dst + off, 4);
-                if (auto r = decode_maintenance(insn)) {
+                auto r = decode_maintenance(insn);
+                if (r && !config_.observe && (r->kind == MaintenanceInsn::Barrier || r->kind == MaintenanceInsn::Tlbi))
+                    r.reset();
+                if (r) {
                     rewritten_.emplace(seg.vaddr + off, *r);
                     std::memcpy(dst + off, &kHvcRewritten, 4);
                 }
@@ -188,7 +192,7 @@ void Machine::Impl::setup_engine(Cpu& c, uint64_t task) {
     u.add_hook(UC_HOOK_BLOCK, reinterpret_cast<void*>(on_block), this);
     u.add_hook(UC_HOOK_MEM_READ_UNMAPPED | UC_HOOK_MEM_WRITE_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED,
                reinterpret_cast<void*>(on_unmapped), this);
-    if (config_.cpus > 1 && config_.observe) hook_atomics(c);
+    if (config_.cpus > 1) hook_atomics(c);
 }
 
 }  // namespace lmemu::emu

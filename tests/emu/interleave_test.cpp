@@ -119,6 +119,31 @@ TEST_CASE("interleave: switches at block boundaries resume where they stopped, o
     for (int i = 0; i < 3; ++i) same(fresh, m.run(cfg));
 }
 
+TEST_CASE("interleave: unobserved, CPUs still hand over at yields and atomics (bench --no-model runs the same schedules)") {
+    // CPU 0 spins until CPU 1 sets the flag: only a hand-over at its yield lets CPU 1 run.
+    const auto image = test::build_guest(R"(
+        #include <linux/kernel.h>
+        #include <asm/barrier.h>
+        #include <asm/processor.h>
+        static int flag;
+        static void waiter(void) { while (!smp_load_acquire(&flag)) cpu_relax(); }
+        static void setter(void) { smp_store_release(&flag, 1); }
+        void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
+        void scenario(void)
+        {
+            static void (*const fns[])(void) = { waiter, setter };
+            static const char *const names[] = { "waiter", "setter" };
+            lmemu_run_threads(fns, names, 2);
+        }
+    )");
+    emu::MachineConfig cfg = two_cpus();
+    cfg.observe = false;
+    cfg.budget_blocks = 1'000'000;
+    const auto r = emu::Machine(image, cfg).run();
+    CHECK(r.verdict == Verdict::Clean);
+    CHECK_FALSE(r.steps.empty());
+}
+
 TEST_CASE("interleave: a schedule that picks a CPU that cannot run is an error, not a crash") {
     const auto image = test::build_guest(counter_scenario(kRacy));
     emu::Machine m(image, two_cpus());
