@@ -52,7 +52,7 @@ std::vector<int> trimmed(const std::vector<Node>& nodes) {
 
 // One run: choice i < keep repeats nodes[i] (and must meet the same point),
 // later ones ask `pick` and are recorded.
-emu::RunResult run_once(emu::Machine& m, emu::MachineConfig cfg, std::vector<Node>& nodes, size_t keep,
+emu::RunResult run_once(const RunFn& run, emu::MachineConfig cfg, std::vector<Node>& nodes, size_t keep,
                         const emu::Chooser& pick, std::string& error) {
     nodes.resize(keep);
     cfg.choose = [&](const emu::ChoicePoint& p) {
@@ -69,12 +69,16 @@ emu::RunResult run_once(emu::Machine& m, emu::MachineConfig cfg, std::vector<Nod
         nodes.push_back({p, c, {c}});
         return c;
     };
-    return m.run(cfg);
+    return run(cfg);
 }
 
 }  // namespace
 
 ExploreSummary explore(emu::Machine& m, emu::MachineConfig base, const ExploreConfig& cfg, const Visit& visit) {
+    return explore([&m](const emu::MachineConfig& c) { return m.run(c); }, std::move(base), cfg, visit);
+}
+
+ExploreSummary explore(const RunFn& m, emu::MachineConfig base, const ExploreConfig& cfg, const Visit& visit) {
     ExploreSummary s;
     base.quantum_blocks = cfg.quantum_blocks;
     std::vector<Node> nodes;

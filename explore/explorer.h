@@ -45,6 +45,11 @@ struct ExploreSummary {
 // its run; returning false stops the exploration.
 using Visit = std::function<bool(const std::vector<int>& schedule, emu::RunResult&& result)>;
 
+// One run under a configuration (its `choose` set by the exploration).
+using RunFn = std::function<emu::RunResult(const emu::MachineConfig&)>;
+
+ExploreSummary explore(const RunFn& run, emu::MachineConfig base, const ExploreConfig& cfg, const Visit& visit);
+// Explores a booted machine, each run restored from its snapshot.
 ExploreSummary explore(emu::Machine& m, emu::MachineConfig base, const ExploreConfig& cfg, const Visit& visit);
 
 }  // namespace lmemu::explore

@@ -27,6 +27,70 @@ TEST_CASE("schedule strings: run-length encoded, '*' for the default, errors say
 }
 
 namespace {
+// A program whose interleavings can be counted by hand: CPU i takes steps[i]
+// steps, and before every step the CPUs with steps left can run (CPU 0 runs
+// first). Its result names the interleaving as the verdict's console line.
+explore::RunFn toy(std::vector<int> steps) {
+    return [steps](const emu::MachineConfig& cfg) {
+        std::vector<int> left = steps;
+        emu::RunResult r;
+        std::string order;
+        int running = 0;
+        while (true) {
+            emu::ChoicePoint p;
+            p.index = r.steps.size();
+            p.running = running;
+            p.running_enabled = left[static_cast<size_t>(running)] > 0;
+            p.kind = emu::PointKind::Barrier;
+            for (int c = 0; c < static_cast<int>(left.size()); ++c)
+                if (left[static_cast<size_t>(c)] > 0) p.enabled.push_back(c);
+            if (p.enabled.empty()) break;
+            int next = p.enabled.front();
+            if (p.enabled.size() > 1) {
+                next = cfg.choose(p);
+                r.steps.push_back({running, p.kind, {}, next});
+            }
+            --left[static_cast<size_t>(next)];
+            order += static_cast<char>('0' + next);
+            running = next;
+        }
+        r.console.push_back(order);
+        return r;
+    };
+}
+
+std::set<std::string> interleavings(const std::vector<int>& steps, int bound, uint64_t& schedules) {
+    explore::ExploreConfig cfg;
+    cfg.preemption_bound = bound;
+    std::set<std::string> seen;
+    schedules = 0;
+    const auto s = explore::explore(toy(steps), {}, cfg, [&](const std::vector<int>&, emu::RunResult&& r) {
+        CHECK(seen.insert(r.console.front()).second);  // never the same interleaving twice
+        return true;
+    });
+    CHECK(s.complete);
+    CHECK(s.error.empty());
+    schedules = s.schedules;
+    return seen;
+}
+}  // namespace
+
+TEST_CASE("explore: exhaustive search runs every interleaving within the bound exactly once (counted by hand)") {
+    uint64_t n = 0;
+    // Unbounded: all C(5,2) = 10 orders of 3 steps of CPU 0 and 2 of CPU 1.
+    CHECK(interleavings({3, 2}, 10, n).size() == 10);
+    CHECK(n == 10);
+    // Bound 0: CPU 0 to the end, then CPU 1.
+    CHECK(interleavings({3, 2}, 0, n) == std::set<std::string>{"00011"});
+    // Bound 1: one switch away from a CPU that could go on: 0^a 1^2 0^(3-a) for a = 0..3.
+    CHECK(interleavings({3, 2}, 1, n) == std::set<std::string>{"11000", "01100", "00110", "00011"});
+    // Three CPUs, one step each: a CPU is done after its step, so only the
+    // first choice can preempt: bound 0 keeps CPU 0 first, bound 1 gives all 3! orders.
+    CHECK(interleavings({1, 1, 1}, 0, n) == std::set<std::string>{"012", "021"});
+    CHECK(interleavings({1, 1, 1}, 1, n).size() == 6);
+}
+
+namespace {
 // Two CPUs each add one to a shared counter, non-atomically, with a barrier
 // (a scheduling point) between the read and the write.
 const char* kLostUpdate = R"(
