@@ -276,7 +276,6 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
                 shown_mismatches = std::move(mismatches);
                 shown_schedule = explore::format_schedule(schedule);
                 shown = std::move(r);
-                ex.first_ms = ms_since(t0);
                 return false;
             }
             if (!first) {

@@ -37,7 +37,6 @@ struct Exploration {
     bool complete = false;  // exhaustive: every schedule within the bound ran
     std::string stopped;    // why it stopped before that, if it did
     std::vector<std::pair<std::string, uint64_t>> outcomes;  // verdict -> schedules, in the order first seen
-    double first_ms = 0;    // until the schedule the report shows
 };
 
 struct CellOutcome {
