@@ -139,6 +139,8 @@ void Machine::Impl::boot() {
         for (uint64_t va = stack_top(c) - LMEMU_STACK_SIZE; va < stack_top(c); va += kPage)
             map_page(va, alloc_frame(), pgtable::prot::kKernel);
 
+    // Where an IRQ is taken (injections, IPIs); a kernel without one takes none.
+    if (const auto vector = image_.symbol("el1h_64_irq")) irq_vector_ = *vector;
     const auto nr_cpu_ids = image_.symbol("nr_cpu_ids");
     if (!nr_cpu_ids) throw UnicornError("the kernel image has no nr_cpu_ids symbol");
     write_virt(*nr_cpu_ids, static_cast<uint64_t>(config_.cpus), 4);  // unsigned int

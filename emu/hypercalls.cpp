@@ -51,6 +51,7 @@ void Machine::Impl::hypercall(uint16_t nr) {
         return;
     }
     case LMEMU_HVC_SMP_CALL: return smp_call(x0, x1, x2);
+    case LMEMU_HVC_SMP_CALL_ASYNC: return smp_call_async(x0, x1, x2);
     case LMEMU_HVC_SMP_RETURN: return smp_return();
     case LMEMU_HVC_TASK_STACK: uc().set_reg(UC_ARM64_REG_X0, task_stack(x0)); return;
     case LMEMU_HVC_TASK_EXIT: {

@@ -11,6 +11,7 @@ std::string_view to_string(InjectKind k) {
     case InjectKind::Irq: return "irq";
     case InjectKind::Softirq: return "softirq";
     case InjectKind::Preempt: return "preempt";
+    case InjectKind::Call: return "ipi";
     }
     return "?";
 }

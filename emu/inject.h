@@ -15,7 +15,8 @@
 
 namespace lmemu::emu {
 
-enum class InjectKind { Irq = LMEMU_IRQ_HARD, Softirq = LMEMU_IRQ_SOFTIRQ, Preempt = LMEMU_IRQ_PREEMPT };
+// Call is not a case file's: it is the IPI of smp_call_function_single(wait = 0).
+enum class InjectKind { Irq = LMEMU_IRQ_HARD, Softirq = LMEMU_IRQ_SOFTIRQ, Preempt = LMEMU_IRQ_PREEMPT, Call = LMEMU_IRQ_CALL };
 std::string_view to_string(InjectKind k);
 
 struct InjectPoint {

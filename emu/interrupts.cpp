@@ -16,9 +16,7 @@ void Machine::Impl::resolve_injections() {
     triggers_.clear();
     result_.inject_events.clear();
     if (config_.injections.empty()) return;
-    const auto vector = image_.symbol("el1h_64_irq");
-    if (!vector) throw UnicornError("the kernel image has no el1h_64_irq");
-    irq_vector_ = *vector;
+    if (!irq_vector_) throw UnicornError("the kernel image has no el1h_64_irq");
     for (const auto& inj : config_.injections) {
         if (inj.cpu < 0 || inj.cpu >= config_.cpus)
             throw UnicornError(fmt::format("injection on CPU {}: the machine has {} CPU(s)", inj.cpu, config_.cpus));
@@ -165,7 +163,8 @@ void Machine::Impl::irq_ack(uint64_t desc) {
     const uint64_t kind = irq ? static_cast<uint64_t>(irq->kind) : LMEMU_IRQ_NONE;
     const bool ok = write_virt(desc + offsetof(lmemu_irq, kind), kind) &&
                     write_virt(desc + offsetof(lmemu_irq, fn), irq ? irq->handler : 0) &&
-                    write_virt(desc + offsetof(lmemu_irq, migrate_cpu), static_cast<uint64_t>(irq ? irq->migrate : -1));
+                    write_virt(desc + offsetof(lmemu_irq, migrate_cpu), static_cast<uint64_t>(irq ? irq->migrate : -1)) &&
+                    write_virt(desc + offsetof(lmemu_irq, info), irq ? irq->info : 0);
     if (!ok) end(Verdict::GuestFault, incident_here(fmt::format("hypercall IRQ_ACK: bad guest pointer {:#x}", desc)));
 }
 

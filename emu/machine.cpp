@@ -83,6 +83,8 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
         running_ = switch_to_;
         switch_to_ = -1;
         interrupted_store_.reset();
+        // An IPI sent while this CPU was not running is taken now, if it can be.
+        if (std::exchange(resumed_, false)) deliver_pending(uc().reg(UC_ARM64_REG_PC));
     }
     detach_injection_hooks();
     for (int c = 0; c < config_.cpus; ++c) model_.settle_deferral(c);

@@ -44,7 +44,7 @@ constexpr bool is_scheduling_hypercall(uint16_t nr) {
     switch (nr) {
     case LMEMU_HVC_ALLOC_PAGES: case LMEMU_HVC_FREE_PAGES: case LMEMU_HVC_ALLOC_PGTABLE: case LMEMU_HVC_FREE_PGTABLE:
     case LMEMU_HVC_PRINTK: case LMEMU_HVC_WARN: case LMEMU_HVC_LAZY_MMU: case LMEMU_HVC_MIGHT_SLEEP:
-    case LMEMU_HVC_TASK_STACK: case LMEMU_HVC_SEND_IPI: case LMEMU_HVC_SCHED_SWITCH:
+    case LMEMU_HVC_TASK_STACK: case LMEMU_HVC_SEND_IPI: case LMEMU_HVC_SCHED_SWITCH: case LMEMU_HVC_SMP_CALL_ASYNC:
         return true;
     default: return false;
     }
@@ -88,6 +88,7 @@ private:
         uint64_t handler;
         int migrate;
         std::string what;  // Injection::describe()
+        uint64_t info = 0;  // Call: the function's argument
     };
     // The interrupted task's lazy MMU state when a handler started.
     struct HandlerFrame {
@@ -131,6 +132,7 @@ private:
     void setup_engine(Cpu& c, uint64_t task);
     void smp_call(uint64_t target, uint64_t func, uint64_t info);
     void smp_return();
+    void smp_call_async(uint64_t target, uint64_t func, uint64_t info);
 
     // Scheduling (sched.cpp): the host side of the guest's scheduler.
     uint64_t current_task(int cpu) const { return cpus_[cpu]->uc.reg(UC_ARM64_REG_SP_EL0); }
@@ -246,6 +248,7 @@ private:
     std::vector<std::unique_ptr<Cpu>> cpus_;
     int running_ = 0;
     int switch_to_ = -1;        // set by SMP_CALL/SMP_RETURN/CPU_IDLE: the CPU to run next
+    bool resumed_ = false;      // switch_to_ resumes a CPU where it stopped: it may take a waiting IPI
     std::vector<int> waiting_;  // CPUs blocked in smp_call_function_single(), outermost first
     std::map<uint64_t, lazymmu::NestingTracker> trackers_;  // lazy MMU sections per task
     std::vector<bool> stack_mapped_;                         // per task slot

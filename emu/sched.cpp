@@ -63,6 +63,7 @@ void Machine::Impl::send_ipi(uint64_t target) {
 void Machine::Impl::switch_cpu(int target) {
     Cpu& t = *cpus_[target];
     t.kicked = t.idle = false;
+    resumed_ = t.started;
     if (!t.started) {
         const auto entry = image_.symbol("secondary_startup");
         if (!entry) return end(Verdict::GuestFault, incident_here("the kernel image has no secondary_startup"));

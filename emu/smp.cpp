@@ -42,6 +42,20 @@ void Machine::Impl::smp_call(uint64_t target, uint64_t func, uint64_t info) {
     uc().stop();
 }
 
+// smp_call_function_single(wait = 0): an IPI waits on `target` and is taken
+// when that CPU next runs with interrupts on (woken if idle); the caller goes on.
+void Machine::Impl::smp_call_async(uint64_t target, uint64_t func, uint64_t info) {
+    if (!irq_vector_) return end(Verdict::GuestFault, incident_here("the kernel image has no el1h_64_irq to take an IPI"));
+    if (target >= cpus_.size() || static_cast<int>(target) == running_)
+        return end(Verdict::GuestFault, incident_here(fmt::format("smp_call_function_single(wait = 0) to CPU {}, which {}",
+                                                                  target, target >= cpus_.size() ? "does not exist" : "is the caller")));
+    trace(TraceModule::Sched, [&] { return fmt::format("CPU {} sends an IPI to CPU {}: {}", running_, target, image_.symbolize(func)); });
+    Cpu& t = *cpus_[target];
+    t.pending.push_back({InjectKind::Call, func, -1, fmt::format("IPI from CPU {} running {}()", running_, image_.function_at(func)), info});
+    if (t.idle || !t.started) t.kicked = true;
+    uc().set_reg(UC_ARM64_REG_X0, 0);
+}
+
 void Machine::Impl::smp_return() {
     if (waiting_.empty())
         return end(Verdict::GuestFault, incident_here("SMP return hypercall outside an smp_call_function_single()"));

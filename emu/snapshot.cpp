@@ -87,6 +87,7 @@ void Machine::Impl::restore_snapshot() {
     cpus_[0]->uc.flush_tlb();
     running_ = 0;
     switch_to_ = -1;
+    resumed_ = false;
     waiting_.clear();
     trackers_.clear();
     resumes_.clear();

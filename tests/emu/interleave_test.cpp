@@ -144,6 +144,45 @@ TEST_CASE("interleave: unobserved, CPUs still hand over at yields and atomics (b
     CHECK_FALSE(r.steps.empty());
 }
 
+TEST_CASE("interleave: smp_call_function_single(wait = 0) is an IPI the other CPU takes when it runs; the caller goes on") {
+    const auto image = test::build_guest(R"(
+        #include <linux/kernel.h>
+        #include <linux/smp.h>
+        #include <linux/preempt.h>
+        #include <asm/barrier.h>
+        #include <asm/processor.h>
+        static int ran_on = -1, in_irq_ctx, caller_went_on;
+        static void ipi(void *info) { WRITE_ONCE(in_irq_ctx, in_hardirq()); smp_store_release(&ran_on, smp_processor_id() + *(int *)info); }
+        static void first(void)
+        {
+            static int zero;
+            smp_call_function_single(1, ipi, &zero, 0);
+            WRITE_ONCE(caller_went_on, READ_ONCE(ran_on) == -1);  /* not run yet: nothing waited */
+            while (smp_load_acquire(&ran_on) < 0)
+                cpu_relax();
+        }
+        static void second(void) { }
+        void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
+        void scenario(void)
+        {
+            static void (*const fns[])(void) = { first, second };
+            static const char *const names[] = { "first", "second" };
+            lmemu_run_threads(fns, names, 2);
+            BUG_ON(ran_on != 1 || !in_irq_ctx || !caller_went_on);
+        }
+    )");
+    emu::MachineConfig cfg = two_cpus();
+    cfg.trace = *emu::TraceModules::parse("sched");
+    emu::Machine m(image, cfg, emu::Machine::Runs::Many);
+    for (int i = 0; i < 2; ++i) {  // fresh and restored
+        const auto r = m.run(cfg);
+        CHECK(r.verdict == Verdict::Clean);
+        if (r.incident) MESSAGE(r.incident->message, " at ", r.incident->backtrace.empty() ? "" : r.incident->backtrace[0].where, " ", r.incident->backtrace.size() > 1 ? r.incident->backtrace[1].where : "");
+        if (r.verdict != Verdict::Clean) for (auto& l : r.trace) MESSAGE(l);
+        CHECK(std::any_of(r.trace.begin(), r.trace.end(), [](const std::string& l) { return l.find("sends an IPI to CPU 1") != std::string::npos; }));
+    }
+}
+
 TEST_CASE("interleave: a schedule that picks a CPU that cannot run is an error, not a crash") {
     const auto image = test::build_guest(counter_scenario(kRacy));
     emu::Machine m(image, two_cpus());

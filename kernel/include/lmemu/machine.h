@@ -89,6 +89,7 @@
 #define LMEMU_HVC_IRQ_RETURN	19	/* the interrupt was handled; about to return or preempt */
 #define LMEMU_HVC_SCHED_SWITCH	20	/* x0 = prev, x1 = next: context_switch() tracepoint */
 #define LMEMU_HVC_BOOTED	21	/* this CPU's translation regime is set up (after its SCTLR write) */
+#define LMEMU_HVC_SMP_CALL_ASYNC 22	/* x0 = cpu, x1 = func, x2 = info: IPI that runs func(info) there; no wait */
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff
@@ -109,12 +110,14 @@
 #define LMEMU_IRQ_HARD		1	/* run fn() as a hard interrupt handler */
 #define LMEMU_IRQ_SOFTIRQ	2	/* raise a softirq that runs fn() */
 #define LMEMU_IRQ_PREEMPT	3	/* wake a kernel thread running fn(), preempt */
+#define LMEMU_IRQ_CALL		4	/* an IPI from smp_call_function_single(wait = 0): run fn(info) */
 
 #ifndef __ASSEMBLER__
 struct lmemu_irq {
 	unsigned long kind;		/* LMEMU_IRQ_* */
 	unsigned long fn;		/* void (*)(void) */
 	long migrate_cpu;		/* PREEMPT: resume the preempted task there; -1: stay */
+	unsigned long info;		/* CALL: fn's argument */
 };
 #endif
 

@@ -23,6 +23,14 @@ void handle_irq_event(void (*fn)(void))
 	lmemu_hvc2(LMEMU_HVC_IRQ_HANDLER, 0, fn);
 }
 
+/* generic_smp_call_function_single_interrupt(): the IPI's function, in hard interrupt context. */
+static void handle_ipi_call(smp_call_func_t fn, void *info)
+{
+	lmemu_hvc2(LMEMU_HVC_IRQ_HANDLER, 1, fn);
+	fn(info);
+	lmemu_hvc2(LMEMU_HVC_IRQ_HANDLER, 0, fn);
+}
+
 static int lmemu_preempt_thread(void *fn)
 {
 	((void (*)(void))fn)();
@@ -41,6 +49,9 @@ void handle_arch_irq(struct pt_regs *regs)
 		break;
 	case LMEMU_IRQ_SOFTIRQ:
 		raise_softirq((void (*)(void))d->fn);
+		break;
+	case LMEMU_IRQ_CALL:
+		handle_ipi_call((smp_call_func_t)d->fn, (void *)d->info);
 		break;
 	case LMEMU_IRQ_PREEMPT:
 		/* A thread that must run now: wake it, and preempt whatever was running. */
