@@ -144,24 +144,33 @@ TEST_CASE("interleave: unobserved, CPUs still hand over at yields and atomics (b
     CHECK_FALSE(r.steps.empty());
 }
 
-TEST_CASE("interleave: smp_call_function_single(wait = 0) is an IPI the other CPU takes when it runs; the caller goes on") {
+TEST_CASE("interleave: smp_call_function_single(wait = 0) is an IPI the other CPU takes where it runs; the caller goes on") {
+    // CPU 1 spins in its thread with interrupts on: the IPI must interrupt
+    // the spin (taken when CPU 1 resumes), and nothing else ends it.
     const auto image = test::build_guest(R"(
         #include <linux/kernel.h>
         #include <linux/smp.h>
         #include <linux/preempt.h>
         #include <asm/barrier.h>
         #include <asm/processor.h>
-        static int ran_on = -1, in_irq_ctx, caller_went_on;
+        static int ran_on = -1, in_irq_ctx, caller_went_on, spinning;
         static void ipi(void *info) { WRITE_ONCE(in_irq_ctx, in_hardirq()); smp_store_release(&ran_on, smp_processor_id() + *(int *)info); }
         static void first(void)
         {
             static int zero;
+            while (!smp_load_acquire(&spinning))
+                cpu_relax();
             smp_call_function_single(1, ipi, &zero, 0);
             WRITE_ONCE(caller_went_on, READ_ONCE(ran_on) == -1);  /* not run yet: nothing waited */
             while (smp_load_acquire(&ran_on) < 0)
                 cpu_relax();
         }
-        static void second(void) { }
+        static void second(void)
+        {
+            smp_store_release(&spinning, 1);
+            while (smp_load_acquire(&ran_on) < 0)
+                cpu_relax();
+        }
         void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
         void scenario(void)
         {
@@ -172,14 +181,12 @@ TEST_CASE("interleave: smp_call_function_single(wait = 0) is an IPI the other CP
         }
     )");
     emu::MachineConfig cfg = two_cpus();
-    cfg.trace = *emu::TraceModules::parse("sched");
+    cfg.budget_blocks = 1'000'000;
     emu::Machine m(image, cfg, emu::Machine::Runs::Many);
     for (int i = 0; i < 2; ++i) {  // fresh and restored
         const auto r = m.run(cfg);
         CHECK(r.verdict == Verdict::Clean);
-        if (r.incident) MESSAGE(r.incident->message, " at ", r.incident->backtrace.empty() ? "" : r.incident->backtrace[0].where, " ", r.incident->backtrace.size() > 1 ? r.incident->backtrace[1].where : "");
-        if (r.verdict != Verdict::Clean) for (auto& l : r.trace) MESSAGE(l);
-        CHECK(std::any_of(r.trace.begin(), r.trace.end(), [](const std::string& l) { return l.find("sends an IPI to CPU 1") != std::string::npos; }));
+        if (r.incident) MESSAGE(r.incident->message);
     }
 }
 
