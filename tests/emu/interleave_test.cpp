@@ -7,26 +7,6 @@ using namespace lmemu;
 using lazymmu::Verdict;
 
 namespace {
-// Two CPUs each add one to a shared counter; the boot CPU checks the sum.
-std::string counter_scenario(const char* increment) {
-    return std::string(R"(
-        #include <linux/kernel.h>
-        #include <asm/barrier.h>
-        static int counter;
-        static void inc(void) { )") + increment + R"( }
-        void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
-        void scenario(void)
-        {
-            static void (*const fns[])(void) = { inc, inc };
-            static const char *const names[] = { "a", "b" };
-            lmemu_run_threads(fns, names, 2);
-            BUG_ON(READ_ONCE(counter) != 2);
-        }
-    )";
-}
-constexpr const char* kRacy = "int x = READ_ONCE(counter); smp_mb(); WRITE_ONCE(counter, x + 1);";
-constexpr const char* kAtomic = "smp_mb(); __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);";
-
 emu::MachineConfig two_cpus() {
     emu::MachineConfig cfg;
     cfg.cpus = 2;
@@ -59,7 +39,7 @@ int count_verdicts(const std::string& code, Verdict v, size_t& choices) {
 }  // namespace
 
 TEST_CASE("interleave: by default CPUs change hands only where one has nothing to do") {
-    const auto image = test::build_guest(counter_scenario(kRacy));
+    const auto image = test::build_guest(test::two_cpu_counter(test::kRacyIncrement));
     emu::Machine m(image, two_cpus(), emu::Machine::Runs::Many);
     const auto r = m.run(two_cpus());
     CHECK(r.verdict == Verdict::Clean);
@@ -69,17 +49,17 @@ TEST_CASE("interleave: by default CPUs change hands only where one has nothing t
 
 TEST_CASE("interleave: one preemption between a read and its write back loses an update; an atomic add cannot") {
     size_t choices = 0;
-    const int lost = count_verdicts(counter_scenario(kRacy), Verdict::Bug, choices);
+    const int lost = count_verdicts(test::two_cpu_counter(test::kRacyIncrement), Verdict::Bug, choices);
     CHECK(choices > 2);
     CHECK(lost > 0);
     CHECK(lost < static_cast<int>(choices));
     size_t atomic_choices = 0;
-    CHECK(count_verdicts(counter_scenario(kAtomic), Verdict::Bug, atomic_choices) == 0);
+    CHECK(count_verdicts(test::two_cpu_counter(test::kAtomicIncrement), Verdict::Bug, atomic_choices) == 0);
     CHECK(atomic_choices > 0);
 }
 
 TEST_CASE("interleave: the same choices give the same run, step for step") {
-    const auto image = test::build_guest(counter_scenario(kRacy));
+    const auto image = test::build_guest(test::two_cpu_counter(test::kRacyIncrement));
     emu::Machine m(image, two_cpus(), emu::Machine::Runs::Many);
     const auto first = preempt_at(m, 1);
     const auto again = preempt_at(m, 1);
@@ -95,7 +75,7 @@ TEST_CASE("interleave: the same choices give the same run, step for step") {
 TEST_CASE("interleave: switches at block boundaries resume where they stopped, on fresh and restored machines") {
     // A scheduling point every block and a switch at every choice: many
     // stops from block hooks, where Unicorn's own PC can be stale.
-    const auto image = test::build_guest(counter_scenario(kRacy));
+    const auto image = test::build_guest(test::two_cpu_counter(test::kRacyIncrement));
     emu::MachineConfig cfg = two_cpus();
     cfg.quantum_blocks = 1;
     cfg.choose = [](const emu::ChoicePoint& p) {
@@ -191,7 +171,7 @@ TEST_CASE("interleave: smp_call_function_single(wait = 0) is an IPI the other CP
 }
 
 TEST_CASE("interleave: a schedule that picks a CPU that cannot run is an error, not a crash") {
-    const auto image = test::build_guest(counter_scenario(kRacy));
+    const auto image = test::build_guest(test::two_cpu_counter(test::kRacyIncrement));
     emu::Machine m(image, two_cpus());
     emu::MachineConfig cfg = two_cpus();
     cfg.choose = [](const emu::ChoicePoint&) { return 3; };

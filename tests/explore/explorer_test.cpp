@@ -93,20 +93,7 @@ TEST_CASE("explore: exhaustive search runs every interleaving within the bound e
 namespace {
 // Two CPUs each add one to a shared counter, non-atomically, with a barrier
 // (a scheduling point) between the read and the write.
-const char* kLostUpdate = R"(
-    #include <linux/kernel.h>
-    #include <asm/barrier.h>
-    static int counter;
-    static void inc(void) { int x = READ_ONCE(counter); smp_mb(); WRITE_ONCE(counter, x + 1); }
-    void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
-    void scenario(void)
-    {
-        static void (*const fns[])(void) = { inc, inc };
-        static const char *const names[] = { "a", "b" };
-        lmemu_run_threads(fns, names, 2);
-        BUG_ON(READ_ONCE(counter) != 2);
-    }
-)";
+const std::string kLostUpdate = test::two_cpu_counter(test::kRacyIncrement);
 
 struct Tally {
     std::map<Verdict, int> verdicts;

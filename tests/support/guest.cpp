@@ -7,6 +7,23 @@
 
 namespace lmemu::test {
 
+std::string two_cpu_counter(const std::string& increment) {
+    return R"(
+        #include <linux/kernel.h>
+        #include <asm/barrier.h>
+        static int counter;
+        static void inc(void) { )" + increment + R"( }
+        void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
+        void scenario(void)
+        {
+            static void (*const fns[])(void) = { inc, inc };
+            static const char *const names[] = { "a", "b" };
+            lmemu_run_threads(fns, names, 2);
+            BUG_ON(READ_ONCE(counter) != 2);
+        }
+    )";
+}
+
 emu::ElfImage build_guest(const std::string& code, const std::map<std::string, std::string>& defines) {
     runner::GuestBuilder builder(runner::GuestBuilder::default_kernel_dir(),
                                  runner::GuestBuilder::default_cache_dir());

@@ -12,4 +12,11 @@ namespace lmemu::test {
 // `code` defines scenario(); defines are passed as -D (CONFIG_...).
 emu::ElfImage build_guest(const std::string& code, const std::map<std::string, std::string>& defines = {});
 
+// Two CPUs each add one to a shared `counter` with `increment`; the boot CPU
+// then checks the sum with BUG_ON (a lost update is a `bug` verdict).
+std::string two_cpu_counter(const std::string& increment);
+// A read, a barrier (a scheduling point) and the write back: an update can be lost.
+inline constexpr const char* kRacyIncrement = "int x = READ_ONCE(counter); smp_mb(); WRITE_ONCE(counter, x + 1);";
+inline constexpr const char* kAtomicIncrement = "smp_mb(); __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);";
+
 }  // namespace lmemu::test
