@@ -1,8 +1,7 @@
 #include "emu/machine_impl.h"
 
-#include <utility>
-
 #include <chrono>
+#include <utility>
 
 #include "pgtable/ptdump.h"
 

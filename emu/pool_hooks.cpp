@@ -68,10 +68,12 @@ void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint6
         // from the new PC, or stops there).
         if (const auto resume = std::exchange(m->completed_store_, std::nullopt)) {
             const lazymmu::Origin& origin = m->model_.writes().back().origin;
-            if (!m->triggers_.empty() && m->injection_event(InjectPoint::Event::PteWrite, *resume - 4, *resume))
-                m->interrupted_store_ = origin;
-            else if (m->schedule_point(PointKind::PteWrite, *resume - 4, *resume); m->switch_to_ >= 0)
-                m->interrupted_store_ = origin;
+            bool taken = !m->triggers_.empty() && m->injection_event(InjectPoint::Event::PteWrite, *resume - 4, *resume);
+            if (!taken) {
+                m->schedule_point(PointKind::PteWrite, *resume - 4, *resume);
+                taken = m->switch_to_ >= 0;
+            }
+            if (taken) m->interrupted_store_ = origin;
         }
     });
 }
