@@ -182,15 +182,14 @@ void Parser::parse_threads(const toml::node& n, CaseFile& c) const {
         if (!ident) fail(pos((*n.as_array())[i]), fmt::format("thread '{}' is not a C function name", t));
     }
     std::string code = "void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n); ";
-    std::vector<std::string> fns, names;
+    std::vector<std::string> names;
     for (const auto& t : c.threads) {
         code += fmt::format("void {}(void) __attribute__((weak)); ", t);  // a missing one: check_threads() says so
-        fns.push_back(t);
         names.push_back(fmt::format("\"{}\"", t));
     }
     code += fmt::format("void scenario(void) {{ static void (*const fns[])(void) = {{ {} }}; "
                         "static const char *const names[] = {{ {} }}; lmemu_run_threads(fns, names, {}); }}\n",
-                        fmt::join(fns, ", "), fmt::join(names, ", "), c.threads.size());
+                        fmt::join(c.threads, ", "), fmt::join(names, ", "), c.threads.size());
     c.sources.push_back({file_, code, c.threads_pos.line});
 }
 
@@ -200,21 +199,22 @@ void Parser::parse_explore(const toml::node& n, CaseFile& c) const {
     explore::ExploreConfig x;
     if (const auto* s = t.get("strategy")) {
         const std::string v = string(*s, "strategy");
-        const std::vector<std::string> names{"exhaustive", "random", "pct"};
-        if (std::find(names.begin(), names.end(), v) == names.end()) {
+        constexpr explore::Strategy kAll[] = {explore::Strategy::Exhaustive, explore::Strategy::Random, explore::Strategy::Pct};
+        std::vector<std::string> names;
+        for (const auto st : kAll) names.push_back(explore::to_string(st));
+        const auto it = std::find(names.begin(), names.end(), v);
+        if (it == names.end()) {
             const auto near = closest(v, names);
             fail(pos(*s), fmt::format("unknown strategy '{}'", v),
-                 near.empty() ? "strategies: exhaustive, random, pct" : fmt::format("did you mean '{}'?", near));
+                 near.empty() ? fmt::format("strategies: {}", fmt::join(names, ", ")) : fmt::format("did you mean '{}'?", near));
         }
-        x.strategy = v == "exhaustive" ? explore::Strategy::Exhaustive
-                     : v == "random"   ? explore::Strategy::Random
-                                       : explore::Strategy::Pct;
+        x.strategy = kAll[it - names.begin()];
     }
     auto bounded = [&](const char* key, uint64_t lo, uint64_t hi, auto& field) {
         if (const auto* v = t.get(key)) {
-            const uint64_t x = integer(*v, key);
-            if (x < lo || x > hi) fail(pos(*v), fmt::format("{} must be between {} and {}", key, lo, hi));
-            field = static_cast<std::remove_reference_t<decltype(field)>>(x);
+            const uint64_t value = integer(*v, key);
+            if (value < lo || value > hi) fail(pos(*v), fmt::format("{} must be between {} and {}", key, lo, hi));
+            field = static_cast<std::remove_reference_t<decltype(field)>>(value);
         }
     };
     bounded("preemption_bound", 0, 10, x.preemption_bound);
