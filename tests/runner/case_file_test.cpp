@@ -120,3 +120,32 @@ TEST_CASE("case file: inline code remembers the line it starts on") {
     CHECK(c.sources[0].first_line == 4);
     CHECK(c.sources[0].text->rfind("void scenario", 0) == 0);
 }
+
+TEST_CASE("case file: threads, [explore] and schedules are checked where they are written") {
+    const std::string head = "[case]\nname = \"x\"\nsources = [\"s.c\"]\n";
+    const std::string expect = "[[expect]]\nverdict = \"clean\"\n";
+    const auto strategy = error_of(head + "[explore]\nstrategy = \"exhaustiv\"\n" + expect);
+    CHECK(strategy.pos().line == 5);
+    CHECK(strategy.note() == "did you mean 'exhaustive'?");
+    const auto bound = error_of(head + "[explore]\npreemption_bound = 11\n" + expect);
+    CHECK(std::string(bound.what()) == "preemption_bound must be between 0 and 10");
+    const auto schedules = error_of(head + "[[expect]]\nverdict = \"clean\"\nschedules = \"some\"\n");
+    CHECK(std::string(schedules.what()) == "'schedules' needs an [explore] table");
+    const auto quantifier = error_of(head + "[explore]\n[[expect]]\nverdict = \"clean\"\nschedules = \"most\"\n");
+    CHECK(quantifier.pos().line == 7);
+    const auto name = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\nthreads = [\"a\", \"2b\"]\n" + expect);
+    CHECK(std::string(name.what()) == "thread '2b' is not a C function name");
+    CHECK(name.pos().column == 17);
+    const auto cpus = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\nthreads = [\"a\", \"b\", \"c\"]\n[config]\ncpus = 2\n" + expect);
+    CHECK(std::string(cpus.what()) == "3 threads need as many CPUs; [config] cpus is 2");
+
+    // Good: cpus follows the threads, and the generated scenario() calls them in order.
+    TempCase t(head + "threads = [\"writer\", \"reader\"]\n[explore]\nstrategy = \"pct\"\ndepth = 3\n" + expect);
+    const CaseFile c = parse_case_file(t.file);
+    CHECK(c.config.at("cpus") == "2");
+    REQUIRE(c.explore);
+    CHECK(c.explore->strategy == explore::Strategy::Pct);
+    CHECK(c.explore->depth == 3);
+    REQUIRE(c.sources.size() == 2);
+    CHECK(c.sources.back().text->find("fns[])(void) = { writer, reader }") != std::string::npos);
+}
