@@ -4,6 +4,8 @@
 // host only decides which CPU runs when the running one has nothing to do.
 #include "emu/machine_impl.h"
 
+#include <utility>
+
 namespace lmemu::emu {
 
 std::string Machine::Impl::task_name(uint64_t task) const {
@@ -38,6 +40,9 @@ uint64_t Machine::Impl::task_stack(uint64_t slot) {
 // The running CPU has nothing to run (wfi) until an IPI: another CPU that
 // can run goes on (a choice if several can); if none can, nothing ever will.
 void Machine::Impl::cpu_idle() {
+    // An IPI that arrived since it last checked: wfi returns at once, and the
+    // idle loop looks again (else a wake-up sent just before the wfi is lost).
+    if (std::exchange(cpu().kicked, false)) return;
     cpu().idle = true;
     for (int c = 0; c < config_.cpus; ++c) {
         if (c == running_ || !can_run(c)) continue;
@@ -62,7 +67,10 @@ void Machine::Impl::send_ipi(uint64_t target) {
 // Stops the running engine; `target` runs next, from its idle loop the first time.
 void Machine::Impl::switch_cpu(int target) {
     Cpu& t = *cpus_[target];
-    t.kicked = t.idle = false;
+    // A kick wakes an idle (or new) CPU; one that was preempted keeps it
+    // pending for its next wfi.
+    if (t.idle || !t.started) t.kicked = false;
+    t.idle = false;
     resumed_ = t.started;
     if (!t.started) {
         const auto entry = image_.symbol("secondary_startup");

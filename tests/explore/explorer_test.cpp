@@ -152,6 +152,25 @@ TEST_CASE("explore: bound 0 is the default schedule alone; bound 1 finds the los
     CHECK(s2.schedules > s.schedules);
 }
 
+TEST_CASE("explore: no schedule of a correct program deadlocks (wake-ups reach a CPU however the IPI and its wfi interleave)") {
+    // Thread start, completion and exit cross CPUs through IPIs and wfi;
+    // a wake-up lost in any interleaving would end a schedule as a deadlock.
+    static const auto image = test::build_guest(test::two_cpu_counter(test::kAtomicIncrement));
+    emu::MachineConfig base;
+    base.cpus = 2;
+    emu::Machine m(image, base, emu::Machine::Runs::Many);
+    explore::ExploreConfig cfg;
+    cfg.preemption_bound = 2;
+    std::map<Verdict, int> verdicts;
+    const auto s = explore::explore(m, base, cfg, [&](const std::vector<int>&, emu::RunResult&& r) {
+        ++verdicts[r.verdict];
+        return true;
+    });
+    CHECK(s.complete);
+    CHECK(s.schedules > 100);
+    CHECK(verdicts[Verdict::Clean] == static_cast<int>(s.schedules));
+}
+
 TEST_CASE("explore: max_schedules stops an exploration and says it is not complete") {
     explore::ExploreConfig cfg;
     cfg.preemption_bound = 2;
