@@ -39,43 +39,45 @@ int cmd_matrix(const std::vector<std::string>& paths, const RunOptions& opt, boo
     return m.ok() && !m.rows.empty() ? 0 : 1;
 }
 
+// Whether a run passed: every cell met its expectation (or had none); a
+// shard may hold no cell at all, a whole run must hold one.
+int exit_status(const std::vector<CellOutcome>& all, bool may_be_empty) {
+    const bool ok = std::all_of(all.begin(), all.end(),
+                                [](const CellOutcome& o) { return o.status == Status::Pass || o.status == Status::Ran; });
+    return ok && (!all.empty() || may_be_empty) ? 0 : 1;
+}
+
 int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json, int jobs, const std::string& perfetto) {
     const auto files = Runner::collect(default_paths(paths));
+    // A timeline comes from one cell, in this process.
+    const bool parallel = jobs > 1 && files.size() > 1 && perfetto.empty();
     std::vector<FileResult> results;
     std::optional<std::pair<std::string, std::vector<emu::TimelineEvent>>> timeline;
-    int cpus = 1;
-    if (!perfetto.empty()) {
-        // One run's timeline: one process, one cell.
-        GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
-        RunOptions o = opt;
-        o.timelines = true;
-        Runner runner(builder, o);
-        for (const auto& file : files) {
-            results.push_back(run_file(runner, file, json));
-            if (!json) std::cout << results.back().text << std::flush;
-        }
-        if (runner.timelines().size() != 1) {
-            std::cerr << fmt::format("lmemu run --perfetto: writes the timeline of one run, and {} cell(s) ran; choose "
-                                     "one with a case file and --cell\n",
-                                     runner.timelines().size());
-            return 2;
-        }
-        timeline = runner.timelines().front();
-        for (const auto& e : timeline->second) cpus = std::max(cpus, e.cpu + 1);
-    } else if (jobs > 1 && files.size() > 1) {
+    if (parallel) {
         results = run_files(files, opt, std::min<int>(jobs, static_cast<int>(files.size())), json);
     } else {
         GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
-        Runner runner(builder, opt);
+        RunOptions o = opt;
+        o.timelines = !perfetto.empty();
+        Runner runner(builder, o);
         for (const auto& file : files) {
             results.push_back(run_file(runner, file, json));
             if (!json) std::cout << results.back().text << std::flush;  // as it goes, with one process
+        }
+        if (o.timelines) {
+            if (runner.timelines().size() != 1) {
+                std::cerr << fmt::format("lmemu run --perfetto: writes the timeline of one run, and {} cell(s) ran; "
+                                         "choose one with a case file and --cell\n",
+                                         runner.timelines().size());
+                return 2;
+            }
+            timeline = runner.timelines().front();
         }
     }
     std::vector<CellOutcome> all;  // statuses, for the totals
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : results) {
-        if (jobs > 1 && files.size() > 1 && !json) std::cout << r.text;
+        if (parallel && !json) std::cout << r.text;
         for (const auto& j : r.json) out.push_back(j);
         for (const Status st : r.statuses) all.emplace_back().status = st;
     }
@@ -83,7 +85,7 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
     else std::cout << render_totals(all) << "\n";
     if (timeline) {
         std::ofstream f(perfetto);
-        f << perfetto_json(timeline->first, timeline->second, cpus).dump() << "\n";
+        f << perfetto_json(timeline->first, timeline->second).dump() << "\n";
         if (!f) {
             std::cerr << fmt::format("lmemu run --perfetto: cannot write {}\n", perfetto);
             return 2;
@@ -91,10 +93,7 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
         std::cerr << fmt::format("wrote {} ({} events): open it in ui.perfetto.dev or chrome://tracing\n", perfetto,
                                  timeline->second.size());
     }
-    const bool ok = std::all_of(all.begin(), all.end(),
-                                [](const CellOutcome& o) { return o.status == Status::Pass || o.status == Status::Ran; });
-    // A shard may hold no cell at all; a whole run must hold one.
-    return ok && (!all.empty() || opt.shard_count > 1) ? 0 : 1;
+    return exit_status(all, opt.shard_count > 1);
 }
 
 int cmd_ptdump(const std::string& scenario, const RunOptions& opt) {
@@ -289,9 +288,9 @@ int cmd_merge(const std::vector<std::string>& files, bool json) {
     for (const auto& [key, value] : cells) {
         const auto& c = value.first;
         const std::string status = c.value("status", std::string{"ERROR"});
-        all.emplace_back().status = status == "PASS" ? Status::Pass : status == "FAIL" ? Status::Fail
-                                    : status == "RAN"                  ? Status::Ran
-                                                                       : Status::Error;
+        auto& o = all.emplace_back();  // Status::Error unless it names another
+        for (const auto st : {Status::Pass, Status::Fail, Status::Ran})
+            if (status == to_string(st)) o.status = st;
         if (json) {
             merged.push_back(c);
             continue;
@@ -312,9 +311,7 @@ int cmd_merge(const std::vector<std::string>& files, bool json) {
     }
     if (json) std::cout << merged.dump(2) << "\n";
     else std::cout << render_totals(all) << "\n";
-    const bool ok = std::all_of(all.begin(), all.end(),
-                                [](const CellOutcome& o) { return o.status == Status::Pass || o.status == Status::Ran; });
-    return ok && !all.empty() ? 0 : 1;
+    return exit_status(all, false);
 }
 
 // `lmemu bench --compare OTHER`: this build's bench and another's, each in

@@ -269,7 +269,9 @@ nlohmann::json to_json(const CellOutcome& o) {
     return j;
 }
 
-nlohmann::json perfetto_json(const std::string& label, const std::vector<emu::TimelineEvent>& events, int cpus) {
+nlohmann::json perfetto_json(const std::string& label, const std::vector<emu::TimelineEvent>& events) {
+    int cpus = 1;
+    for (const auto& e : events) cpus = std::max(cpus, e.cpu + 1);
     nlohmann::json trace = nlohmann::json::array();
     trace.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 0}, {"args", {{"name", label}}}});
     for (int c = 0; c < cpus; ++c)

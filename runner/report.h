@@ -18,7 +18,7 @@ nlohmann::json to_json(const CellOutcome& o);
 // CPU with its tasks, lazy MMU sections and interrupts as spans, page-table
 // writes, barriers, TLBIs, CPU hand-overs and the incident as instants.
 // Timestamps are translated blocks executed (shown as microseconds).
-nlohmann::json perfetto_json(const std::string& label, const std::vector<emu::TimelineEvent>& events, int cpus);
+nlohmann::json perfetto_json(const std::string& label, const std::vector<emu::TimelineEvent>& events);
 std::string render_totals(const std::vector<CellOutcome>& all);
 
 }  // namespace lmemu::runner
