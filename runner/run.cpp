@@ -365,21 +365,20 @@ CellOutcome Runner::run_cell(const CaseFile& c, const Cell& cell, bool judged) {
             out.status = Status::Error;
             out.error = err.render();
         }
+        if (options_.timelines && out.result && !c.sweep) record_timeline(c, image, s, out);
     }
     if (!judged && out.result) {
         out.status = Status::Ran;
         out.mismatches.clear();
     }
-    if (options_.timelines && out.result && !c.sweep) record_timeline(c, cell, s, out);
     return out;
 }
 
-// The shown run once more, recording its timeline: exploration and plain
-// runs do not pay for it, and a schedule replays exactly.
-void Runner::record_timeline(const CaseFile& c, const Cell& cell, const CellSettings& s, const CellOutcome& out) {
+// The shown run once more, from its printed schedule, recording its
+// timeline: exploration and plain runs do not pay for it.
+void Runner::record_timeline(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image,
+                             const CellSettings& s, const CellOutcome& out) {
     CellOutcome scratch;
-    const auto image = build(cell, s, c.file.parent_path(), scratch);
-    if (!image) return;
     std::optional<std::vector<int>> schedule;
     std::string error;
     if (out.schedule) schedule = explore::parse_schedule(*out.schedule, error);

@@ -128,7 +128,8 @@ private:
     void run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                    const Expect* e, CellOutcome& out);
     bool in_shard(const CaseFile& c, const Cell& cell) const;
-    void record_timeline(const CaseFile& c, const Cell& cell, const CellSettings& s, const CellOutcome& out);
+    void record_timeline(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
+                         const CellOutcome& out);
     void run_explore(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                      const Expect* e, CellOutcome& out);
 
