@@ -176,7 +176,8 @@ std::optional<AccessForm> Disassembler::decode(uint32_t insn, uint64_t pc) {
     const bool w = before_mem.size() > first_data ? before_mem[first_data].is_w : first_reg && first_reg->is_w;
     f.element = element_size(m, w);
     f.size = f.element * (is_pair(m) ? 2 : 1);
-    if (starts_with(m, "st")) f.data.assign(before_mem.begin() + static_cast<ptrdiff_t>(std::min(first_data, before_mem.size())), before_mem.end());
+    if (starts_with(m, "st") && before_mem.size() > first_data)
+        f.data.assign(before_mem.begin() + static_cast<ptrdiff_t>(first_data), before_mem.end());
 
     if (!mem) {
         // Literal load: Capstone gives the absolute target as an immediate.
