@@ -52,7 +52,7 @@ void Machine::Impl::smp_call_async(uint64_t target, uint64_t func, uint64_t info
     trace(TraceModule::Sched, [&] { return fmt::format("CPU {} sends an IPI to CPU {}: {}", running_, target, image_.symbolize(func)); });
     Cpu& t = *cpus_[target];
     t.pending.push_back({InjectKind::Call, func, -1, fmt::format("IPI from CPU {} running {}()", running_, image_.function_at(func)), info});
-    if (t.idle || !t.started) t.kicked = true;
+    t.kicked = true;  // as any IPI: wakes it if idle, else its next wfi returns
     uc().set_reg(UC_ARM64_REG_X0, 0);
 }
 
