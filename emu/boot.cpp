@@ -34,7 +34,7 @@ Machine::Impl::Impl(const ElfImage& image, MachineConfig config, bool keep_boote
     : image_(image),
       config_(config),
       pool_(PhysAddr{LMEMU_PHYS_OFFSET}, LMEMU_POOL_SIZE),
-      model_(pool_, config.cpus),
+      model_(pool_, config.cpus, config.arch_features),
       ram_alloc_(LMEMU_RAM_PHYS >> 12, LMEMU_RAM_SIZE >> 12),
       pool_alloc_(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12) {
     if (config_.cpus < 1 || config_.cpus > LMEMU_MAX_CPUS)

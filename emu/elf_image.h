@@ -2,6 +2,7 @@
 // table, which turns addresses into "clear_page+0x10/0x40" for backtraces.
 #pragma once
 
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,6 +29,19 @@ public:
 
     uint64_t entry() const { return entry_; }
     const std::vector<Segment>& segments() const { return segments_; }
+    // The addresses of the instructions in executable segments that `match` accepts.
+    template <class Match>
+    std::vector<uint64_t> find_insns(Match match) const {
+        std::vector<uint64_t> out;
+        for (const auto& seg : segments_)
+            if (seg.exec)
+                for (size_t off = 0; off + 4 <= seg.data.size(); off += 4) {
+                    uint32_t insn;
+                    std::memcpy(&insn, seg.data.data() + off, 4);
+                    if (match(insn)) out.push_back(seg.vaddr + off);
+                }
+        return out;
+    }
     std::optional<uint64_t> symbol(const std::string& name) const;
     const Symbol* symbol_at(uint64_t addr) const;
     // The function (STT_FUNC) of that name, or nullptr.

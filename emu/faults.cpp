@@ -34,12 +34,12 @@ void Machine::Impl::fault(uint32_t intno) {
     const auto cause = model_.classify(running_, PhysAddr{pgd_}, VirtAddr{a.va}, a.type == AccessType::Write);
     Incident i = incident_here(cause.why);
     i.hazard = cause.hazard;
+    i.linux_recovers = cause.linux_recovers;
     i.access = a;
     i.page = page_info(a.va);
     for (int l = 0; l < cause.cpu_walk.depth; ++l) {
         const auto& s = cause.cpu_walk.steps[l];
-        static constexpr const char* kName[] = {"pgd", "pud", "pmd", "pte"};
-        i.walk.push_back(fmt::format("{} @ {:#x}: {}", kName[s.level], s.entry.value, pgtable::describe(s.pte, s.level)));
+        i.walk.push_back(fmt::format("{} @ {:#x}: {}", pgtable::level_name(s.level), s.entry.value, pgtable::describe(s.pte, s.level)));
     }
     if (cause.write) i.write = WriteInfo{*cause.write, symbolize(cause.write->origin.backtrace)};
     end(Verdict::Hazard, std::move(i));

@@ -16,6 +16,7 @@ void Machine::Impl::rewritten(uint64_t pc) {
     const MaintenanceInsn& r = it->second;
     if (r.kind == MaintenanceInsn::DaifClear || r.kind == MaintenanceInsn::DaifWrite) return write_daif(r);
     if (r.kind == MaintenanceInsn::Yield) return schedule_point(PointKind::Yield, pc);
+    if (r.kind == MaintenanceInsn::Eret) return exception_return();
     // Another CPU may run before a barrier or TLBI takes effect: what it
     // does between a store and the barrier that publishes it is the race.
     const PointKind kind = r.kind == MaintenanceInsn::Barrier ? PointKind::Barrier : PointKind::Tlbi;

@@ -79,14 +79,7 @@ bool is_atomic(uint32_t insn) {
 }  // namespace
 
 void Machine::Impl::hook_atomics(Cpu& c) {
-    if (atomic_pcs_.empty())
-        for (const auto& seg : image_.segments())
-            if (seg.exec)
-                for (size_t off = 0; off + 4 <= seg.data.size(); off += 4) {
-                    uint32_t insn;
-                    std::memcpy(&insn, seg.data.data() + off, 4);
-                    if (is_atomic(insn)) atomic_pcs_.push_back(seg.vaddr + off);
-                }
+    if (atomic_pcs_.empty()) atomic_pcs_ = image_.find_insns(is_atomic);
     for (const uint64_t pc : atomic_pcs_) c.uc.add_hook(UC_HOOK_CODE, reinterpret_cast<void*>(on_atomic), this, pc, pc);
 }
 

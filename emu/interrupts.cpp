@@ -128,12 +128,27 @@ bool Machine::Impl::raise(const Trigger& t, uint64_t resume_pc) {
 // The CPU takes an IRQ exception at EL1 (Arm ARM D1.3): ELR_EL1 and SPSR_EL1
 // hold where it was, DAIF is masked, execution continues at the vector.
 void Machine::Impl::take_irq(PendingIrq irq, uint64_t resume_pc) {
+    model_.on_context_sync(running_);  // exception entry synchronizes context
     const uint64_t pstate = uc().reg(UC_ARM64_REG_PSTATE);
     uc().set_reg(UC_ARM64_REG_ELR_EL1, resume_pc);
     uc().set_sysreg(kSPSR_EL1, pstate);
     uc().set_reg(UC_ARM64_REG_PSTATE, pstate | kDaifAll);
     uc().set_reg(UC_ARM64_REG_PC, irq_vector_);
     cpu().taking = std::move(irq);
+}
+
+// ERET from EL1 to EL1 (Arm ARM D1.11): PC from ELR_EL1, PSTATE from
+// SPSR_EL1. A context synchronization event; an interrupt that was pending
+// while masked is taken at once if the restored PSTATE unmasks it.
+void Machine::Impl::exception_return() {
+    model_.on_context_sync(running_);
+    const uint64_t spsr = uc().sysreg(kSPSR_EL1);
+    if ((spsr & 0xf) != 0x5)  // M[3:0] = EL1h: the only mode lmemu runs in
+        return end(Verdict::GuestFault, incident_here(fmt::format("eret to a mode other than EL1h (SPSR_EL1 {:#x})", spsr)));
+    const uint64_t target = uc().reg(UC_ARM64_REG_ELR_EL1);
+    uc().set_reg(UC_ARM64_REG_PSTATE, spsr);
+    uc().set_reg(UC_ARM64_REG_PC, target);
+    deliver_pending(target);
 }
 
 void Machine::Impl::deliver_pending(uint64_t resume_pc) {

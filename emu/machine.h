@@ -95,6 +95,7 @@ struct MachineConfig {
     // straight to the pool (no model, no walk alias, no store-origin search)
     // and barriers and TLBIs run natively. Verdicts mean nothing then.
     bool observe = true;
+    lazymmu::ArchFeatures arch_features;  // optional features the CPUs implement ([config] arch_features)
     // With more than one CPU: who runs at each choice point (empty: default_choice).
     Chooser choose;
     // A scheduling point after this many translated blocks without one (0: none).
@@ -132,6 +133,11 @@ struct Incident {
     std::vector<std::string> walk;  // the CPU-view walk, one line per level
     std::string page;               // what the allocator knows of the target frame
     lazymmu::LazyState lazy;
+    // Break-before-make: the store that made the entry invalid before the
+    // offending one, if there was one (`write` is the offending store).
+    std::optional<WriteInfo> break_write;
+    // A spurious translation fault Linux's is_spurious_el1_translation_fault() retries.
+    bool linux_recovers = false;
 };
 
 // A choice as a run made it, for reports: `cpu` ran up to a point at `at`,

@@ -154,6 +154,8 @@ private:
     // runs first (the instruction runs when this one resumes, without a choice).
     bool before_insn(PointKind kind, uint64_t pc, bool from_code_hook = false);
     void hook_atomics(Cpu& c);
+    // ERET, rewritten: the model's context synchronization, then the return.
+    void exception_return();
 
     // Injection and interrupts (interrupts.cpp).
     void resolve_injections();
@@ -185,6 +187,7 @@ private:
     // Hands a completed page-table store to the model; `in_store_callback`: from
     // the store's own MMIO callback, where an injection may interrupt right after it.
     void commit_store(bool in_store_callback = false);
+    void break_before_make(lazymmu::BreakBeforeMake bbm);
     // Where the store of `size` bytes of `value` at `pa`, now in progress, was made.
     lazymmu::Origin store_origin(uint64_t pa, uint64_t value, unsigned size);
     bool writes(const MemAccess& a, uint64_t pa, uint64_t value, unsigned size) const;

@@ -17,6 +17,7 @@ std::optional<MaintenanceInsn> decode_maintenance(uint32_t insn) {
     }
     // YIELD (cpu_relax()) and WFE: a spinning CPU lets another run.
     if (insn == 0xd503203f || insn == 0xd503205f) return MaintenanceInsn{MaintenanceInsn::Yield, insn, {}};
+    if (insn == 0xd69f03e0) return MaintenanceInsn{MaintenanceInsn::Eret, insn, {}};
     // SYS #0, C8, Cm, #op2, Xt: the EL1 TLB maintenance instructions.
     if ((insn & 0xfffff000) == 0xd5088000)
         return MaintenanceInsn{MaintenanceInsn::Tlbi, insn, {}, static_cast<uint8_t>((insn >> 8) & 0xf),

@@ -1,8 +1,9 @@
-// Barriers, TLB maintenance instructions and the DAIF writes that can unmask
-// interrupts: recognised by encoding in the loaded text, replaced there by
-// `hvc #LMEMU_HVC_REWRITTEN`, and carried out by the host when the guest
-// executes them (the model sees barriers and TLBIs; an unmask delivers the
-// interrupts injected while they were masked).
+// Barriers, TLB maintenance instructions, ERET and the DAIF writes that can
+// unmask interrupts: recognised by encoding in the loaded text, replaced
+// there by `hvc #LMEMU_HVC_REWRITTEN`, and carried out by the host when the
+// guest executes them (the model sees barriers, TLBIs and the context
+// synchronization of ERET; an unmask delivers the interrupts injected while
+// they were masked).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@
 namespace lmemu::emu {
 
 struct MaintenanceInsn {
-    enum Kind { Barrier, Tlbi, DaifClear, DaifWrite, Yield } kind;
+    enum Kind { Barrier, Tlbi, DaifClear, DaifWrite, Yield, Eret } kind;
     uint32_t insn;              // the original encoding
     lazymmu::Barrier barrier;   // for Barrier
     uint8_t crm = 0, op2 = 0;   // for Tlbi: SYS #0, C8, Cm, #op2; for DaifClear: the D, A, I, F bits to clear
@@ -21,7 +22,8 @@ struct MaintenanceInsn {
 };
 
 // DSB (but not SSBB/PSSBB), DMB, ISB, the EL1 TLBIs, MSR DAIFClr, #imm,
-// MSR DAIF, Xt, and the spin-loop hints YIELD and WFE; nullopt for anything else.
+// MSR DAIF, Xt, the spin-loop hints YIELD and WFE, and ERET (a context
+// synchronization event the model must see); nullopt for anything else.
 std::optional<MaintenanceInsn> decode_maintenance(uint32_t insn);
 
 // What a TLBI invalidates, given Xt. nullopt for operations with no effect

@@ -63,6 +63,7 @@ void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint6
         }
         m->pool_.write_bytes(offset, size, value);
         if ((offset + size) % 8 == 0) m->commit_store(true);
+        if (m->ended_) return;
         // After the store, an injected interrupt or another CPU: either takes
         // over once the instruction completes (Unicorn finishes it, then runs
         // from the new PC, or stops there).
@@ -88,7 +89,8 @@ void Machine::Impl::commit_store(bool in_store_callback) {
     store_.reset();
     if (pool_.cpu(s.index) == s.old_value) return;
     const uint64_t store_pc = s.origin.pc;
-    model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy_state(running_));
+    if (auto bbm = model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy_state(running_)))
+        return break_before_make(std::move(*bbm));
     // Only a store that completes in its own callback can be interrupted right after it.
     if (in_store_callback) completed_store_ = store_pc + 4;
     else if (!triggers_.empty()) injection_event(InjectPoint::Event::PteWrite, store_pc, 0);
@@ -101,6 +103,23 @@ void Machine::Impl::commit_store(bool in_store_callback) {
         return fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}{}", w.seq, w.entry.value, w.old_value,
                            w.new_value, image_.symbolize(w.origin.pc), cpu_tag(), w.lazy.lazy() ? " [lazy]" : "");
     });
+}
+
+// Reported at the store: the architecture allows a TLB conflict abort or an
+// amalgamated translation from here on, whatever the later accesses do.
+void Machine::Impl::break_before_make(lazymmu::BreakBeforeMake bbm) {
+    const auto& w = model_.writes().back();
+    const int level = w.level;
+    Incident i = incident_here(fmt::format(
+        "{} entry at phys {:#x} (maps {:#018x}) changed from one valid entry to another without break-before-make: {}; "
+        "the old entry is still live {}\n  live: {}\n  new:  {}",
+        pgtable::level_name(level), w.entry.value, w.va.value, bbm.rule, bbm.where,
+        pgtable::describe(pgtable::Pte{bbm.live_value}, level), pgtable::describe(pgtable::Pte{w.new_value}, level)));
+    i.hazard = Hazard::BreakBeforeMake;
+    i.backtrace = symbolize(w.origin.backtrace);
+    i.write = WriteInfo{w, symbolize(w.origin.backtrace)};
+    if (bbm.break_write) i.break_write = WriteInfo{*bbm.break_write, symbolize(bbm.break_write->origin.backtrace)};
+    end(Verdict::Hazard, std::move(i));
 }
 
 uint64_t Machine::Impl::walk_read(uc_engine*, uint64_t offset, unsigned size, void* self) {

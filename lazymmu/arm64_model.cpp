@@ -18,8 +18,8 @@ bool valid_kernel_leaf(uint64_t v, int level) {
 }
 }  // namespace
 
-Arm64Model::Arm64Model(pgtable::TablePool& pool, int cpus)
-    : pool_(pool), meta_(pool.size() / pgtable::kPageSize), cpus_(static_cast<size_t>(cpus)) {}
+Arm64Model::Arm64Model(pgtable::TablePool& pool, int cpus, ArchFeatures features)
+    : pool_(pool), features_(features), meta_(pool.size() / pgtable::kPageSize), cpus_(static_cast<size_t>(cpus)) {}
 
 void Arm64Model::restore(const Arm64Model& snapshot) {
     meta_ = snapshot.meta_;
@@ -32,7 +32,9 @@ void Arm64Model::restore(const Arm64Model& snapshot) {
 
 bool Arm64Model::visible_to_walker(int cpu, size_t index) const {
     const EntryMeta& m = meta_.get(index);
-    return pool_.cpu(index) == pool_.walker(index) && !m.isb_write[cpu] && !m.stale[cpu];
+    if (pool_.cpu(index) != pool_.walker(index) || m.isb_write[cpu] || m.stale[cpu]) return false;
+    // Stored back to what the walker has, over values it may have read meanwhile.
+    return std::all_of(m.pending_write.begin(), m.pending_write.end(), [](uint32_t w) { return w == 0; });
 }
 
 bool Arm64Model::shown_valid(size_t index) const {
@@ -42,7 +44,8 @@ bool Arm64Model::shown_valid(size_t index) const {
     return false;
 }
 
-void Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin origin, const LazyState& lazy) {
+std::optional<BreakBeforeMake> Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin origin,
+                                                    const LazyState& lazy) {
     ++tick_;
     settle_deferral(cpu);
     const uint64_t new_value = pool_.cpu(index);
@@ -69,15 +72,75 @@ void Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin orig
     }
 
     EntryMeta& m = meta_.at(index);
-    auto& pending = cpus_[cpu].pending;
-    if (new_value == pool_.walker(index)) {
+    CpuState& c = cpus_[cpu];
+    if (const uint32_t prev = m.pending_write[cpu]) {
+        // Overwritten before a DSB: the walker may have read it all the same.
+        const uint64_t prev_value = writes_[prev - 1].new_value;
+        if (Pte{prev_value}.valid() && prev_value != new_value) c.superseded.push_back({index, prev});
+    }
+    const bool overwrote_valid = std::any_of(c.superseded.begin(), c.superseded.end(),
+                                             [&](const Superseded& s) { return s.entry == index; });
+    if (new_value == pool_.walker(index) && !overwrote_valid) {
         // Stored back what the walker already sees: nothing left to action.
-        if (m.pending_write[cpu]) std::erase(pending, index);
+        if (m.pending_write[cpu]) std::erase(c.pending, index);
         m.pending_write[cpu] = 0;
     } else {
-        if (!m.pending_write[cpu]) pending.push_back(index);
+        if (!m.pending_write[cpu]) c.pending.push_back(index);
         m.pending_write[cpu] = static_cast<uint32_t>(writes_.size());
     }
+    return level >= 0 ? check_break_before_make(index, level) : std::nullopt;
+}
+
+std::optional<BreakBeforeMake> Arm64Model::check_break_before_make(size_t index, int level) const {
+    const uint64_t new_value = pool_.cpu(index);
+    if (!Pte{new_value}.valid()) return std::nullopt;
+    auto violation = [&](uint64_t live, std::string where, std::optional<PteWrite> break_write)
+        -> std::optional<BreakBeforeMake> {
+        auto rule = break_required(live, new_value, level, features_);
+        if (!rule) return std::nullopt;
+        return BreakBeforeMake{live, std::move(*rule), std::move(where), std::move(break_write)};
+    };
+    // The entry as the walker has it: never made invalid, or the invalid entry never made visible.
+    if (const uint64_t walker = pool_.walker(index); walker != new_value)
+        if (auto v = violation(walker, "", std::nullopt)) {
+            // The latest store of an invalid entry before this one, if any: it never reached the walker.
+            const PhysAddr entry = pool_.address_of(index);
+            for (auto w = writes_.rbegin() + 1; w != writes_.rend() && !v->break_write; ++w)
+                if (w->entry == entry && !Pte{w->new_value}.valid()) v->break_write = *w;
+            v->where = v->break_write ? "in the walker view: no DSB has made the invalid entry visible"
+                                      : "in the walker view: the entry was never made invalid";
+            return v;
+        }
+    // Values stored and overwritten before a DSB, which the walker may have read.
+    for (const auto& c : cpus_)
+        for (const Superseded& s : c.superseded)
+            if (s.entry == index)
+                if (auto v = violation(writes_[s.write - 1].new_value,
+                                       fmt::format("possibly read by the walker: store #{} wrote it and was overwritten "
+                                                   "before a DSB",
+                                                   writes_[s.write - 1].seq),
+                                       std::nullopt))
+                    return v;
+    // Translations TLBs may still hold: no covering TLBI has completed since they went.
+    for (const Stale& s : stale_)
+        if (s.entry == index && !s.awaiting_cse)
+            if (auto v = violation(s.value,
+                                   fmt::format("in CPU {}'s TLB: no TLBI covering it has completed since store #{} "
+                                               "{} it",
+                                               s.cpu, writes_[s.write].seq, s.superseded ? "wrote" : "replaced"),
+                                   s.superseded ? std::nullopt : std::optional<PteWrite>(writes_[s.write])))
+                return v;
+    // A contiguous range whose valid entries disagree lets a TLB amalgamate them wrongly.
+    if (const int n = contiguous_entries(level)) {
+        const size_t first = index - (index % pgtable::kEntriesPerTable) % static_cast<size_t>(n);
+        std::array<uint64_t, 16> group{};
+        for (int i = 0; i < n; ++i) group[static_cast<size_t>(i)] = pool_.cpu(first + static_cast<size_t>(i));
+        if (auto why = contiguous_misprogrammed(std::span(group).first(static_cast<size_t>(n)), level))
+            return BreakBeforeMake{pool_.cpu(first), fmt::format("misprogrammed contiguous range: {}", *why),
+                                   fmt::format("in the 16-entry range starting at entry {:#x}", pool_.address_of(first).value),
+                                   std::nullopt};
+    }
+    return std::nullopt;
 }
 
 void Arm64Model::settle_deferral(int cpu) {
@@ -92,6 +155,7 @@ void Arm64Model::forget_frame(PhysAddr frame) {
     for (auto& c : cpus_) {
         std::erase_if(c.pending, in_frame);
         std::erase_if(c.awaiting_isb, in_frame);
+        std::erase_if(c.superseded, [&](const Superseded& s) { return in_frame(s.entry); });
     }
     std::erase_if(stale_, [&](const Stale& s) { return in_frame(s.entry); });
     meta_.reset_frame(first / pgtable::kEntriesPerTable);
@@ -112,15 +176,21 @@ void Arm64Model::action(int cpu, size_t index) {
     const bool linked = pool_.entry_span(index, level, va, span);
     const Pte old_pte{old_walker}, new_pte{now};
 
-    if (old_pte.valid() && old_walker != now) {
-        // The old translation may sit in every CPU's TLB until a later TLBI completes there.
-        for (int c = 0; c < static_cast<int>(cpus_.size()); ++c) {
-            stale_.push_back({c, index, va, linked ? span : 0, linked && old_pte.is_leaf(level), tick_,
-                              m.pending_write[cpu] - 1});
-            ++m.stale[c];
-        }
-    } else if (!old_pte.valid() && new_pte.valid()) {
-        // Visible to walks now, but the storing CPU needs an ISB before it is sure to use it.
+    // The old translation, and any this CPU wrote and overwrote before this DSB, may sit in
+    // every CPU's TLB until a TLBI issued from now on completes there.
+    if (old_pte.valid() && old_walker != now) add_stale(index, old_walker, m.pending_write[cpu] - 1, false);
+    std::erase_if(cpus_[cpu].superseded, [&](const Superseded& s) {
+        if (s.entry != index) return false;
+        const uint64_t v = writes_[s.write - 1].new_value;
+        if (v != now && v != old_walker) add_stale(index, v, s.write - 1, true);
+        return true;
+    });
+    if (!new_pte.valid()) {
+        // Faulting on the entry is right now: no ISB is owed for an earlier invalid->valid change.
+        for (uint32_t& owed : m.isb_write) owed = 0;
+    } else if (!old_pte.valid() && !features_.ets2) {
+        // Visible to walks now, but the storing CPU needs a context synchronization event
+        // before it is sure to use it (FEAT_ETS2 orders the walk after the DSB instead).
         if (!m.isb_write[cpu]) cpus_[cpu].awaiting_isb.push_back(index);
         m.isb_write[cpu] = m.pending_write[cpu];
     }
@@ -132,6 +202,30 @@ void Arm64Model::action(int cpu, size_t index) {
     m.pending_write[cpu] = 0;
 }
 
+void Arm64Model::add_stale(size_t index, uint64_t value, uint64_t write, bool superseded) {
+    int level = -1;
+    VirtAddr va;
+    uint64_t span = 0;
+    const bool linked = pool_.entry_span(index, level, va, span);
+    EntryMeta& m = meta_.at(index);
+    for (int c = 0; c < static_cast<int>(cpus_.size()); ++c) {
+        stale_.push_back({c, index, va, linked ? span : 0, linked && Pte{value}.is_leaf(level), value, tick_, write,
+                          superseded});
+        ++m.stale[c];
+    }
+}
+
+void Arm64Model::on_context_sync(int cpu) {
+    CpuState& c = cpus_[cpu];
+    for (size_t e : c.awaiting_isb) meta_.at(e).isb_write[cpu] = 0;
+    c.awaiting_isb.clear();
+    std::erase_if(stale_, [&](const Stale& s) {
+        if (s.cpu != cpu || !s.awaiting_cse) return false;
+        --meta_.at(s.entry).stale[s.cpu];
+        return true;
+    });
+}
+
 void Arm64Model::on_barrier(int cpu, Barrier b) {
     ++tick_;
     CpuState& c = cpus_[cpu];
@@ -139,8 +233,7 @@ void Arm64Model::on_barrier(int cpu, Barrier b) {
     case BarrierKind::Dmb: ++metrics_.dmb; return;
     case BarrierKind::Isb:
         ++metrics_.isb;
-        for (size_t e : c.awaiting_isb) meta_.at(e).isb_write[cpu] = 0;
-        c.awaiting_isb.clear();
+        on_context_sync(cpu);
         return;
     case BarrierKind::Dsb: break;
     }
@@ -152,9 +245,16 @@ void Arm64Model::on_barrier(int cpu, Barrier b) {
     }
     std::erase_if(c.tlbis, [&](const PendingTlbi& t) {
         if (!b.completes_tlbi(t.op.broadcast)) return false;
-        std::erase_if(stale_, [&](const Stale& s) {
-            if ((!t.op.broadcast && s.cpu != cpu) || s.reached_walker >= t.issued || !tlbi_covers(t.op, s))
+        std::erase_if(stale_, [&](Stale& s) {
+            if (s.awaiting_cse || (!t.op.broadcast && s.cpu != cpu) || s.reached_walker >= t.issued ||
+                !tlbi_covers(t.op, s))
                 return false;
+            // Complete for every CPU; the one that waited for it may still use the old
+            // translation for instructions already in flight, until a context synchronization event.
+            if (s.cpu == cpu && !features_.ets2) {
+                s.awaiting_cse = true;
+                return false;
+            }
             --meta_.at(s.entry).stale[s.cpu];
             return true;
         });
@@ -189,6 +289,22 @@ uint64_t Arm64Model::walker_answer(int cpu, size_t index) {
     return (v & ~pgtable::field::kOutputAddress) | alias;
 }
 
+std::string Arm64Model::stale_why(const Stale& s) const {
+    const std::string translation = pgtable::describe(Pte{s.value}, s.span ? pool_.frame_of_entry(s.entry).level : 3);
+    if (s.awaiting_cse)
+        return fmt::format("the access may use the TLB entry {}: a TLBI covering it has completed (DSB), but no ISB (or "
+                           "exception entry or return) has followed on this CPU, which may still use it",
+                           translation);
+    if (s.superseded)
+        return fmt::format("the access may use the TLB entry {}: store #{} wrote it and a later store replaced it "
+                           "before any DSB, so the walker may have read and cached it, and no TLBI covering it has "
+                           "completed on this CPU since the replacement reached the table walker",
+                           translation, writes_[s.write].seq);
+    return fmt::format("the access may use the TLB entry {} for a translation that was changed or removed: no TLBI "
+                       "covering it has completed on this CPU since the change reached the table walker",
+                       translation);
+}
+
 FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write) const {
     FaultCause c;
     c.cpu_walk = pgtable::walk(root, va, [&](PhysAddr e) { return pool_.cpu_entry(e); });
@@ -217,18 +333,7 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
         }
         return c;
     }
-    // 2. Visible to the walker, but the storing CPU has not executed an ISB since.
-    for (int i = 0; i < w.depth; ++i) {
-        const size_t e = pool_.index_of(w.steps[i].entry);
-        const EntryMeta& m = meta_.get(e);
-        if (!m.isb_write[cpu]) continue;
-        c.hazard = Hazard::UnactionedMapping;
-        c.write = writes_[m.isb_write[cpu] - 1];
-        c.why = "the new entry reached the table walker at a DSB, but no ISB followed on this CPU, which may "
-                "still fault on it";
-        return c;
-    }
-    // 3. A translation changed or removed and not invalidated since the change reached the walker.
+    // 2. A translation the TLB may still hold: it would let the access succeed, or use the wrong page.
     for (const Stale& s : stale_) {
         if (s.cpu != cpu) continue;
         const bool covers = s.span ? (va.value >= s.va.value && va.value - s.va.value < s.span)
@@ -238,8 +343,19 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
         if (!covers) continue;
         c.hazard = Hazard::StaleTlb;
         c.write = writes_[s.write];
-        c.why = "the access may use a TLB entry for a translation that was changed or removed: no TLBI covering "
-                "it has completed on this CPU since the change reached the table walker";
+        c.why = stale_why(s);
+        return c;
+    }
+    // 3. Visible to the walker, but the storing CPU has not synchronized its context since.
+    for (int i = 0; i < w.depth; ++i) {
+        const size_t e = pool_.index_of(w.steps[i].entry);
+        const EntryMeta& m = meta_.get(e);
+        if (!m.isb_write[cpu]) continue;
+        c.hazard = Hazard::UnactionedMapping;
+        c.write = writes_[m.isb_write[cpu] - 1];
+        c.why = "the new entry reached the table walker at a DSB, but no ISB (or exception entry or return) followed "
+                "on this CPU, which may still fault on it";
+        c.linux_recovers = true;
         return c;
     }
     // 4. The views agree: an ordinary fault.

@@ -6,10 +6,19 @@
 //   - a store is in the CPU view at once, and in the walker view only after a
 //     later DSB that orders stores (ish, ishst, sy, st, ...; never ld, never DMB);
 //   - after an invalid->valid change reaches the walker, the storing CPU may
-//     still take a spurious fault until an ISB;
-//   - a changed or removed translation stays usable until a TLBI covering it
-//     completes (a later full DSB) *and* that TLBI was issued after the change
-//     reached the walker: before that the walker may refill from the old entry.
+//     still take a spurious fault until a context synchronization event (ISB,
+//     exception entry or return), unless it has FEAT_ETS2;
+//   - a TLB may hold every translation the walker could have seen since the
+//     last invalidation covering it completed: the old value of a changed or
+//     removed entry, and any value a later store overwrote before a DSB (the
+//     walker may have read it meanwhile). Such a translation stays usable
+//     until a TLBI covering it completes (a later full DSB) *and* that TLBI
+//     was issued after the change reached the walker; on the CPU that
+//     completed it, until the next context synchronization event as well,
+//     unless it has FEAT_ETS2;
+//   - a store that turns a live translation into another valid one that
+//     differs in more than permissions needs break-before-make
+//     (lazymmu/break_before_make.h).
 // From this it answers the walks Unicorn makes (only entries on which every
 // view agrees are shown valid, so any access whose outcome the views would
 // decide differently faults into the host) and classifies those faults.
@@ -26,6 +35,7 @@
 #include <optional>
 #include <vector>
 
+#include "lazymmu/break_before_make.h"
 #include "lazymmu/hazard.h"
 #include "pgtable/frame_array.h"
 #include "pgtable/table_pool.h"
@@ -92,18 +102,32 @@ struct FaultCause {
     std::optional<PteWrite> write;  // the store whose effect the access did not see (or saw too long)
     pgtable::Walk cpu_walk;         // the walk through what the CPU wrote
     std::string why;                // one sentence
+    // A spurious translation fault (the entry is visible to the walker, only
+    // the context synchronization is missing): Linux's
+    // is_spurious_el1_translation_fault() finds it valid and retries.
+    bool linux_recovers = false;
+};
+
+// A store that changed a live translation without break-before-make.
+struct BreakBeforeMake {
+    uint64_t live_value = 0;           // the translation that may still be in use
+    std::string rule;                  // what changed that needs the break (or the contiguous-range rule)
+    std::string where;                 // where the live translation still is
+    std::optional<PteWrite> break_write;  // the store that made the entry invalid, if one did
 };
 
 class Arm64Model {
 public:
-    Arm64Model(pgtable::TablePool& pool, int cpus);
+    Arm64Model(pgtable::TablePool& pool, int cpus, ArchFeatures features = {});
     // A snapshot of the model's state; restore() puts it back, keeping this
     // model's pool (restore the pool itself separately).
     Arm64Model(const Arm64Model&) = default;
     void restore(const Arm64Model& snapshot);
 
-    // CPU `cpu` stored to entry `index`, which held `old_value` (the new value is in the pool).
-    void on_store(int cpu, size_t index, uint64_t old_value, Origin origin, const LazyState& lazy);
+    // CPU `cpu` stored to entry `index`, which held `old_value` (the new value
+    // is in the pool). Says so if the store broke break-before-make.
+    std::optional<BreakBeforeMake> on_store(int cpu, size_t index, uint64_t old_value, Origin origin,
+                                            const LazyState& lazy);
     // Whether any CPU's walks are shown entry `index` as valid, so a Unicorn
     // TLB may hold translations through it: the machine empties those TLBs
     // before such an entry changes.
@@ -112,6 +136,8 @@ public:
     void forget_frame(PhysAddr frame);
     void on_barrier(int cpu, Barrier b);
     void on_tlbi(int cpu, const Tlbi& t);
+    // An ISB, or an exception taken or returned from, on `cpu`.
+    void on_context_sync(int cpu);
 
     // The value CPU `cpu`'s walker gets for entry `index` (read via the walk alias).
     uint64_t walker_answer(int cpu, size_t index);
@@ -127,16 +153,21 @@ public:
     const Metrics& metrics() const { return metrics_; }
     Metrics& metrics() { return metrics_; }
     const std::vector<PteWrite>& writes() const { return writes_; }
+    const ArchFeatures& features() const { return features_; }
 
 private:
+    // A translation a CPU's TLB may hold although the entry no longer gives it.
     struct Stale {
         int cpu;  // whose TLB may hold it
         size_t entry;
         VirtAddr va;
         uint64_t span;
         bool leaf;
-        uint64_t reached_walker;  // tick
-        uint64_t write;           // index into writes_
+        uint64_t value;           // the translation
+        uint64_t reached_walker;  // tick from which the walker can no longer read it
+        uint64_t write;           // index into writes_: the store that replaced it (or, superseded, wrote it)
+        bool superseded;          // written and overwritten before any DSB
+        bool awaiting_cse = false;  // invalidated; this CPU needs a context synchronization event still
     };
     struct PendingTlbi {
         Tlbi op;
@@ -150,8 +181,15 @@ private:
         std::array<uint32_t, kMaxCpus> isb_write{};
         std::array<uint16_t, kMaxCpus> stale{};
     };
+    struct Superseded {
+        size_t entry;
+        uint32_t write;  // writes_ index + 1 of the overwritten store
+    };
     struct CpuState {
         std::vector<size_t> pending;  // entries with pending_write, in store order
+        // Valid values stored and overwritten by this CPU before a DSB: the
+        // walker may have read them, so TLBs may hold them once the entry is actioned.
+        std::vector<Superseded> superseded;
         std::vector<size_t> awaiting_isb;
         std::vector<PendingTlbi> tlbis;
         // A valid kernel write made in interrupt context while the interrupted
@@ -162,10 +200,14 @@ private:
     };
 
     void action(int cpu, size_t index);
+    void add_stale(size_t index, uint64_t value, uint64_t write, bool superseded);
     bool tlbi_covers(const Tlbi& op, const Stale& s) const;
     bool visible_to_walker(int cpu, size_t index) const;
+    std::optional<BreakBeforeMake> check_break_before_make(size_t index, int level) const;
+    std::string stale_why(const Stale& s) const;
 
     pgtable::TablePool& pool_;
+    ArchFeatures features_;
     pgtable::FrameArray<EntryMeta> meta_;
     std::vector<CpuState> cpus_;
     std::vector<Stale> stale_;

@@ -6,9 +6,10 @@
 namespace lmemu::lazymmu {
 namespace {
 
-constexpr std::array<std::pair<Hazard, std::string_view>, 7> kHazards{{
+constexpr std::array<std::pair<Hazard, std::string_view>, 8> kHazards{{
     {Hazard::UnactionedMapping, "unactioned-mapping"},
     {Hazard::StaleTlb, "stale-tlb"},
+    {Hazard::BreakBeforeMake, "break-before-make"},
     {Hazard::StalePteRead, "stale-pte-read"},
     {Hazard::Nesting, "nesting"},
     {Hazard::LazyLeak, "lazy-leak"},

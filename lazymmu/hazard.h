@@ -13,6 +13,7 @@ namespace lmemu::lazymmu {
 enum class Hazard {
     UnactionedMapping,  // access through a walker-view entry that is not yet what the CPU wrote
     StaleTlb,           // access through a removed/changed translation not yet invalidated
+    BreakBeforeMake,    // a live translation changed into another without an invalid entry and a TLBI between
     StalePteRead,       // PTE load older than the CPU's own pending write (xen-pv model)
     Nesting,            // a nesting rule of the active policy broken
     LazyLeak,           // lazy mode still active at scenario end

@@ -35,6 +35,12 @@ struct VirtAddr {
     constexpr auto operator<=>(const VirtAddr&) const = default;
 };
 
+// Linux's name for a table at `level`: pgd, pud, pmd, pte ("table" if unknown).
+constexpr const char* level_name(int level) {
+    constexpr const char* kNames[] = {"pgd", "pud", "pmd", "pte"};
+    return level >= 0 && level < 4 ? kNames[level] : "table";
+}
+
 // How many bytes of VA one entry at `level` covers.
 constexpr uint64_t level_span(int level) { return uint64_t{1} << VirtAddr::level_shift(level); }
 

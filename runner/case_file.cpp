@@ -21,7 +21,7 @@ using lazymmu::Verdict;
 namespace {
 
 // Lowercase [config] keys: lmemu's own settings. UPPERCASE keys are kernel options.
-const std::vector<std::string> kSettings{"policy", "budget_blocks", "timeout_ms", "cpus"};
+const std::vector<std::string> kSettings{"policy", "budget_blocks", "timeout_ms", "cpus", "arch_features"};
 
 size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -127,6 +127,19 @@ private:
             if (cpus < 1 || cpus > LMEMU_MAX_CPUS)
                 fail(pos(n), fmt::format("cpus must be between 1 and {}", LMEMU_MAX_CPUS));
             return std::to_string(cpus);
+        }
+        if (key == "arch_features") {
+            // A list of feature names ("ETS2", "BBML2"), or one comma-separated string.
+            std::string spec;
+            if (n.is_array()) {
+                std::vector<std::string> names = strings(n, "arch_features");
+                spec = fmt::format("{}", fmt::join(names, ","));
+            } else {
+                spec = string(n, "arch_features");
+            }
+            const auto f = lazymmu::parse_arch_features(spec);
+            if (!f) fail(pos(n), fmt::format("unknown arch_features '{}'", spec), "features: ETS2, BBML2 (or none)");
+            return lazymmu::to_string(*f);
         }
         if (n.is_boolean()) return n.as_boolean()->get() ? "true" : "false";
         if (n.is_integer()) return std::to_string(n.as_integer()->get());
@@ -562,10 +575,14 @@ CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
         else if (k == "timeout_ms") s.timeout_ms = std::stoull(v);
         else if (k == "budget_blocks") s.budget_blocks = std::stoull(v);
         else if (k == "cpus") s.cpus = std::stoi(v);
+        else if (k == "arch_features") s.arch_features = *lazymmu::parse_arch_features(v);
         else if (v == "true") s.defines["CONFIG_" + k] = "1";
         else if (v != "false") s.defines["CONFIG_" + k] = v;
     }
     s.debug_pagealloc = s.defines.count("CONFIG_DEBUG_PAGEALLOC") > 0;
+    // What the guest's cpufeature checks see (system_supports_bbml2_noabort(), ...).
+    if (s.arch_features.ets2) s.defines["LMEMU_HAS_ETS2"] = "1";
+    if (s.arch_features.bbml2) s.defines["LMEMU_HAS_BBML2"] = "1";
     s.defines[std::string(lazymmu::config_define(s.policy))] = "1";
     return s;
 }

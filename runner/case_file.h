@@ -112,10 +112,12 @@ struct CellSettings {
     uint64_t timeout_ms = 2000;
     int cpus = 1;
     bool observe = true;  // false only for bench --no-model
+    lazymmu::ArchFeatures arch_features;
     std::map<std::string, std::string> defines;  // for the guest compiler
 
     emu::MachineConfig machine(emu::TraceModules trace = {}, std::vector<emu::Injection> injections = {}) const {
-        return {debug_pagealloc, policy, budget_blocks, timeout_ms, trace, cpus, std::move(injections), observe};
+        return {debug_pagealloc, policy,        budget_blocks, timeout_ms, trace, cpus, std::move(injections),
+                observe,         arch_features};
     }
 };
 CellSettings settings_for(const std::map<std::string, ConfigValue>& config);

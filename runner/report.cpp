@@ -54,14 +54,14 @@ void render_incident(std::string& out, const Incident& i, const CellOutcome& o, 
     }
     if (i.write) {
         const auto& w = i.write->write;
-        static constexpr const char* kLevel[] = {"pgd", "pud", "pmd", "pte"};
         // What is missing after the write, which is what the fix has to add.
-        const char* state = !w.actioned_at ? "not actioned: no DSB has made it visible to the table walker"
+        const char* state = i.hazard == lazymmu::Hazard::BreakBeforeMake ? "the store that broke the rule"
+                            : !w.actioned_at ? "not actioned: no DSB has made it visible to the table walker"
                             : i.hazard == lazymmu::Hazard::StaleTlb
-                                ? "visible to the table walker, but no TLBI has completed since"
+                                ? "visible to the table walker, but the translation it replaced may still be used"
                                 : "visible to the table walker, but no ISB since on this CPU";
         out += fmt::format("Page-table write #{}, {}:\n", w.seq, state);
-        out += fmt::format("  {} entry at phys {:#x}", w.level >= 0 ? kLevel[w.level] : "table", w.entry.value);
+        out += fmt::format("  {} entry at phys {:#x}", pgtable::level_name(w.level), w.entry.value);
         if (w.level >= 0) out += fmt::format(", maps {:#018x}", w.va.value);
         out += "\n";
         out += fmt::format("  old: {}\n", pgtable::describe(pgtable::Pte{w.old_value}, w.level < 0 ? 3 : w.level));
@@ -71,6 +71,16 @@ void render_incident(std::string& out, const Incident& i, const CellOutcome& o, 
         out += "  Call trace of the write:\n";
         trace_lines(out, i.write->backtrace, "    ");
     }
+    if (i.break_write) {
+        const auto& w = i.break_write->write;
+        out += fmt::format("Page-table write #{} made the entry invalid at {} on CPU {}, but {}\n", w.seq,
+                           i.break_write->backtrace.empty() ? "?" : i.break_write->backtrace[0].where, w.cpu,
+                           w.actioned_at ? "no TLBI covering the old entry completed before the new one was written"
+                                         : "no DSB made it visible to the table walker before the new one was written");
+    }
+    if (i.linux_recovers)
+        out += "Linux would recover: is_spurious_el1_translation_fault() finds the entry valid and retries the access "
+               "(the hazard stays: the fault was possible)\n";
     out += fmt::format("Lazy MMU state: {}\n", flags_str(i.lazy));
 }
 
@@ -212,6 +222,13 @@ nlohmann::json incident_json(const Incident& i) {
                               {"thread_flags", fmt::format("{:#x}", w.lazy.thread_flags)},
                               {"backtrace", bt}};
     }
+    if (i.break_write) {
+        const auto& w = i.break_write->write;
+        j["break_write"] = {{"seq", w.seq}, {"cpu", w.cpu}, {"visible_to_walker", w.actioned_at != 0},
+                            {"at", i.break_write->backtrace.empty() ? nlohmann::json(nullptr)
+                                                                    : location_json(i.break_write->backtrace[0])}};
+    }
+    j["linux_recovers"] = i.linux_recovers;
     j["lazy"] = {{"thread_flags", fmt::format("{:#x}", i.lazy.thread_flags)},
                  {"TIF_LAZY_MMU", i.lazy.lazy()},
                  {"TIF_LAZY_MMU_PENDING", i.lazy.barriers_pending()},

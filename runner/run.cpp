@@ -107,8 +107,8 @@ std::shared_ptr<const emu::ElfImage> Runner::build(const Cell& cell, const CellS
 }
 
 emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s, bool repeats) {
-    const std::string key = fmt::format("{}|{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
-                                        lazymmu::to_string(s.policy), s.observe);
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
+                                        lazymmu::to_string(s.policy), s.observe, lazymmu::to_string(s.arch_features));
     auto fresh = [&](emu::Machine::Runs runs) -> emu::Machine& {
         ++boots_;
         one_shot_ = {image, std::make_unique<emu::Machine>(*image, s.machine(), runs), 0};

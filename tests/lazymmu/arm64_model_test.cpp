@@ -20,9 +20,9 @@ constexpr Barrier kIsb{BarrierKind::Isb, 0xf};
 // and visible: the state a host-built boot table is in.
 struct Tables {
     pgtable::TablePool pool{PhysAddr{kBase}, 4 * pgtable::kPageSize};
-    Arm64Model model{pool, 2};
+    Arm64Model model;
 
-    Tables() {
+    explicit Tables(ArchFeatures features = {}) : model{pool, 2, features} {
         const VirtAddr va{kVa};
         for (int level = 0; level < 4; ++level) {
             auto& f = pool.frame(PhysAddr{kBase + level * pgtable::kPageSize});
@@ -34,13 +34,15 @@ struct Tables {
         }
     }
     size_t pte_index(unsigned n = 0) const { return pool.index_of(PhysAddr{kBase + 3 * pgtable::kPageSize + 8 * n}); }
-    void store(size_t index, uint64_t value, bool lazy = false, int depth = 0, int cpu = 0) {
+    // The pmd entry that points at the PTE table.
+    size_t pmd_index() const { return pool.index_of(PhysAddr{kBase + 2 * pgtable::kPageSize + 8 * VirtAddr{kVa}.index(2)}); }
+    std::optional<BreakBeforeMake> store(size_t index, uint64_t value, bool lazy = false, int depth = 0, int cpu = 0) {
         const uint64_t old = pool.cpu(index);
         pool.set_cpu(index, value);
         LazyState s;
         s.thread_flags = lazy ? (uint64_t{1} << kTifLazyMmu) : 0;
         s.depth = depth;
-        model.on_store(cpu, index, old, {}, s);
+        return model.on_store(cpu, index, old, {}, s);
     }
     FaultCause fault(uint64_t va, int cpu = 0) const { return model.classify(cpu, PhysAddr{kBase}, VirtAddr{va}, false); }
     // The sequence Linux's __set_pte() emits outside lazy mode: store, dsb ishst, isb.
@@ -102,6 +104,9 @@ TEST_CASE("arm64 model: a removed translation is stale until a later TLBI comple
     t.model.on_barrier(0, kDsbIshst);  // an st-only DSB does not wait for the TLBI
     CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);
     t.model.on_barrier(0, kDsbIsh);
+    CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);  // complete, but not yet in effect here: no ISB
+    CHECK(t.fault(kVa, 1).hazard == Hazard::KernelFault);  // on another CPU, completion is enough
+    t.model.on_barrier(0, kIsb);
     CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
 }
 
@@ -115,6 +120,7 @@ TEST_CASE("arm64 model: a TLBI issued before the change reached the walker does 
     CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);
     t.model.on_tlbi(0, {.all = true, .broadcast = true});
     t.model.on_barrier(0, kDsbIsh);
+    t.model.on_barrier(0, kIsb);
     CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
 }
 
@@ -125,6 +131,7 @@ TEST_CASE("arm64 model: TLBI by VA covers only its page; local TLBIs need only a
     t.model.on_barrier(0, kDsbIshst);
     t.model.on_tlbi(0, {.va = VirtAddr{kVa}});  // TLBI VAE1: this CPU only
     t.model.on_barrier(0, Barrier{BarrierKind::Dsb, 0x7});  // dsb nsh
+    t.model.on_barrier(0, kIsb);
     CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
     CHECK(t.fault(kVa + 0x1000).hazard == Hazard::StaleTlb);
 }
@@ -185,6 +192,7 @@ TEST_CASE("arm64 model: a local TLBI leaves other CPUs' TLBs stale; a broadcast 
     t.model.on_barrier(0, kDsbIshst);
     t.model.on_tlbi(0, {.all = true});  // TLBI VMALLE1: this CPU only
     t.model.on_barrier(0, Barrier{BarrierKind::Dsb, 0x7});  // dsb nsh
+    t.model.on_barrier(0, kIsb);
     CHECK(t.fault(kVa, 0).hazard == Hazard::KernelFault);
     CHECK(t.fault(kVa, 1).hazard == Hazard::StaleTlb);
     CHECK(t.model.walker_answer(1, t.pte_index()) == 0);
@@ -231,4 +239,166 @@ TEST_CASE("arm64 model: a write in interrupt context is deferred only if its bar
     CHECK(t.model.metrics().deferred == 1);
     t.model.settle_deferral(0);  // a hypercall, or the end of the run
     CHECK(t.model.metrics().deferred == 2);
+}
+
+// ---- rule 1: a completed TLBI is in effect for this CPU only after a context synchronization event
+
+TEST_CASE("arm64 model: after TLBI and DSB the issuing CPU may still use the old translation until an ISB") {
+    Tables t;
+    t.store_and_sync(t.pte_index(), kValid);
+    t.store(t.pte_index(), 0);
+    t.model.on_barrier(0, kDsbIshst);
+    t.model.on_tlbi(0, {.broadcast = true, .last_level = true, .va = VirtAddr{kVa}});
+    t.model.on_barrier(0, kDsbIsh);
+    const auto c = t.fault(kVa);
+    CHECK(c.hazard == Hazard::StaleTlb);
+    CHECK(c.why.find("no ISB") != std::string::npos);
+    CHECK(t.model.walker_answer(0, t.pte_index()) == 0);
+    SUBCASE("an ISB puts it into effect") { t.model.on_barrier(0, kIsb); }
+    SUBCASE("so does exception entry or return") { t.model.on_context_sync(0); }
+    CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
+}
+
+TEST_CASE("arm64 model: with FEAT_ETS2 the DSB alone puts a completed TLBI and a new entry into effect") {
+    Tables t{ArchFeatures{.ets2 = true}};
+    t.store(t.pte_index(), kValid);
+    t.model.on_barrier(0, kDsbIshst);
+    CHECK(t.model.walker_answer(0, t.pte_index()) == kValid);  // no ISB owed for invalid -> valid
+    t.store(t.pte_index(), 0);
+    t.model.on_barrier(0, kDsbIshst);
+    t.model.on_tlbi(0, {.all = true, .broadcast = true});
+    t.model.on_barrier(0, kDsbIsh);
+    CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
+}
+
+// ---- rule 2: a TLB may hold any translation the walker could have seen since the last invalidation
+
+TEST_CASE("arm64 model: a valid value overwritten before any DSB may still be cached") {
+    Tables t;
+    t.store(t.pte_index(), kValid);  // invalid -> valid, not made visible...
+    t.model.on_tlbi(0, {.all = true, .broadcast = true});
+    t.store(t.pte_index(), 0);  // ... and back: the walker may have read kValid meanwhile
+    t.model.on_barrier(0, kDsbIsh);
+    t.model.on_barrier(0, kIsb);
+    auto c = t.fault(kVa);
+    CHECK(c.hazard == Hazard::StaleTlb);
+    REQUIRE(c.write);
+    CHECK(c.write->new_value == kValid);  // named after the store that wrote the cached value
+    CHECK(c.why.find("before any DSB") != std::string::npos);
+    // A TLBI issued once the overwrite is visible covers it.
+    t.model.on_tlbi(0, {.all = true, .broadcast = true});
+    t.model.on_barrier(0, kDsbIsh);
+    t.model.on_barrier(0, kIsb);
+    CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
+}
+
+TEST_CASE("arm64 model: storing back the walker's value over another valid one still hides the entry") {
+    Tables t;
+    t.store_and_sync(t.pte_index(), kValid);
+    t.store(t.pte_index(), kOther);
+    t.store(t.pte_index(), kValid);
+    CHECK(t.model.walker_answer(1, t.pte_index()) == 0);
+    t.model.on_barrier(0, kDsbIshst);
+    const auto c = t.fault(kVa);
+    CHECK(c.hazard == Hazard::StaleTlb);
+    REQUIRE(c.write);
+    CHECK(c.write->new_value == kOther);
+}
+
+TEST_CASE("arm64 model: an ISB owed for a superseded store does not hide a stale translation") {
+    Tables t;
+    t.store(t.pte_index(), kValid);
+    t.model.on_barrier(0, kDsbIshst);  // visible; an ISB is owed
+    t.store(t.pte_index(), 0);
+    t.model.on_barrier(0, kDsbIshst);  // removed, no TLBI
+    const auto c = t.fault(kVa);
+    CHECK(c.hazard == Hazard::StaleTlb);
+    CHECK_FALSE(c.linux_recovers);
+}
+
+// ---- spurious faults
+
+TEST_CASE("arm64 model: only a fault on an entry the walker can see is one Linux recovers from") {
+    Tables t;
+    t.store(t.pte_index(), kValid);
+    CHECK_FALSE(t.fault(kVa).linux_recovers);  // no DSB: the walker cannot see it, an oops
+    t.model.on_barrier(0, kDsbIshst);
+    const auto c = t.fault(kVa);
+    CHECK(c.hazard == Hazard::UnactionedMapping);
+    CHECK(c.linux_recovers);  // is_spurious_el1_translation_fault()
+}
+
+// ---- break-before-make at the store
+
+TEST_CASE("arm64 model: changing a live entry's output address needs break-before-make") {
+    Tables t;
+    t.store_and_sync(t.pte_index(), kValid);
+    SUBCASE("in place") {
+        const auto v = t.store(t.pte_index(), kOther);
+        REQUIRE(v);
+        CHECK(v->live_value == kValid);
+        CHECK(v->rule.find("output address") != std::string::npos);
+        CHECK_FALSE(v->break_write);
+    }
+    SUBCASE("invalid entry never made visible") {
+        CHECK_FALSE(t.store(t.pte_index(), 0));
+        const auto v = t.store(t.pte_index(), kOther);
+        REQUIRE(v);
+        REQUIRE(v->break_write);
+        CHECK(v->break_write->new_value == 0);
+        CHECK(v->where.find("no DSB") != std::string::npos);
+    }
+    SUBCASE("invalid entry visible, no TLBI") {
+        t.store(t.pte_index(), 0);
+        t.model.on_barrier(0, kDsbIshst);
+        const auto v = t.store(t.pte_index(), kOther);
+        REQUIRE(v);
+        CHECK(v->where.find("TLB") != std::string::npos);
+        REQUIRE(v->break_write);
+        CHECK(v->break_write->new_value == 0);
+    }
+    SUBCASE("TLBI not completed") {
+        t.store(t.pte_index(), 0);
+        t.model.on_barrier(0, kDsbIshst);
+        t.model.on_tlbi(0, {.broadcast = true, .va = VirtAddr{kVa}});
+        CHECK(t.store(t.pte_index(), kOther));
+    }
+    SUBCASE("the full sequence") {
+        t.store(t.pte_index(), 0);
+        t.model.on_barrier(0, kDsbIshst);
+        t.model.on_tlbi(0, {.broadcast = true, .va = VirtAddr{kVa}});
+        t.model.on_barrier(0, kDsbIsh);
+        CHECK_FALSE(t.store(t.pte_index(), kOther));
+    }
+}
+
+TEST_CASE("arm64 model: permission and access-flag changes need no break") {
+    Tables t;
+    t.store_and_sync(t.pte_index(), kValid);
+    CHECK_FALSE(t.store(t.pte_index(), kValid | pgtable::field::kAPReadOnly));
+    CHECK_FALSE(t.store(t.pte_index(), (kValid | pgtable::field::kAPReadOnly) & ~pgtable::field::kAF));
+}
+
+TEST_CASE("arm64 model: a block over a live table needs a break unless FEAT_BBM level 2") {
+    const uint64_t block = Pte{PhysAddr{0x40200000}.value | pgtable::prot::kKernel | pgtable::field::kValid}.raw();
+    {
+        Tables t;
+        const auto v = t.store(t.pmd_index(), block);
+        REQUIRE(v);
+        CHECK(v->rule.find("table -> block") != std::string::npos);
+    }
+    {
+        Tables t{ArchFeatures{.bbml2 = true}};
+        CHECK_FALSE(t.store(t.pmd_index(), block));
+    }
+}
+
+TEST_CASE("arm64 model: a contiguous range whose valid entries disagree is misprogrammed") {
+    Tables t;
+    const uint64_t cont = pgtable::field::kContiguous;
+    for (unsigned i = 0; i < 4; ++i)  // a range being built: the rest still invalid is fine
+        CHECK_FALSE(t.store(t.pte_index(i), (Pte::page(PhysAddr{0x40a00000 + i * 0x1000}, pgtable::prot::kKernel).raw()) | cont));
+    const auto v = t.store(t.pte_index(4), Pte::page(PhysAddr{0x40b00000}, pgtable::prot::kKernel).raw() | cont);
+    REQUIRE(v);
+    CHECK(v->rule.find("contiguous") != std::string::npos);
 }
