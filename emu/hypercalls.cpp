@@ -30,7 +30,7 @@ void Machine::Impl::rewritten(uint64_t pc) {
         return;
     }
     const uint64_t xt = r.rt == 31 ? 0 : uc().x(r.rt);
-    if (auto t = decode_tlbi(r, xt)) model_.on_tlbi(running_, *t);
+    if (auto t = decode_tlbi(r, xt, config_.arch_features.lpa2)) model_.on_tlbi(running_, *t);
     timeline('i', "barrier", [&] { return fmt::format("{} ({:#x})", dis_.text(r.insn, pc), xt); });
     trace(TraceModule::Barrier,
           [&] { return fmt::format("{} ({:#x}) at {}{}", dis_.text(r.insn, pc), xt, image_.symbolize(pc), cpu_tag()); });

@@ -40,7 +40,7 @@ uint64_t sign_extend(uint64_t va, unsigned bit) {
 
 }  // namespace
 
-std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt) {
+std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt, bool lpa2) {
     lazymmu::Tlbi op;
     // CRm: 1 outer-shareable, 2/5/6 range (IS/OS/local), 3 inner-shareable, 7 local.
     const bool range = t.crm == 2 || t.crm == 5 || t.crm == 6;
@@ -54,6 +54,10 @@ std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt) 
         }
         // VA[55:12] in Xt[43:0].
         op.va = pgtable::VirtAddr{sign_extend((xt & ((uint64_t{1} << 44) - 1)) << 12, 55)};
+        // TTL[3:2] the granule (0: no hint, 1: 4 KiB), TTL[1:0] the level.
+        const uint64_t ttl = (xt >> 44) & 0xf;
+        if (ttl >> 2 > 1) op.wrong_granule = true;
+        else if (ttl >> 2 == 1 && ((ttl & 3) != 0 || lpa2)) op.level_hint = static_cast<int>(ttl & 3);
         return op;
     }
     // RVAE1, RVAAE1, RVALE1, RVAALE1 (4 KiB granule): BaseADDR = VA[48:12] in
@@ -63,6 +67,8 @@ std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt) 
     op.va = pgtable::VirtAddr{sign_extend((xt & ((uint64_t{1} << 37) - 1)) << 12, 48)};
     const uint64_t num = (xt >> 39) & 0x1f, scale = (xt >> 44) & 3;
     op.pages = (num + 1) << (5 * scale + 1);
+    if (((xt >> 46) & 3) != 1) op.wrong_granule = true;  // TG: 0 is reserved, 2 and 3 are 16/64 KiB
+    if (const uint64_t ttl = (xt >> 37) & 3) op.level_hint = static_cast<int>(ttl);
     return op;
 }
 

@@ -26,8 +26,10 @@ struct MaintenanceInsn {
 // synchronization event the model must see); nullopt for anything else.
 std::optional<MaintenanceInsn> decode_maintenance(uint32_t insn);
 
-// What a TLBI invalidates, given Xt. nullopt for operations with no effect
-// on kernel (global) entries: TLBI ASIDE1*.
-std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt);
+// What a TLBI invalidates, given Xt, as the Arm ARM decodes it for the 4 KiB
+// granule: the TTL hint (Xt[47:44]; Xt[38:37] and TG in Xt[47:46] for the
+// range forms), where a level-0 hint means level 0 only with FEAT_LPA2.
+// nullopt for operations with no effect on kernel (global) entries: TLBI ASIDE1*.
+std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt, bool lpa2 = false);
 
 }  // namespace lmemu::emu

@@ -209,8 +209,8 @@ void Arm64Model::add_stale(size_t index, uint64_t value, uint64_t write, bool su
     const bool linked = pool_.entry_span(index, level, va, span);
     EntryMeta& m = meta_.at(index);
     for (int c = 0; c < static_cast<int>(cpus_.size()); ++c) {
-        stale_.push_back({c, index, va, linked ? span : 0, linked && Pte{value}.is_leaf(level), value, tick_, write,
-                          superseded});
+        stale_.push_back({c, index, va, linked ? span : 0, level, linked && Pte{value}.is_leaf(level), value, tick_,
+                          write, superseded});
         ++m.stale[c];
     }
 }
@@ -264,7 +264,10 @@ void Arm64Model::on_barrier(int cpu, Barrier b) {
 
 bool Arm64Model::tlbi_covers(const Tlbi& op, const Stale& s) const {
     if (op.all) return true;
+    if (op.wrong_granule) return false;
     if (op.last_level && !s.leaf) return false;
+    // A wrong level hint leaves the leaf entry in place; walk-cache entries are not leaves.
+    if (op.level_hint >= 0 && s.leaf && s.level != op.level_hint) return false;
     if (s.span == 0) return false;  // an entry the walker never linked: only a full flush is sure to cover it
     const uint64_t begin = op.va.page_base(), end = begin + op.pages * pgtable::kPageSize;
     return begin < s.va.value + s.span && s.va.value < end;
@@ -290,7 +293,7 @@ uint64_t Arm64Model::walker_answer(int cpu, size_t index) {
 }
 
 std::string Arm64Model::stale_why(const Stale& s) const {
-    const std::string translation = pgtable::describe(Pte{s.value}, s.span ? pool_.frame_of_entry(s.entry).level : 3);
+    const std::string translation = pgtable::describe(Pte{s.value}, s.level >= 0 ? s.level : 3);
     if (s.awaiting_cse)
         return fmt::format("the access may use the TLB entry {}: a TLBI covering it has completed (DSB), but no ISB (or "
                            "exception entry or return) has followed on this CPU, which may still use it",

@@ -87,6 +87,11 @@ struct Tlbi {
     bool last_level = false;  // VALE1/VAALE1: leaf entries only
     VirtAddr va;
     uint64_t pages = 1;  // range forms (RVA*) cover more than one page
+    // The TTL hint: only leaf entries at this level are covered (-1: no hint).
+    int level_hint = -1;
+    // A TTL or TG naming another granule than the 4 KiB one in use: the
+    // architecture requires nothing to be invalidated.
+    bool wrong_granule = false;
 };
 
 struct Metrics {
@@ -162,6 +167,7 @@ private:
         size_t entry;
         VirtAddr va;
         uint64_t span;
+        int level;                // -1: the table was not linked in
         bool leaf;
         uint64_t value;           // the translation
         uint64_t reached_walker;  // tick from which the walker can no longer read it

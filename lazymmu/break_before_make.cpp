@@ -20,6 +20,7 @@ std::optional<ArchFeatures> parse_arch_features(std::string_view spec) {
         const std::string_view name = spec.substr(start, comma - start);
         if (name == "ETS2") f.ets2 = true;
         else if (name == "BBML2") f.bbml2 = true;
+        else if (name == "LPA2") f.lpa2 = true;
         else return std::nullopt;
         start = comma + 1;
     }
@@ -30,6 +31,7 @@ std::string to_string(const ArchFeatures& f) {
     std::vector<std::string_view> names;
     if (f.ets2) names.push_back("ETS2");
     if (f.bbml2) names.push_back("BBML2");
+    if (f.lpa2) names.push_back("LPA2");
     return names.empty() ? "none" : fmt::format("{}", fmt::join(names, ","));
 }
 

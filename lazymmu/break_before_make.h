@@ -25,9 +25,10 @@ namespace lmemu::lazymmu {
 struct ArchFeatures {
     bool ets2 = false;   // FEAT_ETS2: a DSB alone puts completed TLB maintenance and new entries into effect
     bool bbml2 = false;  // FEAT_BBM level 2 (no abort): block <-> table without a break
+    bool lpa2 = false;   // FEAT_LPA2, as far as TLBI decodes: a TTL hint can name level 0
     auto operator<=>(const ArchFeatures&) const = default;
 };
-// "ETS2", "BBML2", comma-separated; "" or "none" for the base architecture.
+// "ETS2", "BBML2", "LPA2", comma-separated; "" or "none" for the base architecture.
 std::optional<ArchFeatures> parse_arch_features(std::string_view spec);
 std::string to_string(const ArchFeatures& f);  // "none", "ETS2", "ETS2,BBML2"
 

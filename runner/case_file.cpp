@@ -138,7 +138,7 @@ private:
                 spec = string(n, "arch_features");
             }
             const auto f = lazymmu::parse_arch_features(spec);
-            if (!f) fail(pos(n), fmt::format("unknown arch_features '{}'", spec), "features: ETS2, BBML2 (or none)");
+            if (!f) fail(pos(n), fmt::format("unknown arch_features '{}'", spec), "features: ETS2, BBML2, LPA2 (or none)");
             return lazymmu::to_string(*f);
         }
         if (n.is_boolean()) return n.as_boolean()->get() ? "true" : "false";
@@ -583,6 +583,7 @@ CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
     // What the guest's cpufeature checks see (system_supports_bbml2_noabort(), ...).
     if (s.arch_features.ets2) s.defines["LMEMU_HAS_ETS2"] = "1";
     if (s.arch_features.bbml2) s.defines["LMEMU_HAS_BBML2"] = "1";
+    if (s.arch_features.lpa2) s.defines["LMEMU_HAS_LPA2"] = "1";
     s.defines[std::string(lazymmu::config_define(s.policy))] = "1";
     return s;
 }

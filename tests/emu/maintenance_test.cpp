@@ -44,11 +44,44 @@ TEST_CASE("maintenance: TLBIs decode to their scope") {
 
     // tlbi rvaae1is, x1 with BaseADDR = VA[48:12] of 0xffff800100000000, NUM 3, SCALE 1.
     const uint64_t base = (0xffff800100000000ULL >> 12) & ((uint64_t{1} << 37) - 1);
-    const auto r = decode_tlbi(*decode_maintenance(0xd5088261), base | (uint64_t{3} << 39) | (uint64_t{1} << 44));
+    const uint64_t tg_4k = uint64_t{1} << 46;
+    const auto r = decode_tlbi(*decode_maintenance(0xd5088261), base | (uint64_t{3} << 39) | (uint64_t{1} << 44) | tg_4k);
     REQUIRE(r);
     CHECK(r->va.value == 0xffff800100000000ULL);
     CHECK(r->pages == 4u << 6);
     CHECK(r->broadcast);
+    CHECK_FALSE(r->wrong_granule);
+    CHECK(r->level_hint == -1);
+}
+
+TEST_CASE("maintenance: range TLBIs decode NUM and SCALE as the architecture does") {
+    const auto rvaae1is = *decode_maintenance(0xd5088261);
+    const uint64_t tg_4k = uint64_t{1} << 46;
+    auto pages = [&](uint64_t num, uint64_t scale) {
+        return decode_tlbi(rvaae1is, tg_4k | (num << 39) | (scale << 44))->pages;
+    };
+    CHECK(pages(0, 0) == 2);                 // (NUM+1) << (5*SCALE+1)
+    CHECK(pages(31, 0) == 64);
+    CHECK(pages(0, 1) == 64);
+    CHECK(pages(31, 3) == 0x200000);         // MAX_TLBI_RANGE_PAGES: 8 GiB of 4 KiB pages
+    CHECK(pages(1, 3) == 0x20000);           // e3ba51ab24fd's operand: 512 MiB
+    // TG 0 is reserved and 2/3 name other granules: nothing need be invalidated.
+    CHECK(decode_tlbi(rvaae1is, 0)->wrong_granule);
+    CHECK(decode_tlbi(rvaae1is, uint64_t{3} << 46)->wrong_granule);
+    // TTL in Xt[38:37]: 0 any level, else the level of the leaf entries.
+    CHECK(decode_tlbi(rvaae1is, tg_4k | (uint64_t{3} << 37))->level_hint == 3);
+}
+
+TEST_CASE("maintenance: the TTL hint of a TLBI by VA") {
+    const auto vaae1is = *decode_maintenance(0xd5088360);  // tlbi vaae1is, x0
+    auto hint = [&](uint64_t ttl, bool lpa2 = false) { return decode_tlbi(vaae1is, ttl << 44, lpa2); };
+    CHECK(hint(0)->level_hint == -1);      // no information
+    CHECK(hint(0b0111)->level_hint == 3);  // 4 KiB, level 3
+    CHECK(hint(0b0110)->level_hint == 2);
+    CHECK(hint(0b0100)->level_hint == -1);        // level 0 means nothing without FEAT_LPA2...
+    CHECK(hint(0b0100, true)->level_hint == 0);   // ... and level 0 with it
+    CHECK(hint(0b1011)->wrong_granule);           // a 16 KiB hint on a 4 KiB table
+    CHECK(decode_maintenance(0xd69f03e0)->kind == MaintenanceInsn::Eret);
 }
 
 TEST_CASE("maintenance: DAIF writes that can unmask interrupts are rewritten, masking ones are not") {

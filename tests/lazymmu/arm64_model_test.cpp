@@ -402,3 +402,38 @@ TEST_CASE("arm64 model: a contiguous range whose valid entries disagree is mispr
     REQUIRE(v);
     CHECK(v->rule.find("contiguous") != std::string::npos);
 }
+
+// ---- TLBI details
+
+TEST_CASE("arm64 model: a TLBI whose level hint names another level does not cover the entry") {
+    Tables t;
+    t.store_and_sync(t.pte_index(), kValid);
+    t.store(t.pte_index(), 0);
+    t.model.on_barrier(0, kDsbIshst);
+    auto flush = [&](Tlbi op) {
+        t.model.on_tlbi(0, op);
+        t.model.on_barrier(0, kDsbIsh);
+        t.model.on_barrier(0, kIsb);
+    };
+    flush({.broadcast = true, .va = VirtAddr{kVa}, .level_hint = 2});
+    CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);
+    flush({.broadcast = true, .va = VirtAddr{kVa}, .level_hint = 3, .wrong_granule = true});
+    CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);
+    flush({.broadcast = true, .va = VirtAddr{kVa}, .level_hint = 3});
+    CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
+}
+
+TEST_CASE("arm64 model: a range TLBI covers exactly its pages") {
+    Tables t;
+    t.store_and_sync(t.pte_index(2), kValid);
+    t.store(t.pte_index(2), 0);
+    t.model.on_barrier(0, kDsbIshst);
+    t.model.on_tlbi(0, {.broadcast = true, .va = VirtAddr{kVa}, .pages = 2});  // pages 0 and 1
+    t.model.on_barrier(0, kDsbIsh);
+    t.model.on_barrier(0, kIsb);
+    CHECK(t.fault(kVa + 0x2000).hazard == Hazard::StaleTlb);
+    t.model.on_tlbi(0, {.broadcast = true, .va = VirtAddr{kVa}, .pages = 4});
+    t.model.on_barrier(0, kDsbIsh);
+    t.model.on_barrier(0, kIsb);
+    CHECK(t.fault(kVa + 0x2000).hazard == Hazard::KernelFault);
+}
