@@ -32,7 +32,10 @@ void Machine::Impl::fault(uint32_t intno) {
     if (!kernel_va(a.va))
         return kernel_fault(a, "translation fault at level 0: a user-space address, and there is no user space");
     const auto cause = model_.classify(running_, PhysAddr{pgd_}, VirtAddr{a.va}, a.type == AccessType::Write);
-    Incident i = incident_here(cause.why);
+    Incident i = incident_here(cause.unsynchronized_dsb_pc
+                                   ? fmt::format("{}; the DSB with no ISB after it is at {}", cause.why,
+                                                 image_.symbolize(cause.unsynchronized_dsb_pc))
+                                   : cause.why);
     i.hazard = cause.hazard;
     i.linux_recovers = cause.linux_recovers;
     i.access = a;

@@ -22,7 +22,7 @@ void Machine::Impl::rewritten(uint64_t pc) {
     const PointKind kind = r.kind == MaintenanceInsn::Barrier ? PointKind::Barrier : PointKind::Tlbi;
     if (!before_insn(kind, pc)) return;
     if (r.kind == MaintenanceInsn::Barrier) {
-        model_.on_barrier(running_, r.barrier);
+        model_.on_barrier(running_, r.barrier, pc);
         timeline('i', "barrier", [&] { return dis_.text(r.insn, pc); });
         trace(TraceModule::Barrier,
               [&] { return fmt::format("{} at {}{}", dis_.text(r.insn, pc), image_.symbolize(pc), cpu_tag()); });

@@ -219,6 +219,7 @@ void Arm64Model::on_context_sync(int cpu) {
     CpuState& c = cpus_[cpu];
     for (size_t e : c.awaiting_isb) meta_.at(e).isb_write[cpu] = 0;
     c.awaiting_isb.clear();
+    c.unsynchronized_dsb_pc = 0;
     std::erase_if(stale_, [&](const Stale& s) {
         if (s.cpu != cpu || !s.awaiting_cse) return false;
         --meta_.at(s.entry).stale[s.cpu];
@@ -226,7 +227,7 @@ void Arm64Model::on_context_sync(int cpu) {
     });
 }
 
-void Arm64Model::on_barrier(int cpu, Barrier b) {
+void Arm64Model::on_barrier(int cpu, Barrier b, uint64_t pc) {
     ++tick_;
     CpuState& c = cpus_[cpu];
     switch (b.kind) {
@@ -242,6 +243,7 @@ void Arm64Model::on_barrier(int cpu, Barrier b) {
         c.deferral_undecided = false;  // the barrier came at once: not deferred
         for (size_t e : c.pending) action(cpu, e);
         c.pending.clear();
+        if (!c.awaiting_isb.empty() && !c.unsynchronized_dsb_pc) c.unsynchronized_dsb_pc = pc;
     }
     std::erase_if(c.tlbis, [&](const PendingTlbi& t) {
         if (!b.completes_tlbi(t.op.broadcast)) return false;
@@ -253,6 +255,7 @@ void Arm64Model::on_barrier(int cpu, Barrier b) {
             // translation for instructions already in flight, until a context synchronization event.
             if (s.cpu == cpu && !features_.ets2) {
                 s.awaiting_cse = true;
+                if (!c.unsynchronized_dsb_pc) c.unsynchronized_dsb_pc = pc;
                 return false;
             }
             --meta_.at(s.entry).stale[s.cpu];
@@ -347,6 +350,7 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
         c.hazard = Hazard::StaleTlb;
         c.write = writes_[s.write];
         c.why = stale_why(s);
+        if (s.awaiting_cse) c.unsynchronized_dsb_pc = cpus_[cpu].unsynchronized_dsb_pc;
         return c;
     }
     // 3. Visible to the walker, but the storing CPU has not synchronized its context since.
@@ -359,6 +363,7 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
         c.why = "the new entry reached the table walker at a DSB, but no ISB (or exception entry or return) followed "
                 "on this CPU, which may still fault on it";
         c.linux_recovers = true;
+        c.unsynchronized_dsb_pc = cpus_[cpu].unsynchronized_dsb_pc;
         return c;
     }
     // 4. The views agree: an ordinary fault.

@@ -111,6 +111,9 @@ struct FaultCause {
     // the context synchronization is missing): Linux's
     // is_spurious_el1_translation_fault() finds it valid and retries.
     bool linux_recovers = false;
+    // Where the DSB was after which a context synchronization event is still
+    // missing, when that is what the access did not get (0 otherwise).
+    uint64_t unsynchronized_dsb_pc = 0;
 };
 
 // A store that changed a live translation without break-before-make.
@@ -139,7 +142,7 @@ public:
     bool shown_valid(size_t index) const;
     // A page-table frame was (re)allocated and zeroed: forget what its entries were.
     void forget_frame(PhysAddr frame);
-    void on_barrier(int cpu, Barrier b);
+    void on_barrier(int cpu, Barrier b, uint64_t pc = 0);
     void on_tlbi(int cpu, const Tlbi& t);
     // An ISB, or an exception taken or returned from, on `cpu`.
     void on_context_sync(int cpu);
@@ -203,6 +206,9 @@ private:
         // comes next (v6.16 emits at once in interrupt context; b81c688426a9's
         // "before" did not). Decided by the next event on this CPU.
         bool deferral_undecided = false;
+        // The first DSB since the last context synchronization event that left
+        // this CPU owing one (an ISB for a new entry or a completed TLBI).
+        uint64_t unsynchronized_dsb_pc = 0;
     };
 
     void action(int cpu, size_t index);

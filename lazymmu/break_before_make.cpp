@@ -66,13 +66,18 @@ std::optional<std::string> break_required(uint64_t old_value, uint64_t new_value
     if (old_pte.output_address() != new_pte.output_address())
         return fmt::format("the output address changes ({:#x} -> {:#x})", old_pte.output_address().value,
                            new_pte.output_address().value);
-    if ((old_value ^ new_value) & field::kAttrIndx)
+    // Normal <-> Normal-Tagged is a permission change as far as mismatched aliases go (Linux relies on it).
+    auto normal = [](const Pte& p) {
+        const auto a = static_cast<pgtable::MemAttr>(p.get(field::kAttrIndx));
+        return a == pgtable::MemAttr::Normal || a == pgtable::MemAttr::NormalTagged;
+    };
+    if ((old_value ^ new_value) & field::kAttrIndx && !(normal(old_pte) && normal(new_pte)))
         return fmt::format("the memory type changes (AttrIndx {} -> {})", old_pte.get(field::kAttrIndx),
                            new_pte.get(field::kAttrIndx));
     if ((old_value ^ new_value) & field::kSH)
         return fmt::format("the shareability changes (SH {} -> {})", old_pte.get(field::kSH), new_pte.get(field::kSH));
     if (old_value & ~new_value & field::kNG) return std::string("a non-global entry becomes global");
-    if ((old_value ^ new_value) & ~kMayChangeInPlace)
+    if ((old_value ^ new_value) & ~(kMayChangeInPlace | field::kAttrIndx))
         return fmt::format("attribute bits {:#x} change", (old_value ^ new_value) & ~kMayChangeInPlace);
     return std::nullopt;
 }

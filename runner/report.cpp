@@ -79,8 +79,8 @@ void render_incident(std::string& out, const Incident& i, const CellOutcome& o, 
                                          : "no DSB made it visible to the table walker before the new one was written");
     }
     if (i.linux_recovers)
-        out += "Linux would recover: is_spurious_el1_translation_fault() finds the entry valid and retries the access "
-               "(the hazard stays: the fault was possible)\n";
+        out += "Linux since v5.4 would recover: is_spurious_el1_translation_fault() finds the entry valid and retries "
+               "the access (the hazard stays: the fault was possible, and an older kernel oopses)\n";
     out += fmt::format("Lazy MMU state: {}\n", flags_str(i.lazy));
 }
 

@@ -36,6 +36,7 @@ TEST_CASE("break-before-make: what may change in place") {
     CHECK_FALSE(break_required(kPage, kPage & ~field::kDBM, 3, {}));         // dirty state
     CHECK_FALSE(break_required(kPage, kPage | (uint64_t{1} << 55), 3, {}));  // software bits
     CHECK_FALSE(break_required(kPage, kPage | field::kNG, 3, {}));           // global -> non-global
+    CHECK_FALSE(break_required(kPage, kPage | (uint64_t{1} << 2), 3, {}));   // Normal -> Normal-Tagged
     CHECK_FALSE(break_required(kPage, 0, 3, {}));                            // taking down
     CHECK_FALSE(break_required(0, kPage, 3, {}));                            // creating
     CHECK_FALSE(break_required(kTable, kTable + 0x1000, 2, {}));             // table -> table

@@ -50,5 +50,30 @@
 
 #define PTE_ATTRINDX(t)		((t) << 2)
 #define PTE_ATTRINDX_MASK	(7 << 2)
+#define PTE_SWBITS_MASK		(0xfUL << 55)
+
+/* Section (block) descriptors at the pmd and pud levels. */
+#define PMD_TABLE_BIT		(1UL << 1)
+#define PMD_SECT_VALID		(1UL << 0)
+#define PMD_SECT_USER		(1UL << 6)		/* AP[1] */
+#define PMD_SECT_RDONLY		(1UL << 7)		/* AP[2] */
+#define PMD_SECT_S		(3UL << 8)
+#define PMD_SECT_AF		(1UL << 10)
+#define PMD_SECT_NG		(1UL << 11)
+#define PMD_SECT_CONT		(1UL << 52)
+#define PMD_SECT_PXN		(1UL << 53)
+#define PMD_SECT_UXN		(1UL << 54)
+#define PMD_ATTRINDX(t)		((t) << 2)
+#define PUD_TYPE_SECT		(1UL << 0)
+
+/* Contiguous ranges (4K granule): 16 entries at the pte and pmd levels. */
+#define CONT_PTE_SHIFT		(4 + PAGE_SHIFT)
+#define CONT_PTES		16
+#define CONT_PTE_SIZE		(CONT_PTES * PAGE_SIZE)
+#define CONT_PTE_MASK		(~(CONT_PTE_SIZE - 1))
+#define CONT_PMD_SHIFT		(4 + PMD_SHIFT)
+#define CONT_PMDS		16
+#define CONT_PMD_SIZE		(CONT_PMDS * PMD_SIZE)
+#define CONT_PMD_MASK		(~(CONT_PMD_SIZE - 1))
 
 #endif

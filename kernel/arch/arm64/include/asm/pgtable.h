@@ -65,6 +65,14 @@ static inline pte_t set_pte_bit(pte_t pte, pgprot_t prot)
 
 static inline pte_t pte_mkvalid(pte_t pte) { return set_pte_bit(pte, __pgprot(PTE_VALID)); }
 static inline pte_t pte_mkinvalid(pte_t pte) { return clear_pte_bit(pte, __pgprot(PTE_VALID)); }
+static inline pte_t pte_mkcont(pte_t pte) { return set_pte_bit(pte, __pgprot(PTE_CONT)); }
+static inline pte_t pte_mknoncont(pte_t pte) { return clear_pte_bit(pte, __pgprot(PTE_CONT)); }
+static inline pte_t pte_wrprotect(pte_t pte)
+{
+	pte = clear_pte_bit(pte, __pgprot(PTE_WRITE));
+	return set_pte_bit(pte, __pgprot(PTE_RDONLY));
+}
+#define pte_cont(pte)		(!!(pte_val(pte) & PTE_CONT))
 
 /*
  * Tells the host about a lazy MMU API call made at `ip`: _RET_IP_ from an
@@ -169,6 +177,23 @@ static inline void set_pmd(pmd_t *pmdp, pmd_t pmd)
 }
 
 static inline void pmd_clear(pmd_t *pmdp) { set_pmd(pmdp, __pmd(0)); }
+
+/* Blocks (sections) and contiguous ranges at the pmd level. */
+#define pmd_sect(pmd)		((pmd_val(pmd) & PMD_TYPE_MASK) == PMD_TYPE_SECT)
+#define pmd_cont(pmd)		(!!(pmd_val(pmd) & PMD_SECT_CONT))
+#define pfn_pmd(pfn, prot)	__pmd(((phys_addr_t)(pfn) << PAGE_SHIFT) | pgprot_val(prot))
+#define mk_pmd_sect_prot(prot)	__pgprot((pgprot_val(prot) & ~PMD_TABLE_BIT) | PMD_TYPE_SECT)
+static inline pmd_t pmd_mkcont(pmd_t pmd) { return __pmd(pmd_val(pmd) | PMD_SECT_CONT); }
+#define pud_sect(pud)		((pud_val(pud) & PMD_TYPE_MASK) == PUD_TYPE_SECT)
+#define pfn_pud(pfn, prot)	__pud(((phys_addr_t)(pfn) << PAGE_SHIFT) | pgprot_val(prot))
+#define mk_pud_sect_prot(prot)	__pgprot((pgprot_val(prot) & ~PMD_TABLE_BIT) | PUD_TYPE_SECT)
+
+/* arch/arm64/mm/mmu.c, out of line and __weak so a case can put back older code. */
+bool pgattr_change_is_safe(u64 old, u64 new);
+int pmd_set_huge(pmd_t *pmdp, phys_addr_t phys, pgprot_t prot);
+int pud_set_huge(pud_t *pudp, phys_addr_t phys, pgprot_t prot);
+int pmd_clear_huge(pmd_t *pmdp);
+int pmd_free_pte_page(pmd_t *pmdp, unsigned long addr);
 
 static inline void set_pud(pud_t *pudp, pud_t pud)
 {
