@@ -110,11 +110,17 @@ void Machine::Impl::commit_store(bool in_store_callback) {
 void Machine::Impl::break_before_make(lazymmu::BreakBeforeMake bbm) {
     const auto& w = model_.writes().back();
     const int level = w.level;
-    Incident i = incident_here(fmt::format(
-        "{} entry at phys {:#x} (maps {:#018x}) changed from one valid entry to another without break-before-make: {}; "
-        "the old entry is still live {}\n  live: {}\n  new:  {}",
-        pgtable::level_name(level), w.entry.value, w.va.value, bbm.rule, bbm.where,
-        pgtable::describe(pgtable::Pte{bbm.live_value}, level), pgtable::describe(pgtable::Pte{w.new_value}, level)));
+    const std::string entry = fmt::format("{} entry at phys {:#x} (maps {:#018x})", pgtable::level_name(level),
+                                          w.entry.value, w.va.value);
+    const std::string what =
+        bbm.contiguous
+            ? fmt::format("{} leaves its contiguous range misprogrammed: {}; {}\n  first: {}", entry, bbm.rule,
+                          bbm.where, pgtable::describe(pgtable::Pte{bbm.live_value}, level))
+            : fmt::format("{} changed from one valid entry to another without break-before-make: {}; the old entry "
+                          "is still live {}\n  live: {}",
+                          entry, bbm.rule, bbm.where, pgtable::describe(pgtable::Pte{bbm.live_value}, level));
+    Incident i = incident_here(
+        fmt::format("{}\n  new:  {}", what, pgtable::describe(pgtable::Pte{w.new_value}, level)));
     i.hazard = Hazard::BreakBeforeMake;
     i.backtrace = symbolize(w.origin.backtrace);
     i.write = WriteInfo{w, symbolize(w.origin.backtrace)};

@@ -136,9 +136,9 @@ std::optional<BreakBeforeMake> Arm64Model::check_break_before_make(size_t index,
         std::array<uint64_t, 16> group{};
         for (int i = 0; i < n; ++i) group[static_cast<size_t>(i)] = pool_.cpu(first + static_cast<size_t>(i));
         if (auto why = contiguous_misprogrammed(std::span(group).first(static_cast<size_t>(n)), level))
-            return BreakBeforeMake{pool_.cpu(first), fmt::format("misprogrammed contiguous range: {}", *why),
-                                   fmt::format("in the 16-entry range starting at entry {:#x}", pool_.address_of(first).value),
-                                   std::nullopt};
+            return BreakBeforeMake{pool_.cpu(first), *why,
+                                   fmt::format("the range starts at entry {:#x}", pool_.address_of(first).value),
+                                   std::nullopt, true};
     }
     return std::nullopt;
 }

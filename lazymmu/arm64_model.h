@@ -122,6 +122,7 @@ struct BreakBeforeMake {
     std::string rule;                  // what changed that needs the break (or the contiguous-range rule)
     std::string where;                 // where the live translation still is
     std::optional<PteWrite> break_write;  // the store that made the entry invalid, if one did
+    bool contiguous = false;           // a misprogrammed contiguous range rather than a missing break
 };
 
 class Arm64Model {

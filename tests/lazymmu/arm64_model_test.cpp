@@ -400,7 +400,8 @@ TEST_CASE("arm64 model: a contiguous range whose valid entries disagree is mispr
         CHECK_FALSE(t.store(t.pte_index(i), (Pte::page(PhysAddr{0x40a00000 + i * 0x1000}, pgtable::prot::kKernel).raw()) | cont));
     const auto v = t.store(t.pte_index(4), Pte::page(PhysAddr{0x40b00000}, pgtable::prot::kKernel).raw() | cont);
     REQUIRE(v);
-    CHECK(v->rule.find("contiguous") != std::string::npos);
+    CHECK(v->contiguous);
+    CHECK(v->rule.find("not contiguous") != std::string::npos);
 }
 
 // ---- TLBI details

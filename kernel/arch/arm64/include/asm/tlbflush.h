@@ -15,8 +15,11 @@
 #include <asm/page.h>
 #include <asm/pgtable-hwdef.h>
 
-#define __TLBI_0(op, arg) asm volatile ("tlbi " #op "\n" : : )
-#define __TLBI_1(op, arg) asm volatile ("tlbi " #op ", %0\n" : : "r" (arg))
+/* The range TLBIs are Armv8.4 instructions (FEAT_TLBIRANGE). */
+#define ARM64_ASM_PREAMBLE ".arch armv8.4-a\n"
+
+#define __TLBI_0(op, arg) asm volatile (ARM64_ASM_PREAMBLE "tlbi " #op "\n" : : )
+#define __TLBI_1(op, arg) asm volatile (ARM64_ASM_PREAMBLE "tlbi " #op ", %0\n" : : "r" (arg))
 #define __TLBI_N(op, arg, n, ...) __TLBI_##n(op, arg)
 
 #define __tlbi(op, ...)		__TLBI_N(op, ##__VA_ARGS__, 1, 0)
