@@ -1,0 +1,17 @@
+/*
+ * arm64 hugetlb's get_clear_contig() for kernel huge mappings: clears
+ * `ncontig` entries of `pgsize` from ptep on and returns the first.
+ */
+#include <linux/mm.h>
+
+static inline pte_t get_clear_contig(unsigned long addr, pte_t *ptep, unsigned long pgsize, unsigned long ncontig)
+{
+	pte_t orig_pte = ptep_get(ptep);
+	unsigned long i;
+
+	for (i = 0; i < ncontig; i++, addr += pgsize, ptep++)
+		pte_clear(&init_mm, addr, ptep);
+	return orig_pte;
+}
+
+pte_t huge_ptep_get_and_clear(unsigned long addr, pte_t *ptep, unsigned long sz);
