@@ -79,3 +79,51 @@ TEST_CASE("walker: host walks and Unicorn agree on 1,000 random mappings") {
         CHECK(m.read_virt(val_sym + 8 * i, 8) == m.read_virt(vas[i], 8));
     }
 }
+
+// The same for the mappings a scenario builds itself with pmd blocks and a
+// contiguous PTE range: Unicorn's MMU and the host walk read the same word.
+TEST_CASE("walker: host walks and Unicorn agree on pmd blocks and contiguous ranges") {
+    const auto image = test::build_guest(R"(
+        #include <linux/mm.h>
+        #include <linux/gfp.h>
+        unsigned long lmemu_test_va[64];
+        unsigned long lmemu_test_val[64];
+        void scenario(void)
+        {
+            unsigned long blocks = VMALLOC_START + 16 * PMD_SIZE, cont = VMALLOC_START + CONT_PTE_SIZE;
+            unsigned long pfn = page_to_pfn(alloc_pages(GFP_KERNEL, 4));
+            int i;
+
+            BUG_ON(apply_to_page_range(&init_mm, blocks - PAGE_SIZE, PAGE_SIZE, NULL, NULL));
+            for (i = 0; i < 8; i++)   /* eight blocks over RAM, in reverse order */
+                BUG_ON(!pmd_set_huge(pmd_off_k(blocks + i * PMD_SIZE), LMEMU_RAM_PHYS + (15 - i) * PMD_SIZE,
+                                     i & 1 ? PAGE_KERNEL_RO : PAGE_KERNEL));
+            BUG_ON(apply_to_page_range(&init_mm, cont, CONT_PTE_SIZE, NULL, NULL));
+            for (i = 0; i < CONT_PTES; i++)
+                set_pte(virt_to_kpte(cont + i * PAGE_SIZE), pte_mkcont(pfn_pte(pfn + i, PAGE_KERNEL)));
+            for (i = 0; i < 64; i++) {
+                /* a pseudo-random word in a block (i < 48) or in the contiguous range */
+                unsigned long off = (i * 0x9e3779b97f4a7c15UL >> 20) & ~7UL;
+                lmemu_test_va[i] = i < 48 ? blocks + off % (8 * PMD_SIZE) : cont + off % CONT_PTE_SIZE;
+                lmemu_test_val[i] = *(volatile unsigned long *)lmemu_test_va[i];
+            }
+        }
+    )");
+    emu::Machine m(image, {});
+    const auto r = m.run();
+    REQUIRE(r.verdict == lazymmu::Verdict::Clean);
+    const uint64_t va_sym = *image.symbol("lmemu_test_va");
+    const uint64_t val_sym = *image.symbol("lmemu_test_val");
+    for (int i = 0; i < 64; ++i) {
+        const uint64_t va = m.read_virt(va_sym + 8 * i, 8).value_or(0);
+        CAPTURE(va);
+        const auto pa = m.translate(va);
+        REQUIRE(pa);
+        if (i < 48) {
+            // Block k maps RAM block 15 - k: the host walk must use the block's output.
+            const uint64_t k = (va - (LMEMU_VMALLOC_START + 16 * (uint64_t{1} << 21))) >> 21;
+            CHECK(*pa == LMEMU_RAM_PHYS + (15 - k) * (uint64_t{1} << 21) + (va & ((uint64_t{1} << 21) - 1)));
+        }
+        CHECK(m.read_virt(val_sym + 8 * i, 8) == m.read_virt(va, 8));
+    }
+}
