@@ -38,6 +38,7 @@ void Machine::Impl::fault(uint32_t intno) {
                                    : cause.why);
     i.hazard = cause.hazard;
     i.linux_recovers = cause.linux_recovers;
+    i.context_sync_missing = cause.context_sync_missing;
     i.access = a;
     i.page = page_info(a.va);
     for (int l = 0; l < cause.cpu_walk.depth; ++l) {

@@ -138,6 +138,9 @@ struct Incident {
     std::optional<WriteInfo> break_write;
     // A spurious translation fault Linux's is_spurious_el1_translation_fault() retries.
     bool linux_recovers = false;
+    // Only a missing context synchronization event made it a hazard (an ISB,
+    // an exception entry or an ERET would have removed it).
+    bool context_sync_missing = false;
 };
 
 // A choice as a run made it, for reports: `cpu` ran up to a point at `at`,

@@ -350,7 +350,10 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
         c.hazard = Hazard::StaleTlb;
         c.write = writes_[s.write];
         c.why = stale_why(s);
-        if (s.awaiting_cse) c.unsynchronized_dsb_pc = cpus_[cpu].unsynchronized_dsb_pc;
+        if (s.awaiting_cse) {
+            c.unsynchronized_dsb_pc = cpus_[cpu].unsynchronized_dsb_pc;
+            c.context_sync_missing = true;
+        }
         return c;
     }
     // 3. Visible to the walker, but the storing CPU has not synchronized its context since.
@@ -364,6 +367,7 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
                 "on this CPU, which may still fault on it";
         c.linux_recovers = true;
         c.unsynchronized_dsb_pc = cpus_[cpu].unsynchronized_dsb_pc;
+        c.context_sync_missing = true;
         return c;
     }
     // 4. The views agree: an ordinary fault.

@@ -114,6 +114,9 @@ struct FaultCause {
     // Where the DSB was after which a context synchronization event is still
     // missing, when that is what the access did not get (0 otherwise).
     uint64_t unsynchronized_dsb_pc = 0;
+    // The hazard is only that: a context synchronization event (an ISB, or
+    // any exception taken or returned from) would have removed it.
+    bool context_sync_missing = false;
 };
 
 // A store that changed a live translation without break-before-make.

@@ -253,6 +253,7 @@ TEST_CASE("arm64 model: after TLBI and DSB the issuing CPU may still use the old
     const auto c = t.fault(kVa);
     CHECK(c.hazard == Hazard::StaleTlb);
     CHECK(c.why.find("no ISB") != std::string::npos);
+    CHECK(c.context_sync_missing);
     CHECK(t.model.walker_answer(0, t.pte_index()) == 0);
     SUBCASE("an ISB puts it into effect") { t.model.on_barrier(0, kIsb); }
     SUBCASE("so does exception entry or return") { t.model.on_context_sync(0); }
@@ -314,6 +315,7 @@ TEST_CASE("arm64 model: an ISB owed for a superseded store does not hide a stale
     const auto c = t.fault(kVa);
     CHECK(c.hazard == Hazard::StaleTlb);
     CHECK_FALSE(c.linux_recovers);
+    CHECK_FALSE(c.context_sync_missing);
 }
 
 // ---- spurious faults
@@ -326,6 +328,7 @@ TEST_CASE("arm64 model: only a fault on an entry the walker can see is one Linux
     const auto c = t.fault(kVa);
     CHECK(c.hazard == Hazard::UnactionedMapping);
     CHECK(c.linux_recovers);  // is_spurious_el1_translation_fault()
+    CHECK(c.context_sync_missing);
 }
 
 // ---- break-before-make at the store

@@ -31,6 +31,10 @@ TEST_CASE("run: an empty softirq at every page-table store and every barrier cha
             with.injects = {spec};
             with.sweep = 0;
             for (const auto& cell : expand(with)) {
+                // Taking an interrupt synchronizes context, as an ISB does: a hazard that only
+                // the missing synchronization caused may rightly go away.
+                const CellOutcome plain = runner.run_cell(c, cell);
+                if (plain.result && plain.result->incident && plain.result->incident->context_sync_missing) continue;
                 const CellOutcome out = runner.run_cell(with, cell);
                 if (out.sweep.empty() && out.status == Status::Fail) continue;  // no such point in this run
                 CAPTURE(c.name);
