@@ -103,10 +103,13 @@ std::optional<BreakBeforeMake> Arm64Model::check_break_before_make(size_t index,
     // The entry as the walker has it: never made invalid, or the invalid entry never made visible.
     if (const uint64_t walker = pool_.walker(index); walker != new_value)
         if (auto v = violation(walker, "", std::nullopt)) {
-            // The latest store of an invalid entry before this one, if any: it never reached the walker.
+            // A store of an invalid entry since the walker's value was actioned, if any: it never reached the walker.
             const PhysAddr entry = pool_.address_of(index);
-            for (auto w = writes_.rbegin() + 1; w != writes_.rend() && !v->break_write; ++w)
-                if (w->entry == entry && !Pte{w->new_value}.valid()) v->break_write = *w;
+            for (auto w = writes_.rbegin() + 1; w != writes_.rend() && !v->break_write; ++w) {
+                if (w->entry != entry) continue;
+                if (w->actioned_at) break;
+                if (!Pte{w->new_value}.valid()) v->break_write = *w;
+            }
             v->where = v->break_write ? "in the walker view: no DSB has made the invalid entry visible"
                                       : "in the walker view: the entry was never made invalid";
             return v;
@@ -209,8 +212,7 @@ void Arm64Model::add_stale(size_t index, uint64_t value, uint64_t write, bool su
     const bool linked = pool_.entry_span(index, level, va, span);
     EntryMeta& m = meta_.at(index);
     for (int c = 0; c < static_cast<int>(cpus_.size()); ++c) {
-        stale_.push_back({c, index, va, linked ? span : 0, level, linked && Pte{value}.is_leaf(level), value, tick_,
-                          write, superseded});
+        stale_.push_back({c, index, va, level, linked && Pte{value}.is_leaf(level), value, tick_, write, superseded});
         ++m.stale[c];
     }
 }
@@ -271,9 +273,9 @@ bool Arm64Model::tlbi_covers(const Tlbi& op, const Stale& s) const {
     if (op.last_level && !s.leaf) return false;
     // A wrong level hint leaves the leaf entry in place; walk-cache entries are not leaves.
     if (op.level_hint >= 0 && s.leaf && s.level != op.level_hint) return false;
-    if (s.span == 0) return false;  // an entry the walker never linked: only a full flush is sure to cover it
+    if (s.level < 0) return false;  // an entry the walker never linked: only a full flush is sure to cover it
     const uint64_t begin = op.va.page_base(), end = begin + op.pages * pgtable::kPageSize;
-    return begin < s.va.value + s.span && s.va.value < end;
+    return begin < s.va.value + s.span() && s.va.value < end;
 }
 
 void Arm64Model::on_tlbi(int cpu, const Tlbi& t) {
@@ -342,7 +344,7 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
     // 2. A translation the TLB may still hold: it would let the access succeed, or use the wrong page.
     for (const Stale& s : stale_) {
         if (s.cpu != cpu) continue;
-        const bool covers = s.span ? (va.value >= s.va.value && va.value - s.va.value < s.span)
+        const bool covers = s.level >= 0 ? (va.value >= s.va.value && va.value - s.va.value < s.span())
                                    : std::any_of(w.steps.begin(), w.steps.begin() + w.depth, [&](const auto& st) {
                                          return pool_.index_of(st.entry) == s.entry;
                                      });

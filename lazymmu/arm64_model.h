@@ -173,7 +173,6 @@ private:
         int cpu;  // whose TLB may hold it
         size_t entry;
         VirtAddr va;
-        uint64_t span;
         int level;                // -1: the table was not linked in
         bool leaf;
         uint64_t value;           // the translation
@@ -181,6 +180,7 @@ private:
         uint64_t write;           // index into writes_: the store that replaced it (or, superseded, wrote it)
         bool superseded;          // written and overwritten before any DSB
         bool awaiting_cse = false;  // invalidated; this CPU needs a context synchronization event still
+        uint64_t span() const { return level >= 0 ? pgtable::level_span(level) : 0; }  // VA bytes it translates
     };
     struct PendingTlbi {
         Tlbi op;

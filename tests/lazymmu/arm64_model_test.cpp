@@ -351,6 +351,14 @@ TEST_CASE("arm64 model: changing a live entry's output address needs break-befor
         CHECK(v->break_write->new_value == 0);
         CHECK(v->where.find("no DSB") != std::string::npos);
     }
+    SUBCASE("an invalid entry from before the live one is no break") {
+        t.store_and_sync(t.pte_index(), 0);
+        t.store_and_sync(t.pte_index(), kValid);
+        const auto v = t.store(t.pte_index(), kOther);
+        REQUIRE(v);
+        CHECK_FALSE(v->break_write);
+        CHECK(v->where.find("never made invalid") != std::string::npos);
+    }
     SUBCASE("invalid entry visible, no TLBI") {
         t.store(t.pte_index(), 0);
         t.model.on_barrier(0, kDsbIshst);
