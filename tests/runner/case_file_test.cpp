@@ -149,3 +149,19 @@ TEST_CASE("case file: threads, [explore] and schedules are checked where they ar
     REQUIRE(c.sources.size() == 2);
     CHECK(c.sources.back().text->find("fns[])(void) = { writer, reader }") != std::string::npos);
 }
+
+TEST_CASE("case file: arch_features are checked, and reach the cell's settings") {
+    const auto bad = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[config]\narch_features = [\"ETS2\", \"BBM2\"]\n"
+                              "[[expect]]\nverdict = \"clean\"\n");
+    CHECK(bad.pos().line == 5);
+    CHECK(bad.note().find("ETS2, BBML2, LPA2") != std::string::npos);
+    TempCase t("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[matrix]\narch_features = [\"none\", [\"LPA2\", \"ETS2\"]]\n"
+               "[[expect]]\nverdict = \"clean\"\n");
+    const auto cells = expand(parse_case_file(t.file));
+    REQUIRE(cells.size() == 2);
+    CHECK(settings_for(cells[0].config).arch_features == lazymmu::ArchFeatures{});
+    const auto both = settings_for(cells[1].config);
+    CHECK(both.arch_features == lazymmu::ArchFeatures{.ets2 = true, .lpa2 = true});
+    CHECK(both.defines.count("LMEMU_HAS_LPA2") == 1);
+    CHECK(cells[1].label() == "arch_features=ETS2,LPA2");
+}
