@@ -57,7 +57,7 @@ void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint6
         if (m->store_ && m->store_->index != index) m->commit_store();
         if (!m->store_) {
             // Unicorn may hold translations through this entry; they must not outlive the store.
-            if (m->model_.shown_valid(index))
+            if (m->model_.flush_before_store(index))
                 for (auto& c : m->cpus_) c->uc.flush_tlb();
             m->store_ = StoreInProgress{index, m->pool_.cpu(index), m->store_origin(LMEMU_PHYS_OFFSET + offset, value, size)};
         }

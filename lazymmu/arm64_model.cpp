@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <utility>
 
 #include "kernel/include/lmemu/machine.h"
 
@@ -30,18 +31,108 @@ void Arm64Model::restore(const Arm64Model& snapshot) {
     metrics_ = snapshot.metrics_;
 }
 
-bool Arm64Model::visible_to_walker(int cpu, size_t index) const {
+std::optional<uint64_t> Arm64Model::shown_value(int cpu, size_t index, bool& by_agreement) const {
     const EntryMeta& m = meta_.get(index);
-    if (pool_.cpu(index) != pool_.walker(index) || m.isb_write[cpu] || m.stale[cpu]) return false;
-    // Stored back to what the walker has, over values it may have read meanwhile.
-    return std::all_of(m.pending_write.begin(), m.pending_write.end(), [](uint32_t w) { return w == 0; });
+    if (m.isb_write[cpu]) return std::nullopt;
+    int level = -1;
+    VirtAddr va;
+    uint64_t span = 0;
+    const bool linked = pool_.entry_span(index, level, va, span);
+    const uint64_t now = pool_.cpu(index), walker = pool_.walker(index);
+    const bool pending = std::any_of(m.pending_write.begin(), m.pending_write.end(), [](uint32_t w) { return w != 0; });
+    uint64_t shown = now;
+    if (now != walker || pending || m.stale[cpu]) {
+        // Every translation the CPU may use through the entry must agree with the walker's.
+        if (!linked || !Pte{walker}.valid()) return std::nullopt;
+        auto agrees = [&](uint64_t v) { return same_translations(walker, v, level); };
+        if (!agrees(now)) return std::nullopt;
+        for (const uint32_t w : m.pending_write)
+            if (w && !agrees(writes_[w - 1].new_value)) return std::nullopt;
+        for (const auto& c : cpus_)
+            for (const Superseded& s : c.superseded)
+                if (s.entry == index && !agrees(writes_[s.write - 1].new_value)) return std::nullopt;
+        // A leaf record over what is now a table is judged by the entries below, VA by VA.
+        const bool table_now = Pte{walker}.type(level) == DescType::Table && now == walker && !pending;
+        for (const Stale& s : stale_)
+            if (s.cpu == cpu && s.entry == index && !(s.leaf && table_now) && !agrees(s.value)) return std::nullopt;
+        by_agreement = true;
+        shown = walker;
+    }
+    // A leaf an entry above this one may still give from a TLB must translate this entry's VAs alike.
+    if (linked && level > 0 && Pte{shown}.valid())
+        for (const Stale& s : stale_)
+            if (s.cpu == cpu && s.leaf && s.level >= 0 && s.level < level && va.value - s.va.value < s.span()) {
+                if (!stale_agrees_below(s, va, shown, level)) return std::nullopt;
+                by_agreement = true;
+            }
+    return shown;
 }
 
-bool Arm64Model::shown_valid(size_t index) const {
-    if (!Pte{pool_.cpu(index)}.valid()) return false;
-    for (int c = 0; c < static_cast<int>(cpus_.size()); ++c)
-        if (visible_to_walker(c, index)) return true;
+bool Arm64Model::flush_before_store(size_t index) {
+    if (std::exchange(shown_by_agreement_, false)) return true;
+    for (int c = 0; c < static_cast<int>(cpus_.size()); ++c) {
+        bool agreed = false;
+        if (const auto v = shown_value(c, index, agreed); v && Pte{*v}.valid()) return true;
+    }
     return false;
+}
+
+namespace {
+// What a leaf descriptor says about the accesses it translates, besides the output address.
+constexpr uint64_t kTranslationAttrs = pgtable::field::kAttrIndx | pgtable::field::kNS | pgtable::field::kAPUser |
+                                       pgtable::field::kAPReadOnly | pgtable::field::kSH | pgtable::field::kAF |
+                                       pgtable::field::kNG | pgtable::field::kDBM | pgtable::field::kPXN |
+                                       pgtable::field::kUXN;
+
+// Descriptor `v` at `level` with the hierarchical restrictions of a table above it applied.
+uint64_t restricted(uint64_t v, int level, uint64_t table) {
+    namespace f = pgtable::field;
+    if (!Pte{v}.valid()) return v;
+    if (Pte{v}.type(level) == DescType::Table) return v | (table & f::kTableRestrictions);
+    if (table & f::kPXNTable) v |= f::kPXN;
+    if (table & f::kUXNTable) v |= f::kUXN;
+    if (table & f::kAPTableReadOnly) v |= f::kAPReadOnly;
+    if (table & f::kAPTableNoUser) v &= ~f::kAPUser;
+    return v;
+}
+
+// The leaf `v` (at any level) as a descriptor at `level` mapping `offset` bytes into it.
+uint64_t leaf_part(uint64_t v, uint64_t offset, int level) {
+    namespace f = pgtable::field;
+    const uint64_t part = (v & ~(f::kOutputAddress | f::kTable)) | (Pte{v}.output_address().value + offset);
+    return level == 3 ? part | f::kTable : part;
+}
+
+// The page descriptor walk `w` gives `va`'s page, whatever the size of its leaf.
+uint64_t current_leaf(const pgtable::Walk& w, VirtAddr va) {
+    uint64_t leaf = w.last().pte.raw();
+    for (int i = 0; i + 1 < w.depth; ++i) leaf = restricted(leaf, w.last().level, w.steps[i].pte.raw());
+    return leaf_part(leaf, va.page_base() & (pgtable::level_span(w.last().level) - 1), 3);
+}
+}  // namespace
+
+uint64_t Arm64Model::child_entry(uint64_t v, int level, unsigned i) const {
+    const Pte p{v};
+    if (p.type(level) != DescType::Table) return leaf_part(v, i * pgtable::level_span(level + 1), level + 1);
+    const auto child = pool_.cpu_entry(PhysAddr{p.output_address().value + 8 * i});
+    return child ? restricted(*child, level + 1, v) : 0;
+}
+
+bool Arm64Model::same_translations(uint64_t a, uint64_t b, int level) const {
+    if (a == b) return true;
+    const DescType ta = Pte{a}.type(level), tb = Pte{b}.type(level);
+    auto usable = [](DescType t) { return t != DescType::Invalid && t != DescType::Reserved; };
+    if (!usable(ta) || !usable(tb)) return false;
+    if (ta != DescType::Table && tb != DescType::Table)
+        return Pte{a}.output_address() == Pte{b}.output_address() && (a & kTranslationAttrs) == (b & kTranslationAttrs);
+    if (level == 3) return false;
+    for (unsigned i = 0; i < pgtable::kEntriesPerTable; ++i)
+        if (!same_translations(child_entry(a, level, i), child_entry(b, level, i), level + 1)) return false;
+    return true;
+}
+
+bool Arm64Model::stale_agrees_below(const Stale& s, VirtAddr va, uint64_t value, int level) const {
+    return same_translations(leaf_part(s.value, va.value - s.va.value, level), value, level);
 }
 
 std::optional<BreakBeforeMake> Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin origin,
@@ -138,7 +229,7 @@ std::optional<BreakBeforeMake> Arm64Model::check_break_before_make(size_t index,
         const size_t first = index - (index % pgtable::kEntriesPerTable) % static_cast<size_t>(n);
         std::array<uint64_t, 16> group{};
         for (int i = 0; i < n; ++i) group[static_cast<size_t>(i)] = pool_.cpu(first + static_cast<size_t>(i));
-        if (auto why = contiguous_misprogrammed(std::span(group).first(static_cast<size_t>(n)), level))
+        if (auto why = contiguous_misprogrammed(std::span(group).first(static_cast<size_t>(n)), level, features_))
             return BreakBeforeMake{pool_.cpu(first), *why,
                                    fmt::format("the range starts at entry {:#x}", pool_.address_of(first).value),
                                    std::nullopt, true};
@@ -285,10 +376,13 @@ void Arm64Model::on_tlbi(int cpu, const Tlbi& t) {
 }
 
 uint64_t Arm64Model::walker_answer(int cpu, size_t index) {
-    if (!visible_to_walker(cpu, index)) return 0;
     const auto& frame = pool_.frame_of_entry(index);
     if (frame.level < 0) return 0;
-    const uint64_t v = pool_.cpu(index);
+    bool agreed = false;
+    const auto shown = shown_value(cpu, index, agreed);
+    if (!shown) return 0;
+    if (agreed && Pte{*shown}.valid()) shown_by_agreement_ = true;
+    const uint64_t v = *shown;
     const Pte pte{v};
     if (pte.type(frame.level) != DescType::Table) return v;
     // Walks must stay on the alias so the host keeps answering them.
@@ -324,6 +418,8 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
         uint32_t pending = m.pending_write[cpu];
         for (int o = 0; !pending && o < static_cast<int>(cpus_.size()); ++o) pending = m.pending_write[o];
         if (!pending) continue;
+        bool agreed = false;
+        if (shown_value(cpu, pool_.index_of(w.steps[i].entry), agreed)) continue;  // old and new translate alike
         c.write = writes_[pending - 1];
         // A store buffered on another CPU: only a DSB there publishes it.
         const std::string no_dsb = c.write->cpu == cpu ? std::string("no DSB since the store")
@@ -349,6 +445,8 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
                                          return pool_.index_of(st.entry) == s.entry;
                                      });
         if (!covers) continue;
+        // A TLB that gives this access the translation the tables give now is not told apart.
+        if (s.leaf && w.mapped() && stale_agrees_below(s, VirtAddr{va.page_base()}, current_leaf(w, va), 3)) continue;
         c.hazard = Hazard::StaleTlb;
         c.write = writes_[s.write];
         c.why = stale_why(s);

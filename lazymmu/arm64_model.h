@@ -140,10 +140,11 @@ public:
     // is in the pool). Says so if the store broke break-before-make.
     std::optional<BreakBeforeMake> on_store(int cpu, size_t index, uint64_t old_value, Origin origin,
                                             const LazyState& lazy);
-    // Whether any CPU's walks are shown entry `index` as valid, so a Unicorn
-    // TLB may hold translations through it: the machine empties those TLBs
-    // before such an entry changes.
-    bool shown_valid(size_t index) const;
+    // Whether Unicorn's TLBs must be emptied before entry `index` changes:
+    // some CPU's walks are shown it valid, or some entry was shown because
+    // every translation it may give agreed, which a store here can undo.
+    // The caller flushes when told to.
+    bool flush_before_store(size_t index);
     // A page-table frame was (re)allocated and zeroed: forget what its entries were.
     void forget_frame(PhysAddr frame);
     void on_barrier(int cpu, Barrier b, uint64_t pc = 0);
@@ -218,7 +219,21 @@ private:
     void action(int cpu, size_t index);
     void add_stale(size_t index, uint64_t value, uint64_t write, bool superseded);
     bool tlbi_covers(const Tlbi& op, const Stale& s) const;
-    bool visible_to_walker(int cpu, size_t index) const;
+    // The value CPU `cpu`'s walks are shown for entry `index`, or nullopt to
+    // make them fault into the host. An entry whose translations may differ
+    // (a store not yet actioned, a TLB record) is still shown if they all
+    // agree: no access can tell which one it got. `by_agreement` says so.
+    std::optional<uint64_t> shown_value(int cpu, size_t index, bool& by_agreement) const;
+    // Whether descriptors `a` and `b` at `level` translate every VA they
+    // cover to the same output address with the same attributes, whatever
+    // their size (a block and a table of pages that map it alike agree).
+    bool same_translations(uint64_t a, uint64_t b, int level) const;
+    // Entry `i` one level below `v`: read from its table, or the part of a
+    // block it covers; with the table's hierarchical restrictions applied.
+    uint64_t child_entry(uint64_t v, int level, unsigned i) const;
+    // Whether a leaf TLB record `s` gives the VAs from `va` (an entry at
+    // `level` below it) the translation `value` gives them.
+    bool stale_agrees_below(const Stale& s, VirtAddr va, uint64_t value, int level) const;
     std::optional<BreakBeforeMake> check_break_before_make(size_t index, int level) const;
     std::string stale_why(const Stale& s) const;
 
@@ -230,6 +245,7 @@ private:
     std::vector<PteWrite> writes_;
     uint64_t tick_ = 1;
     Metrics metrics_;
+    bool shown_by_agreement_ = false;  // since the last flush_before_store() that said to flush
 };
 
 }  // namespace lmemu::lazymmu

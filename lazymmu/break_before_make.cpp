@@ -61,7 +61,7 @@ std::optional<std::string> break_required(uint64_t old_value, uint64_t new_value
         if (f.bbml2) return std::nullopt;  // FEAT_BBM level 2: the size change itself is allowed
         return fmt::format("the mapping size changes ({} -> {})", size_name(old_pte, level), size_name(new_pte, level));
     }
-    if ((old_value ^ new_value) & field::kContiguous)
+    if ((old_value ^ new_value) & field::kContiguous && !f.bbml2)
         return fmt::format("the mapping size changes ({} -> {})", size_name(old_pte, level), size_name(new_pte, level));
     if (old_pte.output_address() != new_pte.output_address())
         return fmt::format("the output address changes ({:#x} -> {:#x})", old_pte.output_address().value,
@@ -77,18 +77,21 @@ std::optional<std::string> break_required(uint64_t old_value, uint64_t new_value
     if ((old_value ^ new_value) & field::kSH)
         return fmt::format("the shareability changes (SH {} -> {})", old_pte.get(field::kSH), new_pte.get(field::kSH));
     if (old_value & ~new_value & field::kNG) return std::string("a non-global entry becomes global");
-    if ((old_value ^ new_value) & ~(kMayChangeInPlace | field::kAttrIndx))
-        return fmt::format("attribute bits {:#x} change", (old_value ^ new_value) & ~kMayChangeInPlace);
+    const uint64_t sized = f.bbml2 ? field::kContiguous : 0;
+    if ((old_value ^ new_value) & ~(kMayChangeInPlace | field::kAttrIndx | sized))
+        return fmt::format("attribute bits {:#x} change", (old_value ^ new_value) & ~(kMayChangeInPlace | sized));
     return std::nullopt;
 }
 
 int contiguous_entries(int level) { return level == 2 || level == 3 ? 16 : 0; }
 
-std::optional<std::string> contiguous_misprogrammed(std::span<const uint64_t> group, int level) {
+std::optional<std::string> contiguous_misprogrammed(std::span<const uint64_t> group, int level,
+                                                    const ArchFeatures& f) {
     const uint64_t span = pgtable::level_span(level);
-    // AF and the hardware-managed dirty state (AP[2] under DBM) are per entry.
-    auto attributes = [](uint64_t v) {
-        uint64_t a = v & ~(field::kOutputAddress | field::kAF);
+    // AF and the hardware-managed dirty state (AP[2] under DBM) are per entry;
+    // under BBML2 so is the contiguous bit itself.
+    auto attributes = [&](uint64_t v) {
+        uint64_t a = v & ~(field::kOutputAddress | field::kAF | (f.bbml2 ? field::kContiguous : 0));
         if (v & field::kDBM) a &= ~field::kAPReadOnly;
         return a;
     };
@@ -108,7 +111,7 @@ std::optional<std::string> contiguous_misprogrammed(std::span<const uint64_t> gr
     for (size_t i = 0; i < group.size(); ++i) {
         const Pte p{group[i]};
         if (!p.valid()) continue;
-        if (!(group[i] & field::kContiguous))
+        if (!(group[i] & field::kContiguous) && !f.bbml2)
             return fmt::format("entry {} is valid without the contiguous bit while entry {} has it", i, *first_cont);
         if (p.output_address().value != base + i * span)
             return fmt::format("entry {} maps {:#x}, not {:#x}: the range's output addresses are not contiguous", i,

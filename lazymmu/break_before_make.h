@@ -7,10 +7,13 @@
 //   - a change of output address, memory type (AttrIndx), shareability,
 //     NS, mapping size (table <-> block, contiguous <-> not) or
 //     non-global -> global needs an invalid entry and a completed TLBI
-//     covering the old one first, except a block <-> table change under
-//     FEAT_BBM level 2 (BBML2);
+//     covering the old one first, except a change of size (block <-> table,
+//     the contiguous bit) under FEAT_BBM level 2 (BBML2);
 //   - the 16 entries of a contiguous range that are valid must all have the
-//     contiguous bit, share their attributes and map one aligned output range.
+//     contiguous bit, share their attributes and map one aligned output range;
+//     under BBML2 some may lack the bit while a range is split or built, as
+//     long as all map that range alike (Linux's contpte_convert() and
+//     split_contpte() rely on it).
 // The mask of what may change in place follows Linux's pgattr_change_is_safe().
 #pragma once
 
@@ -24,7 +27,7 @@ namespace lmemu::lazymmu {
 // Optional architecture features a run assumes ([config] arch_features).
 struct ArchFeatures {
     bool ets2 = false;   // FEAT_ETS2: a DSB alone puts completed TLB maintenance and new entries into effect
-    bool bbml2 = false;  // FEAT_BBM level 2 (no abort): block <-> table without a break
+    bool bbml2 = false;  // FEAT_BBM level 2 (no abort): a mapping's size changes without a break
     bool lpa2 = false;   // FEAT_LPA2, as far as TLBI decodes: a TTL hint can name level 0
     auto operator<=>(const ArchFeatures&) const = default;
 };
@@ -43,6 +46,7 @@ int contiguous_entries(int level);
 // Why the contiguous range `group` (contiguous_entries(level) entries, aligned)
 // is misprogrammed, or nullopt. Invalid entries are allowed (a range being
 // built or torn down); the valid ones must agree.
-std::optional<std::string> contiguous_misprogrammed(std::span<const uint64_t> group, int level);
+std::optional<std::string> contiguous_misprogrammed(std::span<const uint64_t> group, int level,
+                                                    const ArchFeatures& f);
 
 }  // namespace lmemu::lazymmu

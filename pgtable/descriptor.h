@@ -65,6 +65,12 @@ inline constexpr uint64_t kDBM = uint64_t{1} << 51;
 inline constexpr uint64_t kContiguous = uint64_t{1} << 52;
 inline constexpr uint64_t kPXN = uint64_t{1} << 53;
 inline constexpr uint64_t kUXN = uint64_t{1} << 54;
+// Table descriptors' hierarchical restrictions on everything below them.
+inline constexpr uint64_t kPXNTable = uint64_t{1} << 59;
+inline constexpr uint64_t kUXNTable = uint64_t{1} << 60;
+inline constexpr uint64_t kAPTableNoUser = uint64_t{1} << 61;    // APTable[0]
+inline constexpr uint64_t kAPTableReadOnly = uint64_t{1} << 62;  // APTable[1]
+inline constexpr uint64_t kTableRestrictions = kPXNTable | kUXNTable | kAPTableNoUser | kAPTableReadOnly;
 }  // namespace field
 
 inline constexpr std::array<Field, 14> kFields{{

@@ -449,3 +449,95 @@ TEST_CASE("arm64 model: a range TLBI covers exactly its pages") {
     t.model.on_barrier(0, kIsb);
     CHECK(t.fault(kVa + 0x2000).hazard == Hazard::KernelFault);
 }
+
+// ---- translations that agree
+
+namespace {
+// The pmd entry of Tables made a 2 MiB block at boot, and the PTE frame freed.
+constexpr uint64_t kBlockPa = 0x40a00000;
+const uint64_t kBlock = kBlockPa | pgtable::prot::kKernel | pgtable::field::kValid;
+uint64_t page_of_block(unsigned i) { return Pte::page(PhysAddr{kBlockPa + i * 0x1000}, pgtable::prot::kKernel).raw(); }
+
+void make_block(Tables& t) {
+    t.pool.set_both(t.pmd_index(), kBlock);
+    t.model.forget_frame(PhysAddr{kBase + 3 * pgtable::kPageSize});
+}
+
+// split_pmd(): fill the new table, dsb(ishst), point the pmd at it; `sync` adds lazy-mode leave's dsb; isb.
+std::optional<BreakBeforeMake> split(Tables& t, bool sync) {
+    for (unsigned i = 0; i < pgtable::kEntriesPerTable; ++i) t.store(t.pte_index(i), page_of_block(i));
+    t.model.on_barrier(0, kDsbIshst);
+    auto bbm = t.store(t.pmd_index(), Pte::table(PhysAddr{kBase + 3 * pgtable::kPageSize}).raw());
+    if (sync) {
+        t.model.on_barrier(0, kDsbIshst);
+        t.model.on_barrier(0, kIsb);
+    }
+    return bbm;
+}
+}  // namespace
+
+TEST_CASE("arm64 model: a block split into pages that map it alike needs no flush under BBML2") {
+    Tables t{ArchFeatures{.bbml2 = true}};
+    make_block(t);
+    CHECK_FALSE(split(t, false));
+    // Not yet visible to the walker, which still has the block: the two agree, so walks are shown the block.
+    CHECK(t.model.walker_answer(0, t.pmd_index()) == kBlock);
+    CHECK(t.model.flush_before_store(t.pte_index(0)));  // a store below may undo the agreement
+    t.model.on_barrier(0, kDsbIshst);
+    t.model.on_barrier(0, kIsb);
+    // Visible now; TLBs may still hold the block, which gives every page what its PTE gives.
+    CHECK(t.model.walker_answer(0, t.pmd_index()) != 0);
+    CHECK(t.model.walker_answer(1, t.pte_index(5)) == page_of_block(5));
+    CHECK(t.fault(kVa + 5 * 0x1000).hazard == Hazard::KernelFault);
+}
+
+TEST_CASE("arm64 model: a page changed under a split block is judged page by page until a TLBI covers the block") {
+    Tables t{ArchFeatures{.bbml2 = true}};
+    make_block(t);
+    split(t, true);
+    t.store_and_sync(t.pte_index(5), 0);  // set_memory_valid(page 5, 0) with no flush yet
+    CHECK(t.model.walker_answer(0, t.pte_index(5)) == 0);
+    CHECK(t.model.walker_answer(0, t.pte_index(6)) == page_of_block(6));  // the block gives page 6 what its PTE does
+    CHECK(t.fault(kVa + 5 * 0x1000).hazard == Hazard::StaleTlb);          // the block would still map page 5
+    CHECK(t.fault(kVa + 6 * 0x1000).hazard == Hazard::KernelFault);
+    // One TLBI by VA removes the block translation as a whole.
+    t.model.on_tlbi(0, Tlbi{.broadcast = true, .last_level = true, .va = VirtAddr{kVa + 5 * 0x1000}});
+    t.model.on_barrier(0, kDsbIsh);
+    t.model.on_barrier(0, kIsb);
+    CHECK(t.fault(kVa + 5 * 0x1000).hazard == Hazard::KernelFault);
+}
+
+TEST_CASE("arm64 model: a table that does not map its block alike is hidden while the walker may use the block") {
+    Tables t{ArchFeatures{.bbml2 = true}};
+    make_block(t);
+    for (unsigned i = 0; i < pgtable::kEntriesPerTable; ++i)
+        t.store(t.pte_index(i), i == 7 ? page_of_block(i) | pgtable::field::kAPReadOnly : page_of_block(i));
+    t.model.on_barrier(0, kDsbIshst);
+    t.store(t.pmd_index(), Pte::table(PhysAddr{kBase + 3 * pgtable::kPageSize}).raw());
+    CHECK(t.model.walker_answer(0, t.pmd_index()) == 0);
+    CHECK(t.fault(kVa).hazard == Hazard::UnactionedMapping);
+    // Actioned, the block stays in TLBs: page 7 may be written through it.
+    t.model.on_barrier(0, kDsbIshst);
+    t.model.on_barrier(0, kIsb);
+    CHECK(t.model.walker_answer(0, t.pte_index(7)) == 0);
+    CHECK(t.model.walker_answer(0, t.pte_index(8)) == page_of_block(8));
+    CHECK(t.fault(kVa + 7 * 0x1000).hazard == Hazard::StaleTlb);
+}
+
+TEST_CASE("arm64 model: without BBML2 the split is a break-before-make violation") {
+    Tables t;
+    make_block(t);
+    const auto bbm = split(t, true);
+    REQUIRE(bbm);
+    CHECK(bbm->rule.find("block -> table") != std::string::npos);
+}
+
+TEST_CASE("arm64 model: a table's hierarchical restrictions count when translations are compared") {
+    Tables t{ArchFeatures{.bbml2 = true}};
+    make_block(t);
+    for (unsigned i = 0; i < pgtable::kEntriesPerTable; ++i) t.store(t.pte_index(i), page_of_block(i));
+    t.model.on_barrier(0, kDsbIshst);
+    // APTable read-only: every page below is read-only, unlike the block.
+    t.store(t.pmd_index(), Pte::table(PhysAddr{kBase + 3 * pgtable::kPageSize}).raw() | pgtable::field::kAPTableReadOnly);
+    CHECK(t.model.walker_answer(0, t.pmd_index()) == 0);
+}

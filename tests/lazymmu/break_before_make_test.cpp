@@ -46,7 +46,9 @@ TEST_CASE("break-before-make: FEAT_BBM level 2 allows a size change, nothing els
     const ArchFeatures bbml2{.bbml2 = true};
     CHECK_FALSE(break_required(kTable, kBlock, 2, bbml2));
     CHECK_FALSE(break_required(kBlock, kTable, 2, bbml2));
+    CHECK_FALSE(break_required(kPage, kPage | field::kContiguous, 3, bbml2));  // the contiguous bit is a size too
     CHECK(break_required(kBlock, kBlock + 0x200000, 2, bbml2));
+    CHECK(break_required(kPage, kPage & ~field::kSH, 3, bbml2));
 }
 
 TEST_CASE("break-before-make: arch_features names") {
@@ -60,22 +62,36 @@ TEST_CASE("break-before-make: arch_features names") {
 TEST_CASE("break-before-make: contiguous ranges") {
     std::array<uint64_t, 16> range{};
     for (unsigned i = 0; i < 16; ++i) range[i] = (kPage + i * 0x1000) | field::kContiguous;
-    CHECK_FALSE(contiguous_misprogrammed(range, 3));
+    CHECK_FALSE(contiguous_misprogrammed(range, 3, {}));
     auto r = range;
     r[3] &= ~field::kAF;  // AF is per entry
     r[4] = 0;             // an invalid entry while the range is rebuilt
-    CHECK_FALSE(contiguous_misprogrammed(r, 3));
+    CHECK_FALSE(contiguous_misprogrammed(r, 3, {}));
     r = range;
     r[5] &= ~field::kContiguous;
-    CHECK(contiguous_misprogrammed(r, 3));
+    CHECK(contiguous_misprogrammed(r, 3, {}));
     r = range;
     r[6] += 0x1000;  // not the next page
-    CHECK(contiguous_misprogrammed(r, 3));
+    CHECK(contiguous_misprogrammed(r, 3, {}));
     r = range;
     r[7] ^= field::kAPUser;  // attributes differ
-    CHECK(contiguous_misprogrammed(r, 3));
+    CHECK(contiguous_misprogrammed(r, 3, {}));
     for (auto& e : r = range) e += 0x1000;  // output range not aligned to 64 KiB
-    CHECK(contiguous_misprogrammed(r, 3));
+    CHECK(contiguous_misprogrammed(r, 3, {}));
     CHECK(contiguous_entries(3) == 16);
     CHECK(contiguous_entries(1) == 0);
+}
+
+TEST_CASE("break-before-make: under BBML2 a range being split may mix contiguous and not, if it maps alike") {
+    const ArchFeatures bbml2{.bbml2 = true};
+    std::array<uint64_t, 16> r{};
+    for (unsigned i = 0; i < 16; ++i) r[i] = (kPage + i * 0x1000) | field::kContiguous;
+    for (unsigned i = 0; i < 5; ++i) r[i] &= ~field::kContiguous;  // split_contpte() part-way
+    CHECK(contiguous_misprogrammed(r, 3, {}));
+    CHECK_FALSE(contiguous_misprogrammed(r, 3, bbml2));
+    r[2] ^= field::kPXN;  // a non-contiguous entry changed before the range was split: amalgamation may lose it
+    CHECK(contiguous_misprogrammed(r, 3, bbml2));
+    r[2] ^= field::kPXN;
+    r[1] += 0x1000;
+    CHECK(contiguous_misprogrammed(r, 3, bbml2));
 }
