@@ -56,10 +56,12 @@ uint64_t Machine::Impl::new_table() {
     return *pfn << 12;
 }
 
-size_t Machine::Impl::map_page(uint64_t va, uint64_t pa, uint64_t prot) {
+size_t Machine::Impl::map_page(uint64_t va, uint64_t pa, uint64_t prot) { return map_leaf(va, pa, prot, 3); }
+
+size_t Machine::Impl::map_leaf(uint64_t va, uint64_t pa, uint64_t prot, int leaf_level) {
     uint64_t table = pgd_;
     const VirtAddr v{va};
-    for (int level = 0; level < 3; ++level) {
+    for (int level = 0; level < leaf_level; ++level) {
         const size_t e = pool_.index_of(PhysAddr{table + 8 * v.index(level)});
         Pte pte{pool_.cpu(e)};
         if (!pte.valid()) {
@@ -72,9 +74,33 @@ size_t Machine::Impl::map_page(uint64_t va, uint64_t pa, uint64_t prot) {
         }
         table = pte.output_address().value;
     }
-    const size_t leaf = pool_.index_of(PhysAddr{table + 8 * v.index(3)});
-    pool_.set_both(leaf, Pte::page(PhysAddr{pa}, prot).raw());
+    const size_t leaf = pool_.index_of(PhysAddr{table + 8 * v.index(leaf_level)});
+    pool_.set_both(leaf, (leaf_level == 3 ? Pte::page(PhysAddr{pa}, prot) : Pte::block(PhysAddr{pa}, prot)).raw());
     return leaf;
+}
+
+// The linear map as arm64's map_mem() builds it. Pages where a page's
+// permissions must be changeable and a block cannot be split live
+// (force_pte_mapping(), v6.18: DEBUG_PAGEALLOC, or rodata=full without
+// BBML2); otherwise the largest blocks that fit, contiguous where sixteen
+// of them do (alloc_init_cont_pmd()). With DEBUG_PAGEALLOC free frames are
+// mapped with PTE_VALID clear, as Linux leaves them after
+// debug_pagealloc_unmap_pages().
+void Machine::Impl::map_linear() {
+    const bool pte_mapped = config_.debug_pagealloc || (config_.rodata_full && !config_.arch_features.bbml2);
+    const uint64_t cont_span = 16 * pgtable::level_span(2);
+    auto fits = [](uint64_t pa, uint64_t span) { return pa % span == 0 && pa + span <= LMEMU_PHYS_END; };
+    for (uint64_t pa = LMEMU_PHYS_OFFSET; pa < LMEMU_PHYS_END;) {
+        const uint64_t va = LMEMU_PAGE_OFFSET + (pa - LMEMU_PHYS_OFFSET);
+        int level = 3;
+        if (!pte_mapped) level = fits(pa, pgtable::level_span(1)) ? 1 : fits(pa, pgtable::level_span(2)) ? 2 : 3;
+        uint64_t prot = pgtable::prot::kKernel;
+        if (level == 2 && fits(pa & ~(cont_span - 1), cont_span)) prot |= pgtable::field::kContiguous;
+        const size_t e = map_leaf(va, pa, prot, level);
+        if (config_.debug_pagealloc && in_ram(pa) && ram_alloc_.state(pa >> 12) == allocator::PageState::Free)
+            pool_.set_both(e, pool_.cpu(e) & ~pgtable::field::kValid);
+        pa += pgtable::level_span(level);
+    }
 }
 
 uint64_t Machine::Impl::alloc_frame() {
@@ -126,14 +152,7 @@ void Machine::Impl::boot() {
     const uint64_t first_free = (LMEMU_MEMMAP_PHYS + memmap_bytes + kPage - 1) & ~(kPage - 1);
     ram_alloc_.release_range(first_free >> 12, (LMEMU_PHYS_END - first_free) >> 12);
 
-    // The linear map, 4 KiB pages throughout as with DEBUG_PAGEALLOC or rodata=full.
-    // With DEBUG_PAGEALLOC free frames are mapped with PTE_VALID clear, as
-    // Linux leaves them after debug_pagealloc_unmap_pages().
-    for (uint64_t pa = LMEMU_PHYS_OFFSET; pa < LMEMU_PHYS_END; pa += kPage) {
-        const size_t e = map_page(LMEMU_PAGE_OFFSET + (pa - LMEMU_PHYS_OFFSET), pa, pgtable::prot::kKernel);
-        if (config_.debug_pagealloc && in_ram(pa) && ram_alloc_.state(pa >> 12) == allocator::PageState::Free)
-            pool_.set_both(e, pool_.cpu(e) & ~pgtable::field::kValid);
-    }
+    map_linear();
     // A stack per CPU, each with an unmapped guard page below it.
     for (int c = 0; c < config_.cpus; ++c)
         for (uint64_t va = stack_top(c) - LMEMU_STACK_SIZE; va < stack_top(c); va += kPage)

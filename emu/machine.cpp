@@ -32,8 +32,10 @@ std::optional<TraceModules> TraceModules::parse(std::string_view spec) {
 
 RunResult Machine::Impl::run(const MachineConfig& per_run) {
     if (per_run.cpus != config_.cpus || per_run.policy != config_.policy ||
-        per_run.debug_pagealloc != config_.debug_pagealloc || per_run.observe != config_.observe)
-        throw UnicornError("a run asked for another machine (CPUs, policy, DEBUG_PAGEALLOC or observation differ)");
+        per_run.debug_pagealloc != config_.debug_pagealloc || per_run.observe != config_.observe ||
+        per_run.rodata_full != config_.rodata_full || per_run.arch_features != config_.arch_features)
+        throw UnicornError("a run asked for another machine (CPUs, policy, DEBUG_PAGEALLOC, rodata=full, arch_features "
+                           "or observation differ)");
     if (runs_++ > 0) {
         if (!booted_) throw UnicornError("this machine was built for one run (Machine::Runs::Once)");
         restore_snapshot();

@@ -96,6 +96,9 @@ struct MachineConfig {
     // and barriers and TLBIs run natively. Verdicts mean nothing then.
     bool observe = true;
     lazymmu::ArchFeatures arch_features;  // optional features the CPUs implement ([config] arch_features)
+    // rodata=full (CONFIG_RODATA_FULL_DEFAULT_ENABLED): with it and without
+    // BBML2 or with DEBUG_PAGEALLOC, the linear map is built with pages; else with blocks.
+    bool rodata_full = true;
     // With more than one CPU: who runs at each choice point (empty: default_choice).
     Chooser choose;
     // A scheduling point after this many translated blocks without one (0: none).

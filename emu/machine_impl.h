@@ -68,6 +68,8 @@ public:
     bool write_virt(uint64_t va, uint64_t value, unsigned size = 8);  // size 4 or 8, aligned
     // Returns the pool index of the PTE it wrote.
     size_t map_page(uint64_t va, uint64_t pa, uint64_t prot);
+    size_t map_leaf(uint64_t va, uint64_t pa, uint64_t prot, int leaf_level);  // a page (3) or block (1, 2)
+    void map_linear();
     uint64_t alloc_frame();
 
 private:

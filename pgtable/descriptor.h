@@ -139,6 +139,8 @@ public:
     static constexpr Pte page(PhysAddr pa, uint64_t prot) {
         return Pte{pa.page_base() | field::kValid | field::kTable | prot};
     }
+    // A level 1 or 2 block: bit 1 clear. `pa` must be aligned to the block.
+    static constexpr Pte block(PhysAddr pa, uint64_t prot) { return Pte{pa.page_base() | field::kValid | (prot & ~field::kTable)}; }
 
 private:
     uint64_t raw_ = 0;

@@ -570,7 +570,10 @@ const Expect* match_expect(const CaseFile& c, const Cell& cell) {
 
 CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
     CellSettings s;
-    for (const auto& [k, v] : config) {
+    // Kernel options arm64's defconfig turns on, which a case may turn off.
+    std::map<std::string, ConfigValue> options{{"RODATA_FULL_DEFAULT_ENABLED", "true"}};
+    for (const auto& [k, v] : config) options[k] = v;
+    for (const auto& [k, v] : options) {
         if (k == "policy") s.policy = *lazymmu::parse_policy(v);
         else if (k == "timeout_ms") s.timeout_ms = std::stoull(v);
         else if (k == "budget_blocks") s.budget_blocks = std::stoull(v);
@@ -580,6 +583,7 @@ CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
         else if (v != "false") s.defines["CONFIG_" + k] = v;
     }
     s.debug_pagealloc = s.defines.count("CONFIG_DEBUG_PAGEALLOC") > 0;
+    s.rodata_full = s.defines.count("CONFIG_RODATA_FULL_DEFAULT_ENABLED") > 0;
     // What the guest's cpufeature checks see (system_supports_bbml2_noabort(), ...).
     if (s.arch_features.ets2) s.defines["LMEMU_HAS_ETS2"] = "1";
     if (s.arch_features.bbml2) s.defines["LMEMU_HAS_BBML2"] = "1";

@@ -113,11 +113,12 @@ struct CellSettings {
     int cpus = 1;
     bool observe = true;  // false only for bench --no-model
     lazymmu::ArchFeatures arch_features;
+    bool rodata_full = true;  // RODATA_FULL_DEFAULT_ENABLED, on unless a case turns it off, as in arm64's defconfig
     std::map<std::string, std::string> defines;  // for the guest compiler
 
     emu::MachineConfig machine(emu::TraceModules trace = {}, std::vector<emu::Injection> injections = {}) const {
         return {debug_pagealloc, policy,        budget_blocks, timeout_ms, trace, cpus, std::move(injections),
-                observe,         arch_features};
+                observe,         arch_features, rodata_full};
     }
 };
 CellSettings settings_for(const std::map<std::string, ConfigValue>& config);

@@ -389,6 +389,17 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(uint64_t{1}, uint64_t{3'600'000}));
     run->add_option("--cpus", opt.cpus, "CPUs for bare .c scenarios")->capture_default_str()->check(CLI::Range(1, 4));
+    // What the linear map is built with (boot.cpp map_linear()) follows from these two.
+    auto machine_options = [&](CLI::App* sub) {
+        sub->add_flag("!--no-rodata-full", opt.rodata_full,
+                      "bare .c scenarios: rodata=full off (CONFIG_RODATA_FULL_DEFAULT_ENABLED=n): the linear map is built "
+                      "with blocks");
+        sub->add_option("--arch-features", opt.arch_features, "bare .c scenarios: optional CPU features, e.g. ETS2,BBML2")
+            ->check([](const std::string& v) {
+                return lazymmu::parse_arch_features(v) ? std::string{} : "--arch-features takes ETS2, BBML2, LPA2 (comma-separated) or none";
+            });
+    };
+    machine_options(run);
     run->add_flag("!--no-reuse", opt.reuse_machines,
                   "boot a fresh machine for every run instead of restoring a booted one (same reports, slower)");
     std::string shard;
@@ -417,6 +428,7 @@ int main(int argc, char** argv) {
     auto* ptdump = app.add_subcommand("ptdump", "print the booted kernel's page tables (kernel_page_tables style)");
     ptdump->add_option("scenario", scenario, "a scenario .c: dump the tables as it leaves them (default: just booted)");
     ptdump->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc, "boot with DEBUG_PAGEALLOC");
+    machine_options(ptdump);
 
     std::vector<std::string> merge_files;
     auto* merge = app.add_subcommand("merge", "combine the --json of several lmemu run shards into one run's lines and totals");

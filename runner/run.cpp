@@ -107,8 +107,9 @@ std::shared_ptr<const emu::ElfImage> Runner::build(const Cell& cell, const CellS
 }
 
 emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s, bool repeats) {
-    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
-                                        lazymmu::to_string(s.policy), s.observe, lazymmu::to_string(s.arch_features));
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
+                                        lazymmu::to_string(s.policy), s.observe, lazymmu::to_string(s.arch_features),
+                                        s.rodata_full);
     auto fresh = [&](emu::Machine::Runs runs) -> emu::Machine& {
         ++boots_;
         one_shot_ = {image, std::make_unique<emu::Machine>(*image, s.machine(), runs), 0};
@@ -394,6 +395,8 @@ Cell Runner::scenario_cell(GuestSource source) const {
     cell.config["budget_blocks"] = std::to_string(options_.budget_blocks);
     cell.config["cpus"] = std::to_string(options_.cpus);
     if (options_.debug_pagealloc) cell.config["DEBUG_PAGEALLOC"] = "true";
+    if (!options_.rodata_full) cell.config["RODATA_FULL_DEFAULT_ENABLED"] = "false";
+    if (!options_.arch_features.empty()) cell.config["arch_features"] = options_.arch_features;
     cell.coords = {{"policy", options_.policy}, {"DEBUG_PAGEALLOC", options_.debug_pagealloc ? "true" : "false"}};
     return cell;
 }

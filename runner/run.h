@@ -66,6 +66,8 @@ struct RunOptions {
     // For bare scenario files (`lmemu run scenario.c`), which have no [config].
     std::string policy = "arm64-v6.16";
     bool debug_pagealloc = true;
+    bool rodata_full = true;
+    std::string arch_features;  // "ETS2,BBML2"; empty: none
     uint64_t budget_blocks = emu::MachineConfig{}.budget_blocks;
     uint64_t timeout_ms = 2000;
     int cpus = 1;

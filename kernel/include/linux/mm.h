@@ -9,6 +9,7 @@
 #include <asm/page.h>
 #include <asm/set_memory.h>
 
+#define PAGE_ALIGN(addr)	ALIGN(addr, PAGE_SIZE)
 #define page_address(page)	page_to_virt(page)
 #define lowmem_page_address(page) page_to_virt(page)
 

@@ -1,7 +1,14 @@
 /*
  * Follows Linux v6.16 arch/arm64/mm/pageattr.c: set_memory_valid() and
  * __kernel_map_pages() for DEBUG_PAGEALLOC, through
- * __change_memory_common() and apply_to_page_range().
+ * __change_memory_common() and apply_to_page_range(); with v6.18's
+ * update_range_prot(), which first splits a block or contiguous linear
+ * mapping around the range where BBML2 allows (arch/arm64/mm/mmu.c). On a
+ * pte-mapped linear map (DEBUG_PAGEALLOC, rodata=full without BBML2) that
+ * split does nothing, so those runs are v6.16's exactly. One difference
+ * from v6.18: the range is changed by apply_to_page_range(), which warns at
+ * a block it meets, where v6.18's page walk changes a block the range
+ * covers whole in place.
  *
  * Every routine a fix may replace is __weak, so a case supplies its own
  * __kernel_map_pages() (say) and the rest stays upstream.
@@ -14,10 +21,20 @@ struct page_change_data {
 	pgprot_t clear_mask;
 };
 
+#ifdef CONFIG_RODATA_FULL_DEFAULT_ENABLED
+bool rodata_full = true;
+#else
+bool rodata_full = false;
+#endif
+
 __weak bool can_set_direct_map(void)
 {
-	/* rodata_full or DEBUG_PAGEALLOC: the linear map is mapped with pages. */
-	return debug_pagealloc_enabled();
+	/*
+	 * rodata_full and DEBUG_PAGEALLOC require the linear map to be mapped
+	 * at page granularity, so that it is possible to protect/unprotect
+	 * single pages.
+	 */
+	return rodata_full || debug_pagealloc_enabled();
 }
 
 static int change_page_range(pte_t *ptep, unsigned long addr, void *data)
@@ -32,11 +49,8 @@ static int change_page_range(pte_t *ptep, unsigned long addr, void *data)
 	return 0;
 }
 
-/*
- * This function assumes that the range is mapped with PAGE_SIZE pages.
- */
-__weak int __change_memory_common(unsigned long start, unsigned long size,
-				  pgprot_t set_mask, pgprot_t clear_mask)
+static int update_range_prot(unsigned long start, unsigned long size,
+			     pgprot_t set_mask, pgprot_t clear_mask)
 {
 	struct page_change_data data;
 	int ret;
@@ -44,8 +58,25 @@ __weak int __change_memory_common(unsigned long start, unsigned long size,
 	data.set_mask = set_mask;
 	data.clear_mask = clear_mask;
 
-	ret = apply_to_page_range(&init_mm, start, size, change_page_range,
-				  &data);
+	ret = split_kernel_leaf_mapping(start, start + size);
+	if (WARN_ON_ONCE(ret))
+		return ret;
+
+	/*
+	 * The caller must ensure that the range we are operating on does not
+	 * partially overlap a block mapping, or a cont mapping. Any such case
+	 * must be eliminated by splitting the mapping.
+	 */
+	return apply_to_page_range(&init_mm, start, size, change_page_range,
+				   &data);
+}
+
+__weak int __change_memory_common(unsigned long start, unsigned long size,
+				  pgprot_t set_mask, pgprot_t clear_mask)
+{
+	int ret;
+
+	ret = update_range_prot(start, size, set_mask, clear_mask);
 
 	/*
 	 * If the memory is being made valid without changing any other bits
@@ -89,4 +120,24 @@ __weak void __kernel_map_pages(struct page *page, int numpages, int enable)
 		return;
 
 	set_memory_valid((unsigned long)page_address(page), numpages, enable);
+}
+
+/* The linear-map alias of one page, for secretmem and execmem: no TLB flush, the caller does it. */
+__weak int set_direct_map_invalid_noflush(struct page *page)
+{
+	if (!can_set_direct_map())
+		return 0;
+
+	return update_range_prot((unsigned long)page_address(page), PAGE_SIZE,
+				 __pgprot(0), __pgprot(PTE_VALID));
+}
+
+__weak int set_direct_map_default_noflush(struct page *page)
+{
+	if (!can_set_direct_map())
+		return 0;
+
+	return update_range_prot((unsigned long)page_address(page), PAGE_SIZE,
+				 __pgprot(PTE_VALID | PTE_WRITE),
+				 __pgprot(PTE_RDONLY));
 }

@@ -29,6 +29,11 @@
 #define PMD_TABLE_AF		(1UL << 10)
 #define PUD_TABLE_AF		(1UL << 10)
 #define P4D_TABLE_AF		(1UL << 10)
+/* Hierarchical restrictions in table descriptors: PXNTable, UXNTable. */
+#define PMD_TABLE_PXN		(1UL << 59)
+#define PMD_TABLE_UXN		(1UL << 60)
+#define PUD_TABLE_PXN		(1UL << 59)
+#define PUD_TABLE_UXN		(1UL << 60)
 
 #define PTE_VALID		(1UL << 0)
 #define PTE_TYPE_MASK		(3UL << 0)

@@ -184,6 +184,15 @@ static inline void pmd_clear(pmd_t *pmdp) { set_pmd(pmdp, __pmd(0)); }
 #define pfn_pmd(pfn, prot)	__pmd(((phys_addr_t)(pfn) << PAGE_SHIFT) | pgprot_val(prot))
 #define mk_pmd_sect_prot(prot)	__pgprot((pgprot_val(prot) & ~PMD_TABLE_BIT) | PMD_TYPE_SECT)
 static inline pmd_t pmd_mkcont(pmd_t pmd) { return __pmd(pmd_val(pmd) | PMD_SECT_CONT); }
+static inline pmd_t pmd_mknoncont(pmd_t pmd) { return __pmd(pmd_val(pmd) & ~PMD_SECT_CONT); }
+#define pmd_pfn(pmd)		((pmd_val(pmd) & PTE_ADDR_LOW) >> PAGE_SHIFT)
+#define pmd_pgprot(pmd)		__pgprot(pmd_val(pmd) & ~PTE_ADDR_LOW)
+#define pmdp_get(pmdp)		READ_ONCE(*(pmdp))
+#define pud_pfn(pud)		((pud_val(pud) & PTE_ADDR_LOW) >> PAGE_SHIFT)
+#define pud_pgprot(pud)		__pgprot(pud_val(pud) & ~PTE_ADDR_LOW)
+#define pudp_get(pudp)		READ_ONCE(*(pudp))
+#define p4dp_get(p4dp)		READ_ONCE(*(p4dp))
+#define pgdp_get(pgdp)		READ_ONCE(*(pgdp))
 #define pud_sect(pud)		((pud_val(pud) & PMD_TYPE_MASK) == PUD_TYPE_SECT)
 #define pfn_pud(pfn, prot)	__pud(((phys_addr_t)(pfn) << PAGE_SHIFT) | pgprot_val(prot))
 #define mk_pud_sect_prot(prot)	__pgprot((pgprot_val(prot) & ~PMD_TABLE_BIT) | PUD_TYPE_SECT)
@@ -194,6 +203,10 @@ int pmd_set_huge(pmd_t *pmdp, phys_addr_t phys, pgprot_t prot);
 int pud_set_huge(pud_t *pudp, phys_addr_t phys, pgprot_t prot);
 int pmd_clear_huge(pmd_t *pmdp);
 int pmd_free_pte_page(pmd_t *pmdp, unsigned long addr);
+int split_kernel_leaf_mapping(unsigned long start, unsigned long end);
+/* static in Linux; here so a case can put back an older split_kernel_leaf_mapping(). */
+int split_kernel_leaf_mapping_locked(unsigned long addr);
+bool force_pte_mapping(void);
 
 static inline void set_pud(pud_t *pudp, pud_t pud)
 {

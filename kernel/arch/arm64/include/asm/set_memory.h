@@ -12,4 +12,8 @@ int set_memory_rw(unsigned long addr, int numpages);
 int __change_memory_common(unsigned long start, unsigned long size,
 			   pgprot_t set_mask, pgprot_t clear_mask);
 
+struct page;
+int set_direct_map_invalid_noflush(struct page *page);
+int set_direct_map_default_noflush(struct page *page);
+
 #endif
