@@ -239,3 +239,37 @@ TEST_CASE("machine: unobserved, the guest runs as Unicorn alone would run it: no
         CHECK(r.metrics.tlbi == 0);
     }
 }
+
+TEST_CASE("machine: the linear map has contiguous 2 MiB blocks unless force_pte_mapping() says pages") {
+    const std::string code = R"(
+        #include <linux/mm.h>
+        void scenario(void)
+        {
+            unsigned long *addr = page_address(alloc_pages(GFP_KERNEL, 0));
+            WRITE_ONCE(*addr, 1);
+            BUG_ON(READ_ONCE(*addr) != 1);
+        }
+    )";
+    const auto image = test::build_guest(code);
+    const auto debug_pagealloc_image = test::build_guest(code, kDebugPagealloc);
+    auto first_linear_line = [&](emu::MachineConfig cfg) {
+        emu::Machine m(cfg.debug_pagealloc ? debug_pagealloc_image : image, cfg);
+        CHECK(m.run().verdict == Verdict::Clean);
+        const std::string dump = m.ptdump();
+        const size_t at = dump.find("0xffff000000000000-");
+        REQUIRE(at != std::string::npos);
+        return dump.substr(at, dump.find('\n', at) - at);
+    };
+    emu::MachineConfig cfg;  // rodata=full, no BBML2: pages
+    CHECK(first_linear_line(cfg).find(" PTE ") != std::string::npos);
+    cfg.rodata_full = false;
+    const std::string blocks = first_linear_line(cfg);
+    CHECK(blocks.find(" PMD ") != std::string::npos);
+    CHECK(blocks.find("CON BLK") != std::string::npos);
+    CHECK(blocks.find("64M") != std::string::npos);  // two 32 MiB contiguous ranges; the last 2 MiB alone
+    cfg.rodata_full = true;
+    cfg.arch_features.bbml2 = true;  // v6.18: BBML2 can split on demand, so blocks even with rodata=full
+    CHECK(first_linear_line(cfg).find("CON BLK") != std::string::npos);
+    cfg.debug_pagealloc = true;  // DEBUG_PAGEALLOC always pages
+    CHECK(first_linear_line(cfg).find(" PTE ") != std::string::npos);
+}

@@ -165,3 +165,14 @@ TEST_CASE("case file: arch_features are checked, and reach the cell's settings")
     CHECK(both.defines.count("LMEMU_HAS_LPA2") == 1);
     CHECK(cells[1].label() == "arch_features=ETS2,LPA2");
 }
+
+TEST_CASE("case file: rodata=full is on unless a case turns RODATA_FULL_DEFAULT_ENABLED off") {
+    const auto on = settings_for({});
+    CHECK(on.rodata_full);
+    CHECK(on.defines.count("CONFIG_RODATA_FULL_DEFAULT_ENABLED") == 1);
+    CHECK(on.machine().rodata_full);
+    const auto off = settings_for({{"RODATA_FULL_DEFAULT_ENABLED", "false"}});
+    CHECK_FALSE(off.rodata_full);
+    CHECK(off.defines.count("CONFIG_RODATA_FULL_DEFAULT_ENABLED") == 0);
+    CHECK_FALSE(off.machine().rodata_full);
+}
