@@ -1,11 +1,15 @@
 #include "runner/guest_build.h"
 
+#include "runner/data_dir.h"
+
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
@@ -87,7 +91,7 @@ const std::vector<std::string> kBaseFlags{
 
 fs::path GuestBuilder::default_kernel_dir() {
     if (const char* d = std::getenv("LMEMU_KERNEL_DIR")) return d;
-    return fs::path(LMEMU_SOURCE_DIR) / "kernel";
+    return data_dir() / "kernel";
 }
 
 fs::path GuestBuilder::default_cache_dir() {
@@ -97,32 +101,127 @@ fs::path GuestBuilder::default_cache_dir() {
     return fs::temp_directory_path() / "lmemu-cache";
 }
 
-GuestBuilder::GuestBuilder(fs::path kernel_dir, fs::path cache_dir)
+GuestBuilder::GuestBuilder(fs::path kernel_dir, fs::path cache_dir, uint64_t cache_limit_bytes)
     : kernel_dir_(std::move(kernel_dir)), cache_dir_(std::move(cache_dir)) {
     fs::create_directories(cache_dir_);
-    std::vector<fs::path> headers;
+    trim_cache(cache_limit_bytes);
     for (const auto& e : fs::recursive_directory_iterator(kernel_dir_)) {
-        if (!e.is_regular_file()) continue;
         const auto ext = e.path().extension();
-        if (ext == ".c" || ext == ".S") kernel_sources_.push_back(e.path());
-        else if (ext == ".h" || ext == ".lds") headers.push_back(e.path());
+        if (e.is_regular_file() && (ext == ".c" || ext == ".S")) kernel_sources_.push_back(e.path());
     }
-    // Sorted, so link order and digests never depend on directory order.
+    // Sorted, so link order never depends on directory order.
     std::sort(kernel_sources_.begin(), kernel_sources_.end());
-    std::sort(headers.begin(), headers.end());
-    std::string all;
-    for (const auto& h : headers) all += h.string() + '\0' + read_file(h) + '\0';
-    header_digest_ = content_hash(all);
 }
 
+namespace {
+
+// The prerequisites of a make rule as clang -MD writes it, minus `skip`.
+std::vector<fs::path> parse_depfile(const std::string& d, const fs::path& skip) {
+    std::vector<fs::path> out;
+    std::string word;
+    bool after_colon = false;
+    auto flush = [&] {
+        if (!word.empty() && after_colon && word != skip.string()) out.push_back(fs::weakly_canonical(word));
+        if (!word.empty() && word.back() == ':') after_colon = true;
+        word.clear();
+    };
+    for (size_t i = 0; i < d.size(); ++i) {
+        const char c = d[i];
+        if (c == '\\' && i + 1 < d.size() && (d[i + 1] == '\n' || d[i + 1] == ' ')) {
+            if (d[i + 1] == ' ') word += ' ';  // an escaped space is part of the name
+            else flush();
+            ++i;
+        } else if (c == ' ' || c == '\n' || c == '\t') {
+            flush();
+        } else {
+            word += c;
+        }
+    }
+    flush();
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+// What the headers an object was built from hold now: their paths and contents.
+std::optional<std::string> headers_digest(const std::vector<fs::path>& headers) {
+    std::string all;
+    for (const auto& h : headers) {
+        if (!fs::is_regular_file(h)) return std::nullopt;  // gone: the compile would differ
+        all += h.string() + '\0' + read_file(h) + '\0';
+    }
+    return content_hash(all);
+}
+
+// Marks a cache entry used, for eviction by age of last use.
+void touch(const fs::path& p) {
+    std::error_code ec;
+    fs::last_write_time(p, fs::file_time_type::clock::now(), ec);
+}
+
+}  // namespace
+
+uint64_t GuestBuilder::default_cache_limit() {
+    if (const char* mb = std::getenv("LMEMU_CACHE_MAX_MB")) return std::strtoull(mb, nullptr, 10) << 20;
+    return uint64_t{1} << 30;
+}
+
+void GuestBuilder::trim_cache(uint64_t limit) {
+    std::error_code ec;
+    // Folders of processes that died mid-compile.
+    for (const auto& e : fs::directory_iterator(cache_dir_ / "tmp", ec)) {
+        const pid_t pid = static_cast<pid_t>(std::strtol(e.path().filename().c_str(), nullptr, 10));
+        if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(e.path(), ec);
+    }
+    struct Entry {
+        fs::file_time_type used;
+        uint64_t size;
+        fs::path path;
+    };
+    std::vector<Entry> entries;
+    uint64_t total = 0;
+    for (const char* sub : {"obj", "elf", "dep"})
+        for (const auto& e : fs::directory_iterator(cache_dir_ / sub, ec)) {
+            if (!e.is_regular_file(ec)) continue;
+            entries.push_back({e.last_write_time(ec), e.file_size(ec), e.path()});
+            total += entries.back().size;
+        }
+    if (total <= limit) return;
+    // Least recently used first, down to three quarters of the limit so trimming is rare.
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
+    for (const auto& e : entries) {
+        if (total <= limit / 4 * 3) break;
+        if (fs::remove(e.path, ec)) total -= e.size;
+    }
+}
+
+// Two-level key, as ccache's direct mode: the source and flags name a
+// manifest listing every header the last compile of them read (clang's
+// dependency output); the object is named by that key and the headers'
+// current contents, so editing any header it read, in any folder, rebuilds it.
 std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_line, const std::string& text,
                                               const std::vector<std::string>& flags, std::string& diag,
                                               int& compiled) {
-    std::string key_material = header_digest_ + '\0' + src.string() + fmt::format(":{}", first_line) + '\0' + text;
+    // One spelling per file, so a cached object's __FILE__ never depends on how it was named.
+    const fs::path source = src.has_filename() ? fs::weakly_canonical(src) : src;
+    std::string key_material = source.string() + fmt::format(":{}", first_line) + '\0' + text;
     for (const auto& f : flags) key_material += '\0' + f;
-    const fs::path obj = cache_dir_ / "obj" / (content_hash(key_material) + ".o");
-    if (fs::exists(obj)) return obj;
-    fs::create_directories(obj.parent_path());
+    const std::string key = content_hash(key_material);
+    const fs::path manifest = cache_dir_ / "dep" / (key + ".deps");
+    if (fs::exists(manifest)) {
+        std::vector<fs::path> headers;
+        std::istringstream in(read_file(manifest));
+        for (std::string line; std::getline(in, line);) headers.emplace_back(line);
+        if (const auto digest = headers_digest(headers)) {
+            const fs::path obj = cache_dir_ / "obj" / fmt::format("{}-{}.o", key, *digest);
+            if (fs::exists(obj)) {
+                touch(obj);
+                return obj;
+            }
+        }
+    }
+    fs::create_directories(cache_dir_ / "obj");
+    fs::create_directories(manifest.parent_path());
 
     // Compile from the text we hashed. The copy keeps the source's own file
     // name (in a per-process folder), so the linker's "referenced by" names it too.
@@ -133,24 +232,39 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
     {
         std::ofstream out(tmp_src, std::ios::binary);
         // A line marker names the source in C diagnostics; the assembler ignores them.
-        if (!assembly) out << "# " << first_line << " \"" << src.string() << "\"\n";
+        if (!assembly) out << "# " << first_line << " \"" << source.string() << "\"\n";
         out << text;
     }
-    const fs::path tmp_obj = obj.string() + fmt::format(".{}.tmp", getpid());
+    const std::string tmp_suffix = fmt::format(".{}.tmp", getpid());
+    const fs::path tmp_obj = cache_dir_ / "obj" / (key + tmp_suffix);
+    const fs::path tmp_dep = tmp_dir / "deps.d";
     std::vector<std::string> argv{"clang"};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    argv.insert(argv.end(), {"-x", assembly ? "assembler-with-cpp" : "c", "-c", tmp_src.string(), "-o",
-                             tmp_obj.string()});
+    argv.insert(argv.end(), {"-MD", "-MF", tmp_dep.string(), "-x", assembly ? "assembler-with-cpp" : "c", "-c",
+                             tmp_src.string(), "-o", tmp_obj.string()});
     std::string out;
     const int rc = run_tool(argv, out);
+    const std::vector<fs::path> headers = parse_depfile(read_file(tmp_dep), tmp_src);
     fs::remove(tmp_src);
+    fs::remove(tmp_dep);
     fs::remove(tmp_dir);  // only if empty
     for (size_t pos; (pos = out.find(tmp_src.string())) != std::string::npos;)
-        out.replace(pos, tmp_src.string().size(), src.string());
+        out.replace(pos, tmp_src.string().size(), source.string());
     diag += out;
     ++compiled;
-    if (rc != 0 || !publish(tmp_obj, obj)) {
+    const auto digest = headers_digest(headers);
+    if (rc != 0 || !digest) {
         fs::remove(tmp_obj);
+        return std::nullopt;
+    }
+    const fs::path obj = cache_dir_ / "obj" / fmt::format("{}-{}.o", key, *digest);
+    std::string list;
+    for (const auto& h : headers) list += h.string() + '\n';
+    const fs::path tmp_manifest = manifest.string() + tmp_suffix;
+    std::ofstream(tmp_manifest, std::ios::binary) << list;
+    if (!publish(tmp_obj, obj) || !publish(tmp_manifest, manifest)) {
+        fs::remove(tmp_obj);
+        fs::remove(tmp_manifest);
         return std::nullopt;
     }
     return obj;
@@ -176,7 +290,7 @@ GuestBuildResult GuestBuilder::build_uncached(const GuestBuildRequest& req) {
     flags.push_back("-I" + (kernel_dir_ / "include").string());
     flags.push_back("-I" + (kernel_dir_ / "arch/arm64/include").string());
     std::vector<std::string> case_flags = flags;
-    for (const auto& d : req.include_dirs) case_flags.push_back("-I" + d.string());
+    for (const auto& d : req.include_dirs) case_flags.push_back("-I" + fs::weakly_canonical(fs::absolute(d)).string());
 
     std::vector<fs::path> objects;
     bool ok = true;
@@ -201,17 +315,10 @@ GuestBuildResult GuestBuilder::build_uncached(const GuestBuildRequest& req) {
             continue;
         }
         const std::string text = s.text ? *s.text : read_file(s.path);
-        // Local headers of the case folder are part of what this object depends on.
-        std::string local;
-        for (const auto& d : req.include_dirs)
-            if (fs::is_directory(d))
-                for (const auto& e : fs::directory_iterator(d))
-                    if (e.path().extension() == ".h") local += read_file(e.path());
         // Quoted includes resolve next to the source, as they would in a normal build.
         std::vector<std::string> src_flags = case_flags;
-        if (s.path.has_parent_path()) src_flags.push_back("-iquote" + s.path.parent_path().string());
-        auto obj = compile(s.path, s.first_line, text + "\n/* " + content_hash(local) + " */\n", src_flags,
-                           r.diagnostics, r.compiled);
+        src_flags.push_back("-iquote" + fs::weakly_canonical(fs::absolute(s.path)).parent_path().string());
+        auto obj = compile(s.path, s.first_line, text, src_flags, r.diagnostics, r.compiled);
         if (!obj) ok = false;
         else objects.push_back(*obj);
     }
@@ -220,7 +327,9 @@ GuestBuildResult GuestBuilder::build_uncached(const GuestBuildRequest& req) {
     std::string key = read_file(kernel_dir_ / "arch/arm64/kernel/vmlinux.lds");
     for (const auto& o : objects) key += '\0' + o.filename().string();
     const fs::path elf = cache_dir_ / "elf" / (content_hash(key) + ".elf");
-    if (!fs::exists(elf)) {
+    if (fs::exists(elf)) {
+        touch(elf);
+    } else {
         fs::create_directories(elf.parent_path());
         const fs::path tmp = elf.string() + fmt::format(".{}.tmp", getpid());
         std::vector<std::string> argv{"ld.lld", "-T", (kernel_dir_ / "arch/arm64/kernel/vmlinux.lds").string(),

@@ -1,8 +1,11 @@
 // Builds a guest kernel ELF: the mini-kernel in kernel/ plus a case's own
 // sources, compiled by clang for aarch64 and linked by ld.lld. Objects and
-// images are cached by content hash, so an unchanged case never recompiles.
+// images are cached by content hash, of the source and of every header its
+// last compile read, so an unchanged case never recompiles and a changed
+// header always does.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -32,16 +35,21 @@ struct GuestBuildResult {
 
 class GuestBuilder {
 public:
-    // kernel_dir: the kernel/ folder; cache_dir: where objects and ELFs go.
-    GuestBuilder(std::filesystem::path kernel_dir, std::filesystem::path cache_dir);
+    // kernel_dir: the kernel/ folder; cache_dir: where objects and ELFs go,
+    // trimmed to cache_limit_bytes (least recently used first) when opened.
+    GuestBuilder(std::filesystem::path kernel_dir, std::filesystem::path cache_dir,
+                 uint64_t cache_limit_bytes = default_cache_limit());
 
     GuestBuildResult build(const GuestBuildRequest& req);
 
-    // Default locations: LMEMU_KERNEL_DIR / LMEMU_CACHE, else the source tree and ~/.cache/lmemu.
+    // Default locations: LMEMU_KERNEL_DIR / LMEMU_CACHE, else data_dir()/kernel and ~/.cache/lmemu.
     static std::filesystem::path default_kernel_dir();
     static std::filesystem::path default_cache_dir();
+    // LMEMU_CACHE_MAX_MB, else 1 GiB.
+    static uint64_t default_cache_limit();
 
 private:
+    void trim_cache(uint64_t limit);
     GuestBuildResult build_uncached(const GuestBuildRequest& req);
     std::optional<std::filesystem::path> compile(const std::filesystem::path& src, int first_line,
                                                  const std::string& text,
@@ -55,7 +63,6 @@ private:
     // Successful builds by request, as spelt: a process reads a source once,
     // so it sees the tree as it was when it first built that configuration.
     std::unordered_map<std::string, std::filesystem::path> built_;
-    std::string header_digest_;  // of every kernel header: a header change rebuilds everything
 };
 
 // 64-bit FNV-1a, hex: stable across runs and machines, enough for a cache key.

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "explore/schedule.h"
+#include "runner/data_dir.h"
 #include "runner/matrix.h"
 #include "runner/parallel.h"
 #include "runner/report.h"
@@ -27,7 +28,7 @@ namespace {
 
 std::vector<fs::path> default_paths(const std::vector<std::string>& given) {
     if (!given.empty()) return {given.begin(), given.end()};
-    return {fs::path(LMEMU_SOURCE_DIR) / "cases"};
+    return {data_dir() / "cases"};
 }
 
 int cmd_matrix(const std::vector<std::string>& paths, const RunOptions& opt, bool json) {
