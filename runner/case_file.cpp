@@ -1,6 +1,7 @@
 #include "runner/case_file.h"
 
 #include "emu/inject.h"
+#include "runner/guest_build.h"
 #include "kernel/include/lmemu/machine.h"
 
 #include <toml++/toml.h>
@@ -9,6 +10,7 @@
 #include <cctype>
 #include <fmt/format.h>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <type_traits>
 
@@ -146,13 +148,16 @@ private:
         fail(pos(n), fmt::format("kernel option '{}' must be a boolean or an integer, not {}", key, type_name(n)));
     }
 
-    void check_config_key(const toml::key& k) const {
+    void check_config_key(const toml::key& k) {
         const std::string key{k.str()};
         if (std::find(kSettings.begin(), kSettings.end(), key) != kSettings.end()) return;
         const bool kernel_option = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
             return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
         });
-        if (kernel_option) return;
+        if (kernel_option) {
+            kernel_options_.emplace_back(key, pos(k));  // checked once every source is known
+            return;
+        }
         std::vector<std::string> known = kSettings;
         known.push_back("DEBUG_PAGEALLOC");
         const auto near = closest(key, known);
@@ -178,9 +183,78 @@ private:
     void parse_injects(const toml::node& n, CaseFile& c) const;
     void parse_threads(const toml::node& n, CaseFile& c) const;
     void parse_explore(const toml::node& n, CaseFile& c) const;
+    void check_kernel_options(const CaseFile& c) const;
 
     fs::path file_;
+    std::vector<std::pair<std::string, SourcePos>> kernel_options_;  // UPPERCASE keys of [config] and [matrix]
 };
+
+// The CONFIG_ names a tree of C sources and headers refers to.
+std::set<std::string> config_names(const std::string& text) {
+    std::set<std::string> names;
+    for (size_t at = 0; (at = text.find("CONFIG_", at)) != std::string::npos;) {
+        at += 7;
+        size_t end = at;
+        while (end < text.size() && (std::isupper(static_cast<unsigned char>(text[end])) ||
+                                     std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '_'))
+            ++end;
+        if (end > at) names.emplace(text.substr(at, end - at));
+        at = end;
+    }
+    return names;
+}
+
+std::string read_text(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The C sources and headers under `dir`, all of them or only its own files.
+std::string c_files_in(const fs::path& dir, bool recursive) {
+    std::string all;
+    std::error_code ec;
+    auto add = [&](const fs::directory_entry& e) {
+        const auto ext = e.path().extension();
+        if (e.is_regular_file(ec) && (ext == ".c" || ext == ".h" || ext == ".S")) all += read_text(e.path()) + '\n';
+    };
+    if (recursive)
+        for (const auto& e : fs::recursive_directory_iterator(dir, ec)) add(e);
+    else
+        for (const auto& e : fs::directory_iterator(dir, ec)) add(e);
+    return all;
+}
+
+// An option neither the kernel nor the case reads does nothing: most likely a
+// misspelling that would otherwise pass as a quiet "clean".
+void Parser::check_kernel_options(const CaseFile& c) const {
+    if (kernel_options_.empty()) return;
+    static const std::set<std::string> kernel = config_names(c_files_in(GuestBuilder::default_kernel_dir(), true));
+    // The case's sources and the headers beside them and beside the case file.
+    std::set<fs::path> dirs{fs::absolute(file_).parent_path()};
+    std::string own;
+    auto add = [&](const GuestSource& s) {
+        own += s.text ? *s.text : read_text(s.path);
+        dirs.insert(fs::absolute(s.path).parent_path());
+    };
+    for (const auto& s : c.sources) add(s);
+    for (const auto& d : c.dimensions)
+        for (const auto& [_, list] : d.sources)
+            for (const auto& s : list) add(s);
+    for (const auto& d : dirs) own += c_files_in(d, false);
+    const std::set<std::string> case_names = config_names(own);
+    for (const auto& [key, at] : kernel_options_) {
+        if (kernel.count(key) || case_names.count(key)) continue;
+        std::vector<std::string> known(kernel.begin(), kernel.end());
+        known.insert(known.end(), case_names.begin(), case_names.end());
+        const auto near = closest(key, known);
+        fail(at, fmt::format("kernel option '{}': neither the guest kernel nor this case's sources refer to CONFIG_{}", key,
+                             key),
+             near.empty() ? std::string("UPPERCASE keys are kernel options, CONFIG_ without the prefix")
+                          : fmt::format("did you mean '{}'?", near));
+    }
+}
 
 // threads = ["writer", "reader"]: a generated scenario() runs them one per CPU.
 void Parser::parse_threads(const toml::node& n, CaseFile& c) const {
@@ -447,6 +521,7 @@ CaseFile Parser::parse() {
         else if (std::stoul(it->second) < c.threads.size())
             fail(c.threads_pos, fmt::format("{} threads need as many CPUs; [config] cpus is {}", c.threads.size(), it->second));
     }
+    check_kernel_options(c);
     return c;
 }
 
@@ -580,7 +655,7 @@ CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
         else if (k == "cpus") s.cpus = std::stoi(v);
         else if (k == "arch_features") s.arch_features = *lazymmu::parse_arch_features(v);
         else if (v == "true") s.defines["CONFIG_" + k] = "1";
-        else if (v != "false") s.defines["CONFIG_" + k] = v;
+        else if (v != "false" && v != "0") s.defines["CONFIG_" + k] = v;  // off: undefined, as #ifdef and IS_ENABLED() read it
     }
     s.debug_pagealloc = s.defines.count("CONFIG_DEBUG_PAGEALLOC") > 0;
     s.rodata_full = s.defines.count("CONFIG_RODATA_FULL_DEFAULT_ENABLED") > 0;

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "explore/schedule.h"
@@ -48,8 +49,33 @@ int exit_status(const std::vector<CellOutcome>& all, bool may_be_empty) {
     return ok && (!all.empty() || may_be_empty) ? 0 : 1;
 }
 
+// A --cell that selects no cell of any case file is a typo, not an empty
+// success: says so with the coordinates there are. Case files that do not
+// parse are left to the run to report.
+bool cell_filter_matches(const std::vector<fs::path>& files, const std::vector<std::string>& filter) {
+    if (filter.empty()) return true;
+    std::map<std::string, std::set<std::string>> coords;
+    for (const auto& file : files) {
+        if (file.extension() != ".toml") return true;  // a bare scenario's coordinates are its options
+        try {
+            for (const auto& cell : expand(parse_case_file(file))) {
+                if (selected_by(cell, filter)) return true;
+                for (const auto& [k, v] : cell.coords) coords[k].insert(v);
+            }
+        } catch (const CaseError&) {
+            return true;
+        }
+    }
+    std::string have;
+    for (const auto& [k, vs] : coords) have += fmt::format("\n  {}={}", k, fmt::join(vs, "|"));
+    std::cerr << fmt::format("lmemu run: --cell {} matches no cell{}\n", fmt::join(filter, " --cell "),
+                             have.empty() ? std::string(" (the cases have no matrix)") : ", which have:" + have);
+    return false;
+}
+
 int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json, int jobs, const std::string& perfetto) {
     const auto files = Runner::collect(default_paths(paths));
+    if (!cell_filter_matches(files, opt.cell_filter)) return 2;
     // A timeline comes from one cell, in this process.
     const bool parallel = jobs > 1 && files.size() > 1 && perfetto.empty();
     std::vector<FileResult> results;
@@ -380,7 +406,22 @@ int main(int argc, char** argv) {
         });
     run->add_option("--cell", opt.cell_filter, "only the matrix cells with this coordinate, e.g. "
                                                "kernel_map_pages=save-restore (repeatable)");
-    run->add_option("--policy", opt.policy, "nesting policy for bare .c scenarios")->capture_default_str();
+    run->add_option("--policy", opt.policy, "nesting policy for bare .c scenarios")
+        ->capture_default_str()
+        ->check([](const std::string& v) {
+            if (lazymmu::parse_policy(v)) return std::string{};
+            std::vector<std::string> names;
+            for (const auto& p : lazymmu::policies()) names.emplace_back(p.name);
+            return fmt::format("--policy takes {}", fmt::join(names, ", "));
+        });
+    std::string expect;
+    run->add_option("--expect", expect,
+                    "bare .c scenarios: the verdict they must give (clean, hazard, hazard:stale-tlb, bug, ...); "
+                    "otherwise the exit status fails")
+        ->check([](const std::string& v) {
+            std::string error;
+            return parse_expect_option(v, error) ? std::string{} : error;
+        });
     run->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc,
                   "DEBUG_PAGEALLOC for bare .c scenarios")->capture_default_str();
     run->add_option("--budget-blocks", opt.budget_blocks, "budget of bare .c scenarios, in translated blocks executed")
@@ -456,6 +497,10 @@ int main(int argc, char** argv) {
     if (!schedule.empty()) {
         std::string error;
         opt.schedule = explore::parse_schedule(schedule, error);
+    }
+    if (!expect.empty()) {
+        std::string error;
+        opt.scenario_expect = parse_expect_option(expect, error);
     }
     try {
         if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs, perfetto);

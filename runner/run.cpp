@@ -326,15 +326,37 @@ bool Runner::in_shard(const CaseFile& c, const Cell& cell) const {
     return h % static_cast<uint64_t>(options_.shard_count) == static_cast<uint64_t>(options_.shard_index - 1);
 }
 
+bool selected_by(const Cell& cell, const std::vector<std::string>& filter) {
+    return std::all_of(filter.begin(), filter.end(), [&](const auto& f) {
+        return std::any_of(cell.coords.begin(), cell.coords.end(),
+                           [&](const auto& kv) { return kv.first + "=" + kv.second == f; });
+    });
+}
+
+std::optional<Expect> parse_expect_option(const std::string& spec, std::string& error) {
+    const size_t colon = spec.find(':');
+    const std::string verdict = spec.substr(0, colon);
+    Expect e;
+    const auto v = lazymmu::parse_verdict(verdict);
+    if (!v) {
+        error = fmt::format("--expect takes a verdict ({}), or hazard:NAME", fmt::join(lazymmu::verdict_names(), ", "));
+        return std::nullopt;
+    }
+    e.verdict = *v;
+    if (colon != std::string::npos) {
+        e.hazard = lazymmu::parse_hazard(spec.substr(colon + 1));
+        if (*v != lazymmu::Verdict::Hazard || !e.hazard) {
+            error = fmt::format("--expect hazard:NAME takes a hazard ({})", fmt::join(lazymmu::hazard_names(), ", "));
+            return std::nullopt;
+        }
+    }
+    return e;
+}
+
 std::vector<CellOutcome> Runner::run_case(const CaseFile& c) {
     std::vector<CellOutcome> outcomes;
-    for (const auto& cell : expand(c)) {
-        const bool selected = std::all_of(options_.cell_filter.begin(), options_.cell_filter.end(), [&](const auto& f) {
-            return std::any_of(cell.coords.begin(), cell.coords.end(),
-                               [&](const auto& kv) { return kv.first + "=" + kv.second == f; });
-        });
-        if (selected && in_shard(c, cell)) outcomes.push_back(run_cell(c, cell));
-    }
+    for (const auto& cell : expand(c))
+        if (selected_by(cell, options_.cell_filter) && in_shard(c, cell)) outcomes.push_back(run_cell(c, cell));
     return outcomes;
 }
 
@@ -415,7 +437,8 @@ CellOutcome Runner::run_scenario(const fs::path& c_file) {
     }
     if (auto image = build(cell, s, c_file.parent_path(), out)) {
         out.result = execute(image, s, {}, out);
-        if (out.result) out.status = Status::Ran;
+        if (out.result && options_.scenario_expect) judge(&*options_.scenario_expect, out);
+        else if (out.result) out.status = Status::Ran;
     }
     return out;
 }

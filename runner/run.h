@@ -84,7 +84,14 @@ struct RunOptions {
     int shard_index = 1, shard_count = 1;
     // --perfetto: record the timeline of each cell's shown run (Runner::timelines()).
     bool timelines = false;
+    // --expect: what a bare scenario must give, so its exit status can fail CI (unset: it only runs).
+    std::optional<Expect> scenario_expect;
 };
+
+// Whether `cell` has every "key=value" coordinate of `filter` (--cell).
+bool selected_by(const Cell& cell, const std::vector<std::string>& filter);
+// "clean", "hazard", "hazard:stale-tlb", "bug", ...: the expectation --expect gives, or why not.
+std::optional<Expect> parse_expect_option(const std::string& spec, std::string& error);
 
 class Runner {
 public:
