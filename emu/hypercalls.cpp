@@ -109,7 +109,8 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_PRINTK: {
         const auto s = read_string(x0, std::min<uint64_t>(x1, 1024));
         if (!s) return bad_pointer("printk", x0);
-        result_.console.push_back(*s);
+        if (result_.console.size() < RunLimits::kConsoleLines) result_.console.push_back(*s);
+        else ++result_.dropped.console;
         trace(TraceModule::Console, [&] { return "printk: " + *s; });
         return;
     }
@@ -121,9 +122,13 @@ void Machine::Impl::hypercall(uint16_t nr) {
         const std::string what = fmt::format("{} at {}:{}: {}", nr == LMEMU_HVC_WARN ? "WARNING" : "kernel BUG",
                                              *file, x1, *cond);
         if (nr == LMEMU_HVC_BUG) return end(Verdict::Bug, incident_here(what));
-        Incident w = incident_here(what);
-        w.lazy = lazy_state(running_);
-        result_.warnings.push_back(std::move(w));
+        if (result_.warnings.size() < RunLimits::kWarnings) {
+            Incident w = incident_here(what);
+            w.lazy = lazy_state(running_);
+            result_.warnings.push_back(std::move(w));
+        } else {
+            ++result_.dropped.warnings;
+        }
         trace(TraceModule::Console, [&] { return what; });
         return;
     }

@@ -179,6 +179,20 @@ struct RunResult {
     lazymmu::LazyState final_state;
     std::vector<Step> steps;  // every choice between CPUs, in order
     std::vector<TimelineEvent> timeline;  // with MachineConfig::timeline
+    // What a run records is capped (RunLimits), so a guest that warns or
+    // prints in a loop costs bounded host memory: how much was left out.
+    struct Dropped {
+        uint64_t warnings = 0, console = 0, trace = 0, timeline = 0;
+        uint64_t total() const { return warnings + console + trace + timeline; }
+    } dropped;
+};
+
+// Per-run caps on what RunResult keeps.
+struct RunLimits {
+    static constexpr size_t kWarnings = 32;
+    static constexpr size_t kConsoleLines = 2'000;
+    static constexpr size_t kTraceLines = 500'000;
+    static constexpr size_t kTimelineEvents = 1'000'000;
 };
 
 class Machine {

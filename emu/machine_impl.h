@@ -227,12 +227,18 @@ private:
     // Formats the line only if its module is traced: these calls sit on hot paths.
     template <class MakeLine>
     void trace(TraceModule module, MakeLine&& make_line) {
-        if (config_.trace.has(module)) result_.trace.push_back(make_line());
+        if (!config_.trace.has(module)) return;
+        if (result_.trace.size() < RunLimits::kTraceLines) result_.trace.push_back(make_line());
+        else ++result_.dropped.trace;
     }
     // A timeline event on the running CPU; `make_name` is only called when recording.
     template <class MakeName>
     void timeline(char phase, const char* category, MakeName&& make_name) {
-        if (config_.timeline) result_.timeline.push_back({blocks_, running_, phase, category, make_name()});
+        if (!config_.timeline) return;
+        if (result_.timeline.size() < RunLimits::kTimelineEvents)
+            result_.timeline.push_back({blocks_, running_, phase, category, make_name()});
+        else
+            ++result_.dropped.timeline;
     }
     // " on CPU n" when the machine has more than one, for trace lines.
     std::string cpu_tag() const { return config_.cpus > 1 ? fmt::format(" on CPU {}", running_) : std::string{}; }

@@ -172,6 +172,10 @@ std::string render_report(const CellOutcome& o) {
     for (const auto& n : r.notes) out += fmt::format("note: {}\n", n);
     if (r.incident) render_incident(out, *r.incident, o, r.verdict);
     for (const auto& w : r.warnings) render_incident(out, w, o, lazymmu::Verdict::Warn);
+    if (r.dropped.total())
+        out += fmt::format("note: not kept (per-run caps): {} warnings, {} console lines, {} trace lines, {} timeline "
+                           "events\n",
+                           r.dropped.warnings, r.dropped.console, r.dropped.trace, r.dropped.timeline);
     if (r.incident || !r.warnings.empty() || o.status != Status::Pass) {
         if (!r.console.empty()) {
             out += "Console:\n";

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "emu/machine.h"
 #include "kernel/include/lmemu/machine.h"
 #include "tests/support/guest.h"
@@ -272,4 +274,27 @@ TEST_CASE("machine: the linear map has contiguous 2 MiB blocks unless force_pte_
     CHECK(first_linear_line(cfg).find("CON BLK") != std::string::npos);
     cfg.debug_pagealloc = true;  // DEBUG_PAGEALLOC always pages
     CHECK(first_linear_line(cfg).find(" PTE ") != std::string::npos);
+}
+
+TEST_CASE("machine: WARN_ON_ONCE warns once; what a run keeps is capped, and what was left out is counted") {
+    const auto r = run(R"(
+        #include <linux/bug.h>
+        #include <linux/printk.h>
+        void scenario(void)
+        {
+            for (int i = 0; i < 100; i++) {
+                WARN_ON(i >= 0);
+                WARN_ON_ONCE(1);
+            }
+            for (int i = 0; i < 2100; i++)
+                pr_info("line %d\n", i);
+        }
+    )");
+    CHECK(r.verdict == Verdict::Warn);
+    CHECK(r.warnings.size() == emu::RunLimits::kWarnings);
+    CHECK(std::count_if(r.warnings.begin(), r.warnings.end(),
+                        [](const auto& w) { return w.message.find("WARN_ON_ONCE") != std::string::npos; }) == 1);
+    CHECK(r.dropped.warnings == 101 - emu::RunLimits::kWarnings);
+    CHECK(r.console.size() == emu::RunLimits::kConsoleLines);
+    CHECK(r.dropped.console == 100);
 }

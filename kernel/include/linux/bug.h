@@ -19,10 +19,20 @@
 	unlikely(__ret_warn_on);					\
 })
 
-#define WARN_ON_ONCE(condition)	WARN_ON(condition)
+/* Warns the first time only, as Linux's: a flag per call site. */
+#define WARN_ON_ONCE(condition) ({					\
+	static int __warned;						\
+	int __ret_warn_once = !!(condition);				\
+	if (unlikely(__ret_warn_once && !__warned)) {			\
+		__warned = 1;						\
+		__WARN_COND("WARN_ON_ONCE(" #condition ")");		\
+	}								\
+	unlikely(__ret_warn_once);					\
+})
 #define WARN(condition, fmt...)	WARN_ON(condition)
+#define WARN_ONCE(condition, fmt...) WARN_ON_ONCE(condition)
 #define VM_WARN_ON(condition)	((void)WARN_ON(condition))
-#define VM_WARN_ON_ONCE(condition) ((void)WARN_ON(condition))
+#define VM_WARN_ON_ONCE(condition) ((void)WARN_ON_ONCE(condition))
 
 #define BUG() do {							\
 	lmemu_hvc3(LMEMU_HVC_BUG, (unsigned long)__FILE__, __LINE__, (unsigned long)"BUG()"); \
