@@ -112,8 +112,6 @@ uint64_t Machine::Impl::alloc_frame() {
 
 void Machine::Impl::load_image() {
     for (const auto& seg : image_.segments()) {
-        if (seg.vaddr < LMEMU_KIMAGE_VADDR || seg.vaddr + seg.data.size() > LMEMU_KIMAGE_VADDR + LMEMU_KIMAGE_MAX)
-            throw UnicornError(fmt::format("kernel segment at {:#x} is outside the image window", seg.vaddr));
         uint8_t* dst = ram_ptr(LMEMU_KIMAGE_PHYS + (seg.vaddr - LMEMU_KIMAGE_VADDR));
         std::memcpy(dst, seg.data.data(), seg.data.size());
         if (seg.exec) {

@@ -1,5 +1,7 @@
 #include "emu/elf_image.h"
 
+#include "kernel/include/lmemu/machine.h"
+
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -40,7 +42,16 @@ ElfImage ElfImage::load(const std::string& path) {
     for (size_t i = 0; i < nphdr; ++i) {
         GElf_Phdr ph;
         if (!gelf_getphdr(elf.get(), static_cast<int>(i), &ph) || ph.p_type != PT_LOAD) continue;
-        if (ph.p_offset + ph.p_filesz > file_size) throw fail("segment outside the file");
+        if (ph.p_offset + ph.p_filesz > file_size || ph.p_filesz > ph.p_memsz) throw fail("segment outside the file");
+        // Checked before anything is allocated: a huge .bss would otherwise be zero-filled first.
+        if (ph.p_vaddr < LMEMU_KIMAGE_VADDR || ph.p_memsz > LMEMU_KIMAGE_MAX ||
+            ph.p_vaddr - LMEMU_KIMAGE_VADDR > LMEMU_KIMAGE_MAX - ph.p_memsz) {
+            close(fd);
+            throw std::runtime_error(fmt::format("{}: a segment at {:#x} of {} bytes does not fit the kernel image "
+                                                 "window ({} MiB at {:#x})",
+                                                 path, ph.p_vaddr, ph.p_memsz, LMEMU_KIMAGE_MAX >> 20,
+                                                 LMEMU_KIMAGE_VADDR));
+        }
         Segment s;
         s.vaddr = ph.p_vaddr;
         s.data.assign(file + ph.p_offset, file + ph.p_offset + ph.p_filesz);

@@ -298,3 +298,12 @@ TEST_CASE("machine: WARN_ON_ONCE warns once; what a run keeps is capped, and wha
     CHECK(r.console.size() == emu::RunLimits::kConsoleLines);
     CHECK(r.dropped.console == 100);
 }
+
+TEST_CASE("machine: an image larger than the kernel image window is refused before its .bss is allocated") {
+    try {
+        (void)test::build_guest("char big[1UL << 32];\nvoid scenario(void) { big[0] = 1; }\n");
+        FAIL("a 4 GiB .bss was accepted");
+    } catch (const std::exception& e) {
+        CHECK(std::string(e.what()).find("does not fit the kernel image window") != std::string::npos);
+    }
+}
