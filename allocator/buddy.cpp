@@ -12,6 +12,19 @@ std::string_view to_string(PageState s) {
     return "?";
 }
 
+std::string_view to_string(FreeResult r) {
+    switch (r) {
+    case FreeResult::Ok: return "ok";
+    case FreeResult::NotAllocated: return "the page is free already (double free)";
+    case FreeResult::Reserved: return "the page is reserved (PG_reserved: the kernel image or mem_map)";
+    case FreeResult::WrongKind: return "a page-table page freed as a page, or a page freed as a page table";
+    case FreeResult::TailPage: return "a tail page of a higher-order block (PageTail): only its head can be freed";
+    case FreeResult::WrongOrder: return "freed with another order than it was allocated with";
+    case FreeResult::BadAddress: return "not a frame of this allocator, or not aligned to the order";
+    }
+    return "?";
+}
+
 BuddyAllocator::BuddyAllocator(uint64_t base_pfn, uint64_t nr_frames)
     : base_(base_pfn), nr_(nr_frames), frames_(nr_frames) {}
 
@@ -56,19 +69,27 @@ std::optional<uint64_t> BuddyAllocator::alloc(unsigned order, PageState as) {
         --o;
         free_[o].insert(pfn + (uint64_t{1} << o));
     }
-    for (uint64_t i = 0; i < (uint64_t{1} << order); ++i) frames_[pfn + i - base_].state = as;
+    for (uint64_t i = 0; i < (uint64_t{1} << order); ++i) {
+        frames_[pfn + i - base_].state = as;
+        frames_[pfn + i - base_].head = i == 0;
+    }
     frames_[pfn - base_].order = static_cast<uint8_t>(order);
     free_frames_ -= uint64_t{1} << order;
     return pfn;
 }
 
-FreeResult BuddyAllocator::free(uint64_t pfn, unsigned order) {
-    if (!manages(pfn) || order > kMaxOrder || ((pfn - base_) & ((uint64_t{1} << order) - 1)))
-        return FreeResult::BadAddress;
+FreeResult BuddyAllocator::free(uint64_t pfn, unsigned order, PageState as) {
+    if (!manages(pfn) || order > kMaxOrder) return FreeResult::BadAddress;
     const Frame& f = frames_[pfn - base_];
-    if (f.state != PageState::Allocated && f.state != PageState::PageTable) return FreeResult::NotAllocated;
+    if (f.state == PageState::Free) return FreeResult::NotAllocated;
+    if (f.state == PageState::Reserved) return FreeResult::Reserved;
+    if (f.state != as) return FreeResult::WrongKind;
+    if (!f.head) return FreeResult::TailPage;
     if (f.order != order) return FreeResult::WrongOrder;
-    for (uint64_t i = 0; i < (uint64_t{1} << order); ++i) frames_[pfn + i - base_].state = PageState::Free;
+    for (uint64_t i = 0; i < (uint64_t{1} << order); ++i) {
+        frames_[pfn + i - base_].state = PageState::Free;
+        frames_[pfn + i - base_].head = false;
+    }
     free_frames_ += uint64_t{1} << order;
     insert_free(pfn, order);
     return FreeResult::Ok;

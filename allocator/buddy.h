@@ -18,7 +18,18 @@ inline constexpr unsigned kMaxOrder = 10;
 enum class PageState : uint8_t { Free, Allocated, PageTable, Reserved };
 std::string_view to_string(PageState s);
 
-enum class FreeResult { Ok, NotAllocated, BadAddress, WrongOrder };
+// Why a free is refused, as Linux's free_pages_check()/bad_page() would.
+enum class FreeResult {
+    Ok,
+    NotAllocated,  // free already: a double free
+    Reserved,      // never given out: the kernel image, mem_map
+    WrongKind,     // a page-table frame freed as a page, or the other way round
+    TailPage,      // inside a higher-order block, not its head
+    WrongOrder,    // the block's head, with another order than it was allocated with
+    BadAddress,    // not a managed frame, or not aligned to the order
+};
+// "page dumped because: ..." text for a refusal.
+std::string_view to_string(FreeResult r);
 
 class BuddyAllocator {
 public:
@@ -31,7 +42,9 @@ public:
     // Returns the first pfn of 2^order frames, naturally aligned, or nullopt.
     // Deterministic: always the lowest suitable block.
     std::optional<uint64_t> alloc(unsigned order, PageState as = PageState::Allocated);
-    FreeResult free(uint64_t pfn, unsigned order);
+    // Frees a block allocated with `order` as `as`; anything else is refused
+    // and changes nothing, so no frame is ever handed out twice.
+    FreeResult free(uint64_t pfn, unsigned order, PageState as = PageState::Allocated);
 
     bool manages(uint64_t pfn) const { return pfn >= base_ && pfn - base_ < nr_; }
     PageState state(uint64_t pfn) const { return frames_[pfn - base_].state; }
@@ -41,6 +54,7 @@ public:
 private:
     struct Frame {
         PageState state = PageState::Reserved;
+        bool head = false;  // the first frame of an allocated block
         uint8_t order = 0;  // of the allocation that starts here
     };
     void insert_free(uint64_t pfn, unsigned order);

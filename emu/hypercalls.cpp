@@ -89,11 +89,7 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_FREE_PAGES: {
         const auto r = ram_alloc_.free(x0 >> 12, static_cast<unsigned>(x1));
         trace(TraceModule::Alloc, [&] { return fmt::format("free_pages({:#x}, order {})", x0, x1); });
-        if (r != allocator::FreeResult::Ok)
-            end(Verdict::Bug, incident_here(fmt::format("BUG: Bad page state: freeing phys {:#x} order {} ({})", x0, x1,
-                                                        r == allocator::FreeResult::NotAllocated ? "not allocated: double free?"
-                                                        : r == allocator::FreeResult::WrongOrder ? "wrong order"
-                                                                                                   : "not a RAM frame")));
+        if (r != allocator::FreeResult::Ok) bad_page(x0, x1, r);
         return;
     }
     case LMEMU_HVC_ALLOC_PGTABLE: {
@@ -103,8 +99,8 @@ void Machine::Impl::hypercall(uint16_t nr) {
         return;
     }
     case LMEMU_HVC_FREE_PGTABLE:
-        if (pool_alloc_.free(x0 >> 12, 0) != allocator::FreeResult::Ok)
-            end(Verdict::Bug, incident_here(fmt::format("BUG: freeing page-table frame {:#x} that is not allocated", x0)));
+        if (const auto r = pool_alloc_.free(x0 >> 12, 0, allocator::PageState::PageTable); r != allocator::FreeResult::Ok)
+            bad_page(x0, 0, r);
         return;
     case LMEMU_HVC_PRINTK: {
         const auto s = read_string(x0, std::min<uint64_t>(x1, 1024));
@@ -155,6 +151,14 @@ void Machine::Impl::hypercall(uint16_t nr) {
     default:
         end(Verdict::GuestFault, incident_here(fmt::format("unknown hypercall hvc #{:#x}", nr)));
     }
+}
+
+// Linux's bad_page() report for a refused free; the frame stays as it was.
+void Machine::Impl::bad_page(uint64_t phys, uint64_t order, allocator::FreeResult why) {
+    end(Verdict::Bug, incident_here(fmt::format("BUG: Bad page state in process {}  pfn:{:x}\n"
+                                                "freeing phys {:#x}, order {}: page dumped because: {}",
+                                                task_name(current_task(running_)), phys >> 12, phys, order,
+                                                allocator::to_string(why))));
 }
 
 // __might_sleep(): sleeping is a bug in atomic context or with interrupts

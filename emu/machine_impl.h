@@ -195,6 +195,7 @@ private:
     bool writes(const MemAccess& a, uint64_t pa, uint64_t value, unsigned size) const;
     lazymmu::LazyState lazy_state(int cpu) const;
     void might_sleep(uint64_t file, uint64_t line);
+    void bad_page(uint64_t phys, uint64_t order, allocator::FreeResult why);
     std::vector<uint64_t> raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const;
     std::vector<Location> symbolize(const std::vector<uint64_t>& addrs) const;
     Location locate(uint64_t pc) const { return {pc, image_.symbolize(pc)}; }

@@ -68,3 +68,21 @@ TEST_CASE("buddy: reserved frames are never handed out") {
     CHECK_FALSE(b.alloc(0));
     CHECK(b.state(0) == PageState::Reserved);
 }
+
+TEST_CASE("buddy: a tail page, a reserved frame or a frame of the other kind is refused, and nothing is given out twice") {
+    BuddyAllocator b(0x100, 16);
+    b.release_range(0x104, 12);  // 0x100..0x103 stay reserved (the kernel image)
+    const auto block = b.alloc(2);
+    REQUIRE(block);
+    CHECK(b.free(*block + 1, 0) == FreeResult::TailPage);
+    CHECK(b.free(*block + 2, 1) == FreeResult::TailPage);
+    CHECK(b.free(0x101, 0) == FreeResult::Reserved);
+    CHECK(b.free(*block, 2, PageState::PageTable) == FreeResult::WrongKind);
+    const auto table = b.alloc(0, PageState::PageTable);
+    REQUIRE(table);
+    CHECK(b.free(*table, 0) == FreeResult::WrongKind);
+    // The refused frees changed nothing: every frame left is handed out once.
+    std::set<uint64_t> given{*block, *block + 1, *block + 2, *block + 3, *table};
+    while (const auto p = b.alloc(0)) CHECK(given.insert(*p).second);
+    CHECK(given.size() == 12);
+}
