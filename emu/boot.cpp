@@ -115,6 +115,9 @@ void Machine::Impl::load_image() {
         uint8_t* dst = ram_ptr(LMEMU_KIMAGE_PHYS + (seg.vaddr - LMEMU_KIMAGE_VADDR));
         std::memcpy(dst, seg.data.data(), seg.data.size());
         if (seg.exec) {
+            const uint64_t end = std::max(text_start_ + text_size_, seg.vaddr + seg.data.size());
+            text_start_ = text_size_ ? std::min(text_start_, seg.vaddr) : seg.vaddr;
+            text_size_ = end - text_start_;
             // Barriers and TLBIs become hypercalls so the model sees every one,
             // whoever wrote them (C, asm, a case's own inline asm). Unobserved,
             // they run natively; DAIF writes and spin hints are still the host's.

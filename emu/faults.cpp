@@ -29,9 +29,17 @@ void Machine::Impl::fault(uint32_t intno) {
         a.size = acc->size;
         a.type = acc->type;
     }
+    if (!(uc().sysreg(sysreg::kSCTLR_EL1) & 1))
+        return end(Verdict::GuestFault, incident_here("the guest turned the MMU off (SCTLR_EL1.M clear): lmemu models "
+                                                      "kernel code running with translation on"));
     if (!kernel_va(a.va))
         return kernel_fault(a, "translation fault at level 0: a user-space address, and there is no user space");
     const auto cause = model_.classify(running_, PhysAddr{pgd_}, VirtAddr{a.va}, a.type == AccessType::Write);
+    if (cause.cpu_walk.mapped() && !backed(cause.cpu_walk.pa.value))
+        return end(Verdict::GuestFault,
+                   incident_here(fmt::format("the page tables map {:#x} to phys {:#x}, outside RAM and the page-table "
+                                             "pool: the machine has no memory or device there",
+                                             a.va, cause.cpu_walk.pa.value)));
     Incident i = incident_here(cause.unsynchronized_dsb_pc
                                    ? fmt::format("{}; the DSB with no ISB after it is at {}", cause.why,
                                                  image_.symbolize(cause.unsynchronized_dsb_pc))
@@ -53,6 +61,16 @@ void Machine::Impl::fault(uint32_t intno) {
 // before the block runs, the same block on every machine.
 void Machine::Impl::on_block(uc_engine* uc, uint64_t address, uint32_t, void* self) {
     auto* m = static_cast<Impl*>(self);
+    if (address - m->text_start_ >= m->text_size_) {
+        m->guard([&] {
+            m->end(Verdict::GuestFault,
+                   m->incident_here(fmt::format("executing code at {:#x}, outside the kernel image's text: lmemu "
+                                                "rewrites barriers, TLBIs and ERET when it loads the image, so code "
+                                                "made at run time would hide them from the model",
+                                                address)));
+        });
+        return;
+    }
     if (std::exchange(m->stop_at_block_, false)) {
         m->block_stop_pc_ = address;
         uc_emu_stop(uc);
@@ -127,6 +145,14 @@ void Machine::Impl::on_interrupt(uc_engine*, uint32_t intno, void* self) {
         }
         case 7:
             m->end(Verdict::GuestFault, m->incident_here("brk: software breakpoint hit in the guest"));
+            return;
+        case 2:
+            m->end(Verdict::GuestFault, m->incident_here("svc: a system call made at EL1; lmemu has no user space and "
+                                                         "no system-call layer"));
+            return;
+        case 13:
+            m->end(Verdict::GuestFault, m->incident_here("smc: a call to secure firmware; lmemu has no firmware (PSCI "
+                                                         "and friends are host hypercalls here)"));
             return;
         default:
             m->end(Verdict::GuestFault, m->incident_here(fmt::format("unexpected exception (Unicorn intno {})", intno)));

@@ -17,6 +17,12 @@ void Machine::Impl::rewritten(uint64_t pc) {
     if (r.kind == MaintenanceInsn::DaifClear || r.kind == MaintenanceInsn::DaifWrite) return write_daif(r);
     if (r.kind == MaintenanceInsn::Yield) return schedule_point(PointKind::Yield, pc);
     if (r.kind == MaintenanceInsn::Eret) return exception_return();
+    if (r.kind == MaintenanceInsn::RegimeWrite)
+        return end(Verdict::GuestFault,
+                   incident_here(fmt::format("the guest wrote {} ({}): lmemu's translation regime is fixed — the kernel's "
+                                             "tables are in the page-table pool it watches, TTBR0 walks are off — so "
+                                             "a scenario changes page-table entries, not these registers",
+                                             regime_register(r.insn), dis_.text(r.insn, pc))));
     // Another CPU may run before a barrier or TLBI takes effect: what it
     // does between a store and the barrier that publishes it is the race.
     const PointKind kind = r.kind == MaintenanceInsn::Barrier ? PointKind::Barrier : PointKind::Tlbi;

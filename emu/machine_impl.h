@@ -184,6 +184,8 @@ private:
     bool in_ram(uint64_t pa, uint64_t len = 1) const {
         return pa >= LMEMU_RAM_PHYS && pa + len <= LMEMU_PHYS_END && pa + len >= pa;
     }
+    // RAM or the page-table pool: what a translation may reach.
+    static bool backed(uint64_t pa) { return pa >= LMEMU_PHYS_OFFSET && pa < LMEMU_PHYS_END; }
     std::optional<std::string> read_string(uint64_t va, uint64_t max_len) const;
 
     // Hands a completed page-table store to the model; `in_store_callback`: from
@@ -297,6 +299,9 @@ private:
     std::optional<uint64_t> block_stop_pc_;
 
     uint64_t blocks_ = 0;        // translated blocks this run has executed
+    // The image's executable segments, lowest to highest byte: code anywhere
+    // else was made at run time, and its barriers and TLBIs were never rewritten.
+    uint64_t text_start_ = 0, text_size_ = 0;
     bool budget_spent_ = false;  // blocks_ passed the budget: the run stops as a timeout
 
     RunResult result_;

@@ -28,7 +28,19 @@ std::optional<MaintenanceInsn> decode_maintenance(uint32_t insn) {
     // MSR DAIF, Xt: op0 3, op1 3, CRn 4, CRm 2, op2 1.
     if ((insn & 0xffffffe0) == 0xd51b4220)
         return MaintenanceInsn{MaintenanceInsn::DaifWrite, insn, {}, 0, 0, static_cast<uint8_t>(insn & 0x1f)};
+    if (regime_register(insn)) return MaintenanceInsn{MaintenanceInsn::RegimeWrite, insn, {}};
     return std::nullopt;
+}
+
+const char* regime_register(uint32_t insn) {
+    // MSR <sysreg>, Xt with op0 3, op1 0: 1101 0101 0001 1000 CRn CRm op2 Rt.
+    switch (insn & 0xffffffe0) {
+    case 0xd5182000: return "TTBR0_EL1";
+    case 0xd5182020: return "TTBR1_EL1";
+    case 0xd5182040: return "TCR_EL1";
+    case 0xd518a200: return "MAIR_EL1";
+    default: return nullptr;
+    }
 }
 
 namespace {

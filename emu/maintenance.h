@@ -14,7 +14,7 @@
 namespace lmemu::emu {
 
 struct MaintenanceInsn {
-    enum Kind { Barrier, Tlbi, DaifClear, DaifWrite, Yield, Eret } kind;
+    enum Kind { Barrier, Tlbi, DaifClear, DaifWrite, Yield, Eret, RegimeWrite } kind;
     uint32_t insn;              // the original encoding
     lazymmu::Barrier barrier;   // for Barrier
     uint8_t crm = 0, op2 = 0;   // for Tlbi: SYS #0, C8, Cm, #op2; for DaifClear: the D, A, I, F bits to clear
@@ -22,9 +22,13 @@ struct MaintenanceInsn {
 };
 
 // DSB (but not SSBB/PSSBB), DMB, ISB, the EL1 TLBIs, MSR DAIFClr, #imm,
-// MSR DAIF, Xt, the spin-loop hints YIELD and WFE, and ERET (a context
-// synchronization event the model must see); nullopt for anything else.
+// MSR DAIF, Xt, the spin-loop hints YIELD and WFE, ERET (a context
+// synchronization event the model must see), and MSR to TTBR0/TTBR1/TCR/
+// MAIR_EL1, which would take translation away from what the model watches
+// (RegimeWrite: a guest fault); nullopt for anything else.
 std::optional<MaintenanceInsn> decode_maintenance(uint32_t insn);
+// "TTBR1_EL1" for a RegimeWrite.
+const char* regime_register(uint32_t insn);
 
 // What a TLBI invalidates, given Xt, as the Arm ARM decodes it for the 4 KiB
 // granule: the TTL hint (Xt[47:44]; Xt[38:37] and TG in Xt[47:46] for the

@@ -384,6 +384,11 @@ uint64_t Arm64Model::walker_answer(int cpu, size_t index) {
     if (agreed && Pte{*shown}.valid()) shown_by_agreement_ = true;
     const uint64_t v = *shown;
     const Pte pte{v};
+    if (pte.is_leaf(frame.level)) {
+        // Unicorn would not fault on memory the machine lacks: the host names it (Machine::fault()).
+        const uint64_t oa = pte.output_address().value, span = pgtable::level_span(frame.level);
+        return oa >= LMEMU_PHYS_OFFSET && oa + span <= LMEMU_PHYS_END ? v : 0;
+    }
     if (pte.type(frame.level) != DescType::Table) return v;
     // Walks must stay on the alias so the host keeps answering them.
     if (!pool_.contains(pte.output_address())) return 0;

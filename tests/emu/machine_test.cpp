@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "emu/machine.h"
 #include "kernel/include/lmemu/machine.h"
@@ -305,5 +307,25 @@ TEST_CASE("machine: an image larger than the kernel image window is refused befo
         FAIL("a 4 GiB .bss was accepted");
     } catch (const std::exception& e) {
         CHECK(std::string(e.what()).find("does not fit the kernel image window") != std::string::npos);
+    }
+}
+
+// The guest-errors case's sources that step outside the model, each with the
+// words its guest fault must say.
+TEST_CASE("machine: a guest that steps outside the model is a guest fault that says what it did") {
+    const std::pair<const char*, const char*> kCases[] = {
+        {"regime_write.c", "wrote TTBR1_EL1"},  {"svc.c", "svc: a system call"},
+        {"smc.c", "smc: a call to secure firmware"}, {"mmu_off.c", "turned the MMU off"},
+        {"pte_beyond_ram.c", "to phys 0x80000000, outside RAM"}, {"generated_code.c", "outside the kernel image's text"},
+    };
+    for (const auto& [file, words] : kCases) {
+        CAPTURE(file);
+        std::ifstream in(std::string(LMEMU_SOURCE_DIR) + "/cases/arm64/errors/" + file);
+        std::stringstream code;
+        code << in.rdbuf() << "\nvoid scenario(void) { misbehave(); }\n";
+        const auto r = run(code.str());
+        CHECK(r.verdict == Verdict::GuestFault);
+        REQUIRE(r.incident);
+        CHECK(r.incident->message.find(words) != std::string::npos);
     }
 }
