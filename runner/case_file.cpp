@@ -184,6 +184,7 @@ private:
     void parse_threads(const toml::node& n, CaseFile& c) const;
     void parse_explore(const toml::node& n, CaseFile& c) const;
     void check_kernel_options(const CaseFile& c) const;
+    void check_expects_reachable(CaseFile& c) const;
 
     fs::path file_;
     std::vector<std::pair<std::string, SourcePos>> kernel_options_;  // UPPERCASE keys of [config] and [matrix]
@@ -431,6 +432,17 @@ CaseFile Parser::parse() {
             c.dimensions.push_back(std::move(d));
         }
     }
+    // Checked before any cell exists: expand() builds them all.
+    uint64_t cells = 1;
+    std::vector<std::string> sizes;
+    for (const auto& d : c.dimensions) {
+        cells = std::min<uint64_t>(cells * d.values.size(), kMaxCells + 1);
+        sizes.push_back(fmt::format("{} {}", d.values.size(), d.name));
+    }
+    if (cells > kMaxCells)
+        fail(pos(*root.get(root.contains("variants") ? "variants" : "matrix")),
+             fmt::format("the matrix and variants give more than {} cells ({})", kMaxCells, fmt::join(sizes, " x ")),
+             "split the case file, or sweep fewer values");
     if (const auto* n = root.get("expect")) {
         if (!n->is_array_of_tables()) fail(pos(*n), "expectations are written [[expect]]");
         for (const auto& e : *n->as_array()) {
@@ -522,7 +534,42 @@ CaseFile Parser::parse() {
             fail(c.threads_pos, fmt::format("{} threads need as many CPUs; [config] cpus is {}", c.threads.size(), it->second));
     }
     check_kernel_options(c);
+    check_expects_reachable(c);
     return c;
+}
+
+// An [[expect]] is reached by the cells for which it is the first whose
+// `when` matches; one that no cell reaches was meant for something else.
+void Parser::check_expects_reachable(CaseFile& c) const {
+    std::vector<bool> reached(c.expects.size(), false);
+    std::vector<size_t> at(c.dimensions.size(), 0);  // a mixed-radix counter over the dimensions' values
+    for (bool more = true; more;) {
+        for (size_t i = 0; i < c.expects.size(); ++i) {
+            const bool all = std::all_of(c.expects[i].when.begin(), c.expects[i].when.end(), [&](const auto& kv) {
+                for (size_t d = 0; d < c.dimensions.size(); ++d)
+                    if (c.dimensions[d].name == kv.first) return c.dimensions[d].values[at[d]] == kv.second;
+                return false;
+            });
+            if (all) {
+                reached[i] = true;
+                break;
+            }
+        }
+        more = false;
+        for (size_t d = c.dimensions.size(); d-- > 0;) {
+            if (++at[d] < c.dimensions[d].values.size()) {
+                more = true;
+                break;
+            }
+            at[d] = 0;
+        }
+    }
+    for (size_t i = 0; i < c.expects.size(); ++i)
+        if (!reached[i])
+            c.warnings.push_back(fmt::format("{}:{}:{}: warning: this [[expect]] can never apply: every cell its "
+                                             "'when' selects is taken by an earlier [[expect]]",
+                                             c.expects[i].pos.file.string(), c.expects[i].pos.line,
+                                             c.expects[i].pos.column));
 }
 
 }  // namespace

@@ -86,6 +86,8 @@ struct CaseFile {
     std::vector<std::string> threads;
     SourcePos threads_pos;
     std::optional<explore::ExploreConfig> explore;  // [explore]
+    // "file:line:col: warning: ..." lines: things that parse but cannot be meant (an [[expect]] no cell reaches).
+    std::vector<std::string> warnings;
 
     // The machine's injections; a sweep's point counts its occurrences (nth 0) and fires none.
     std::vector<emu::Injection> injections() const;
@@ -100,6 +102,8 @@ struct Cell {
 };
 
 CaseFile parse_case_file(const std::filesystem::path& file);  // throws CaseError
+// A case file's matrix and variants may give at most this many cells.
+inline constexpr uint64_t kMaxCells = 10'000;
 std::vector<Cell> expand(const CaseFile& c);
 // First expectation whose `when` matches, as DESIGN §4 says; nullptr if none.
 const Expect* match_expect(const CaseFile& c, const Cell& cell);

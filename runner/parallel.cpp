@@ -20,6 +20,7 @@ FileResult run_file(Runner& runner, const fs::path& file, bool json) {
         if (json) {
             r.json.push_back(to_json(o));
         } else {
+            for (const auto& w : o.warnings) r.text += w + "\n";
             r.text += summary_line(o) + "\n";
             const std::string report = render_report(o);
             if (!report.empty()) r.text += report + "\n";

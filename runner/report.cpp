@@ -248,6 +248,7 @@ nlohmann::json to_json(const CellOutcome& o) {
     nlohmann::json j{{"case", o.case_name}, {"file", o.file.string()}, {"cell", o.cell},
                      {"policy", o.policy},  {"status", to_string(o.status)}, {"mismatches", o.mismatches}};
     if (!o.error.empty()) j["error"] = o.error;
+    if (!o.warnings.empty()) j["warnings"] = o.warnings;
     if (o.expect) {
         j["expected"] = {{"verdict", to_string(o.expect->verdict)}};
         if (o.expect->hazard) j["expected"]["hazard"] = to_string(*o.expect->hazard);

@@ -357,6 +357,7 @@ std::vector<CellOutcome> Runner::run_case(const CaseFile& c) {
     std::vector<CellOutcome> outcomes;
     for (const auto& cell : expand(c))
         if (selected_by(cell, options_.cell_filter) && in_shard(c, cell)) outcomes.push_back(run_cell(c, cell));
+    if (!outcomes.empty()) outcomes.front().warnings = c.warnings;  // once per case file
     return outcomes;
 }
 

@@ -56,6 +56,7 @@ struct CellOutcome {
     std::optional<Expect> expect;
     double build_ms = 0, run_ms = 0;
     int compiled = 0;
+    std::vector<std::string> warnings;  // the case file's (CaseFile::warnings), on its first cell
 };
 
 struct RunOptions {

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include "runner/case_file.h"
 
 using namespace lmemu;
@@ -175,4 +177,38 @@ TEST_CASE("case file: rodata=full is on unless a case turns RODATA_FULL_DEFAULT_
     CHECK_FALSE(off.rodata_full);
     CHECK(off.defines.count("CONFIG_RODATA_FULL_DEFAULT_ENABLED") == 0);
     CHECK_FALSE(off.machine().rodata_full);
+}
+
+TEST_CASE("case file: a kernel option nothing refers to is an error with 'did you mean'; one the case reads is fine") {
+    const auto e = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[config]\nDEBUG_PAGEALOC = true\n"
+                            "[[expect]]\nverdict = \"clean\"\n");
+    CHECK(e.pos().line == 5);
+    CHECK(std::string(e.what()).find("CONFIG_DEBUG_PAGEALOC") != std::string::npos);
+    CHECK(e.note().find("DEBUG_PAGEALLOC") != std::string::npos);
+    TempCase t("[case]\nname = \"x\"\ncode = \"\"\"\n#ifdef CONFIG_MY_OWN\nvoid scenario(void) {}\n#endif\n\"\"\"\n"
+               "[config]\nMY_OWN = true\n[[expect]]\nverdict = \"clean\"\n");
+    CHECK_NOTHROW(parse_case_file(t.file));
+}
+
+TEST_CASE("case file: 0 and false turn a kernel option off") {
+    CHECK(settings_for({{"DEBUG_PAGEALLOC", "0"}}).defines.count("CONFIG_DEBUG_PAGEALLOC") == 0);
+    CHECK_FALSE(settings_for({{"DEBUG_PAGEALLOC", "0"}}).debug_pagealloc);
+    CHECK_FALSE(settings_for({{"DEBUG_PAGEALLOC", "false"}}).debug_pagealloc);
+    CHECK(settings_for({{"DEBUG_PAGEALLOC", "1"}}).debug_pagealloc);
+}
+
+TEST_CASE("case file: an [[expect]] that no cell reaches is a warning") {
+    TempCase t("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[matrix]\npolicy = [\"arm64-v6.16\", \"generic-v7.0\"]\n"
+               "[[expect]]\nverdict = \"clean\"\n[[expect]]\nwhen = { policy = \"generic-v7.0\" }\nverdict = \"bug\"\n");
+    const auto c = parse_case_file(t.file);
+    REQUIRE(c.warnings.size() == 1);
+    CHECK(c.warnings[0].find("case.toml:8:1: warning: this [[expect]] can never apply") != std::string::npos);
+}
+
+TEST_CASE("case file: a matrix of more than kMaxCells cells is refused before any cell is built") {
+    std::string values;
+    for (int i = 0; i < 101; ++i) values += fmt::format("{}\"v{}\" = []", i ? ", " : "", i);
+    const auto e = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[variants]\na = {" + values + "}\nb = {" + values +
+                            "}\n[[expect]]\nverdict = \"clean\"\n");
+    CHECK(std::string(e.what()).find("more than 10000 cells (101 a x 101 b)") != std::string::npos);
 }
