@@ -73,7 +73,8 @@ bool cell_filter_matches(const std::vector<fs::path>& files, const std::vector<s
     return false;
 }
 
-int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json, int jobs, const std::string& perfetto) {
+int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json, int jobs, const std::string& perfetto,
+            const std::string& junit) {
     const auto files = Runner::collect(default_paths(paths));
     if (!cell_filter_matches(files, opt.cell_filter)) return 2;
     // A timeline comes from one cell, in this process.
@@ -110,6 +111,14 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
     }
     if (json) std::cout << out.dump(2) << "\n";
     else std::cout << render_totals(all) << "\n";
+    if (!junit.empty()) {
+        std::ofstream f(junit);
+        f << junit_xml({out.begin(), out.end()});
+        if (!f) {
+            std::cerr << fmt::format("lmemu run --junit: cannot write {}\n", junit);
+            return 2;
+        }
+    }
     if (timeline) {
         std::ofstream f(perfetto);
         f << perfetto_json(timeline->first, timeline->second).dump() << "\n";
@@ -455,6 +464,8 @@ int main(int argc, char** argv) {
                        : "--shard takes I/N with 1 <= I <= N, e.g. 2/8";
         });
     std::string perfetto;
+    std::string junit;
+    run->add_option("--junit", junit, "also write the results as JUnit XML to this file, for CI");
     run->add_option("--perfetto", perfetto,
                     "write the run's timeline (one track per CPU: tasks, lazy sections, interrupts, page-table writes, "
                     "barriers, TLBIs, hand-overs, the hazard) to this file, for ui.perfetto.dev; one cell");
@@ -503,7 +514,7 @@ int main(int argc, char** argv) {
         opt.scenario_expect = parse_expect_option(expect, error);
     }
     try {
-        if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs, perfetto);
+        if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs, perfetto, junit);
         if (*ptdump) return cmd_ptdump(scenario, opt);
         if (*merge) return cmd_merge(merge_files, json);
         if (*bench)

@@ -17,9 +17,8 @@ namespace fs = std::filesystem;
 FileResult run_file(Runner& runner, const fs::path& file, bool json) {
     FileResult r;
     for (const auto& o : runner.run_path(file)) {
-        if (json) {
-            r.json.push_back(to_json(o));
-        } else {
+        r.json.push_back(to_json(o));  // also what --junit is written from
+        if (!json) {
             for (const auto& w : o.warnings) r.text += w + "\n";
             r.text += summary_line(o) + "\n";
             const std::string report = render_report(o);

@@ -14,8 +14,8 @@
 
 namespace lmemu::runner {
 
-// What running one file gave: the text `lmemu run` prints for it, the JSON
-// of each run, and each run's status.
+// What running one file gave: the text `lmemu run` prints for it (unless
+// JSON was asked for), the JSON of each run, and each run's status.
 struct FileResult {
     std::string text;
     std::vector<nlohmann::json> json;

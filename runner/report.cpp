@@ -248,7 +248,8 @@ nlohmann::json to_json(const CellOutcome& o) {
     nlohmann::json j{{"case", o.case_name}, {"file", o.file.string()}, {"cell", o.cell},
                      {"policy", o.policy},  {"status", to_string(o.status)}, {"mismatches", o.mismatches}};
     if (!o.error.empty()) j["error"] = o.error;
-    if (!o.warnings.empty()) j["warnings"] = o.warnings;
+    if (!o.warnings.empty()) j["case_warnings"] = o.warnings;
+    j["run_ms"] = o.run_ms;
     if (o.expect) {
         j["expected"] = {{"verdict", to_string(o.expect->verdict)}};
         if (o.expect->hazard) j["expected"]["hazard"] = to_string(*o.expect->hazard);
@@ -314,6 +315,70 @@ std::string render_totals(const std::vector<CellOutcome>& all) {
     if (n[2]) s += fmt::format(", {} error(s)", n[2]);
     if (n[3]) s += fmt::format(", {} without expectations", n[3]);
     return s;
+}
+
+}  // namespace lmemu::runner
+
+namespace lmemu::runner {
+
+namespace {
+std::string xml_escape(const std::string& s) {
+    std::string out;
+    for (const char c : s) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        default:
+            // XML 1.0 allows no control characters but tab and newline.
+            if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
+            else out += c;
+        }
+    }
+    return out;
+}
+}  // namespace
+
+std::string junit_xml(const std::vector<nlohmann::json>& cells) {
+    // One <testsuite> per case, in the order cases ran; one <testcase> per cell.
+    std::vector<std::pair<std::string, std::vector<const nlohmann::json*>>> suites;
+    for (const auto& c : cells) {
+        const std::string name = c.value("case", "");
+        if (suites.empty() || suites.back().first != name) suites.push_back({name, {}});
+        suites.back().second.push_back(&c);
+    }
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"lmemu\">\n";
+    for (const auto& [name, list] : suites) {
+        int failures = 0, errors = 0;
+        for (const auto* c : list) {
+            const std::string st = c->value("status", "");
+            failures += st == "FAIL";
+            errors += st == "ERROR";
+        }
+        out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n", xml_escape(name),
+                           list.size(), failures, errors);
+        for (const auto* c : list) {
+            const std::string st = c->value("status", "");
+            out += fmt::format("    <testcase classname=\"lmemu.{}\" name=\"{}\" file=\"{}\" time=\"{:.4f}\"",
+                               xml_escape(name), xml_escape(c->value("cell", "")), xml_escape(c->value("file", "")),
+                               c->value("run_ms", 0.0) / 1000);
+            if (st == "FAIL") {
+                std::string why;
+                for (const auto& m : c->value("mismatches", nlohmann::json::array())) why += m.get<std::string>() + "\n";
+                out += fmt::format(">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                                   xml_escape(why.substr(0, why.find('\n'))), xml_escape(why));
+            } else if (st == "ERROR") {
+                const std::string err = c->value("error", "");
+                out += fmt::format(">\n      <error message=\"{}\">{}</error>\n    </testcase>\n",
+                                   xml_escape(err.substr(0, err.find('\n'))), xml_escape(err));
+            } else {
+                out += "/>\n";
+            }
+        }
+        out += "  </testsuite>\n";
+    }
+    return out + "</testsuites>\n";
 }
 
 }  // namespace lmemu::runner

@@ -20,5 +20,8 @@ nlohmann::json to_json(const CellOutcome& o);
 // Timestamps are translated blocks executed (shown as microseconds).
 nlohmann::json perfetto_json(const std::string& label, const std::vector<emu::TimelineEvent>& events);
 std::string render_totals(const std::vector<CellOutcome>& all);
+// JUnit XML (`lmemu run --junit`) from to_json() of each cell: a testsuite
+// per case, a testcase per cell, FAIL a <failure>, ERROR an <error>.
+std::string junit_xml(const std::vector<nlohmann::json>& cells);
 
 }  // namespace lmemu::runner
