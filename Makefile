@@ -1,22 +1,25 @@
 # lmemu: the two commands of the README, and their parts.
 #   make run   - install what is missing, build, run the built-in cases
-#   make test  - install what is missing, build, run every test (plus ASan/UBSan)
+#   make test  - install what is missing, build, run every test (plus ASan/UBSan),
+#                and fuzz the case-file loader for FUZZ_SECONDS
 
 DEBIAN_PACKAGES := cmake ninja-build pkg-config g++ clang lld \
 	libunicorn-dev libcapstone-dev libelf-dev libtomlplusplus-dev \
-	libfmt-dev libcli11-dev nlohmann-json3-dev doctest-dev
+	libfmt-dev libcli11-dev nlohmann-json3-dev doctest-dev libclang-rt-dev
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= 2
 # Guest objects compiled by the tests stay inside the build tree.
 export LMEMU_CACHE ?= $(CURDIR)/$(BUILD)/guest-cache
 
-.PHONY: run test deps build build-asan test-unit test-asan bench clean
+.PHONY: run test deps build build-asan test-unit test-asan fuzz bench clean
 
 run: build
 	./$(BUILD)/lmemu run
 
-test: test-unit test-asan
+test: test-unit test-asan fuzz
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -40,8 +43,17 @@ test-unit: build
 test-asan: build-asan
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+# libFuzzer (clang, ASan, UBSan) on the case-file loader, seeded with the
+# built-in cases; new inputs it finds stay in $(FUZZ_BUILD)/corpus.
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLMEMU_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target case_file_fuzzer
+	mkdir -p $(FUZZ_BUILD)/corpus
+	./$(FUZZ_BUILD)/case_file_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+		-dict=fuzz/case_file.dict -print_final_stats=1 $(FUZZ_BUILD)/corpus cases/arm64
+
 bench: build
 	./$(BUILD)/lmemu bench
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -166,7 +166,10 @@ std::string render_report(const CellOutcome& o) {
     }
     if (!o.result) return out;
     const auto& r = *o.result;
-    for (const auto& m : o.mismatches) out += fmt::format("{}: {} [{}]: {}\n", o.file.string(), o.case_name, o.cell, m);
+    // Cites the [[expect]] that was not met, so an editor can jump to it.
+    const std::string where = o.expect && o.expect->pos.line ? fmt::format("{}:{}", o.file.string(), o.expect->pos.line)
+                                                              : o.file.string();
+    for (const auto& m : o.mismatches) out += fmt::format("{}: {} [{}]: {}\n", where, o.case_name, o.cell, m);
     if (!o.sweep.empty()) render_sweep(out, o);
     if (o.schedule) render_schedule(out, o);
     for (const auto& n : r.notes) out += fmt::format("note: {}\n", n);
