@@ -10,7 +10,9 @@ function(check_compiles file what)
 endfunction()
 
 set(headers linux/mm.h linux/gfp.h linux/pgtable.h asm/pgtable.h asm/tlbflush.h asm/barrier.h
-            linux/printk.h linux/bug.h linux/sched.h asm/set_memory.h asm/pgalloc.h)
+            linux/printk.h linux/bug.h linux/sched.h asm/set_memory.h asm/pgalloc.h linux/vmalloc.h
+            linux/atomic.h linux/bitops.h linux/kconfig.h linux/build_bug.h linux/pfn.h linux/mutex.h
+            linux/spinlock.h asm/cpufeature.h)
 foreach(h ${headers})
   file(WRITE ${OUT}/hdr.c "#include <${h}>\n")
   check_compiles(${OUT}/hdr.c "<${h}> does not compile on its own")

@@ -329,3 +329,58 @@ TEST_CASE("machine: a guest that steps outside the model is a guest fault that s
         CHECK(r.incident->message.find(words) != std::string::npos);
     }
 }
+
+// The Linux names a kernel developer pastes first, used as Linux uses them,
+// with their results checked in the guest (a wrong one is a BUG).
+TEST_CASE("machine: paste-ready Linux names build, link and behave") {
+    const auto r = run(R"(
+        #include <linux/vmalloc.h>
+        #include <linux/atomic.h>
+        #include <linux/bitops.h>
+        #include <linux/build_bug.h>
+        #include <asm/set_memory.h>
+        #include <asm/tlbflush.h>
+
+        static DECLARE_BITMAP(map, 100);
+        static atomic_t count = ATOMIC_INIT(1);
+
+        void scenario(void)
+        {
+            struct page *pages[2] = { alloc_page(GFP_KERNEL), alloc_page(GFP_KERNEL) };
+            unsigned long *v = vmalloc(3 * PAGE_SIZE), *m;
+            struct vm_area_struct vma = { .vm_mm = &init_mm };
+            unsigned long x = 5;
+
+            BUILD_BUG_ON(PAGE_SIZE != 4096);
+            BUG_ON(!IS_ENABLED(CONFIG_RODATA_FULL_DEFAULT_ENABLED) || IS_ENABLED(CONFIG_NOT_SET));
+            BUG_ON(get_order(1) != 0 || get_order(PAGE_SIZE + 1) != 1 || get_order(5 * PAGE_SIZE) != 3);
+            BUG_ON(PFN_UP(PAGE_SIZE + 1) != 2 || PFN_DOWN(PAGE_SIZE + 1) != 1 || PAGE_ALIGN(1) != PAGE_SIZE);
+
+            BUG_ON(!v || !is_vmalloc_addr(v) || !find_vm_area(v));
+            v[1024] = 42;   /* the third page's first word, through its linear alias */
+            BUG_ON(*(unsigned long *)page_address(vmalloc_to_page(&v[1024])) != 42);
+            m = vmap(pages, 2, VM_MAP, PAGE_KERNEL);
+            BUG_ON(!m || vmalloc_to_page(m + 512) != pages[1]);
+            m[512] = 7;
+            copy_page(page_address(pages[0]), page_address(pages[1]));
+            BUG_ON(memcmp(page_address(pages[0]), page_address(pages[1]), PAGE_SIZE) || m[512] != 7);
+            vunmap(m);
+            vfree(v);
+            BUG_ON(find_vm_area(v));
+
+            set_bit(70, map);
+            BUG_ON(!test_bit(70, map) || test_and_set_bit(70, map) != 1 || !test_and_clear_bit(70, map) || test_bit(70, map));
+            BUG_ON(atomic_inc_return(&count) != 2 || atomic_dec_and_test(&count) || atomic_read(&count) != 1);
+            BUG_ON(cmpxchg(&x, 5UL, 6UL) != 5 || x != 6 || xchg(&x, 9UL) != 6);
+            BUG_ON(pte_young(pte_mkold(pfn_pte(1, PAGE_KERNEL))) || !pte_dirty(pte_mkdirty(pfn_pte(1, PAGE_KERNEL))));
+            BUG_ON(!kernel_page_present(pages[0]));
+            flush_tlb_range(&vma, VMALLOC_START, VMALLOC_START + PAGE_SIZE);
+            flush_tlb_page(&vma, VMALLOC_START);
+            smp_mb();
+            __free_page(pages[0]);
+            __free_page(pages[1]);
+        }
+    )", {}, {{"CONFIG_RODATA_FULL_DEFAULT_ENABLED", "1"}});
+    CHECK(r.verdict == Verdict::Clean);
+    if (r.incident) MESSAGE(r.incident->message);
+}

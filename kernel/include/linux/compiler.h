@@ -2,6 +2,8 @@
 #ifndef _LINUX_COMPILER_H
 #define _LINUX_COMPILER_H
 
+#include <linux/kconfig.h>	/* Linux force-includes it everywhere */
+
 #define __weak		__attribute__((__weak__))
 #define __always_inline	inline __attribute__((__always_inline__))
 #define noinline	__attribute__((__noinline__))

@@ -7,6 +7,7 @@
 #include <linux/bits.h>
 #include <linux/printk.h>
 #include <linux/bug.h>
+#include <linux/build_bug.h>
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define ALIGN(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
@@ -26,9 +27,13 @@
 #define EINVAL		22
 #define ENOMEM		12
 #define ENXIO		6
+#define EBUSY		16
 
 void *memset(void *s, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
 
 #endif

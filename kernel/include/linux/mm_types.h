@@ -21,4 +21,10 @@ struct mm_struct {
 
 extern struct mm_struct init_mm;
 
+/* The part of a VMA the TLB flush helpers use. */
+struct vm_area_struct {
+	struct mm_struct *vm_mm;
+	unsigned long vm_start, vm_end;
+};
+
 #endif

@@ -16,6 +16,7 @@
 
 #include <linux/mm_types.h>
 #include <linux/sched.h>
+#include <linux/printk.h>
 #include <asm/pgtable.h>
 #include <asm/pgalloc.h>
 
@@ -92,6 +93,29 @@ static inline bool is_lazy_mmu_mode_active(void)
 
 /* Maps nr consecutive pages from pte on (mm/pgtable-generic.c). */
 void set_ptes(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte, unsigned int nr);
+#define set_pte_at(mm, addr, ptep, pte)	set_ptes(mm, addr, ptep, pte, 1)
+
+/*
+ * An entry that should point to a table and does not: reported and cleared,
+ * as mm/pgtable-generic.c's pmd_clear_bad() does.
+ */
+#define __CLEAR_BAD(level)								\
+static inline int level##_none_or_clear_bad(level##_t *p)			\
+{											\
+	if (level##_none(READ_ONCE(*p)))						\
+		return 1;								\
+	if (unlikely(level##_bad(READ_ONCE(*p)))) {					\
+		pr_err("bad " #level " %px(%016llx)\n", p, (unsigned long long)level##_val(READ_ONCE(*p))); \
+		level##_clear(p);							\
+		return 1;								\
+	}										\
+	return 0;									\
+}
+__CLEAR_BAD(pmd)
+__CLEAR_BAD(pud)
+#undef __CLEAR_BAD
+static inline int p4d_none_or_clear_bad(p4d_t *p4d) { return p4d_none(READ_ONCE(*p4d)); }
+static inline int pgd_none_or_clear_bad(pgd_t *pgd) { return pgd_none(READ_ONCE(*pgd)); }
 
 static inline pmd_t *pmd_off_k(unsigned long va)
 {

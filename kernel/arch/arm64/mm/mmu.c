@@ -92,6 +92,14 @@ __weak int pmd_clear_huge(pmd_t *pmdp)
 	return 1;
 }
 
+__weak int pud_clear_huge(pud_t *pudp)
+{
+	if (!pud_sect(READ_ONCE(*pudp)))
+		return 0;
+	pud_clear(pudp);
+	return 1;
+}
+
 __weak int pmd_free_pte_page(pmd_t *pmdp, unsigned long addr)
 {
 	pte_t *table;

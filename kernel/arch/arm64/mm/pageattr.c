@@ -102,6 +102,29 @@ __weak int set_memory_rw(unsigned long addr, int numpages)
 				      __pgprot(PTE_RDONLY));
 }
 
+__weak int set_memory_nx(unsigned long addr, int numpages)
+{
+	return __change_memory_common(addr, PAGE_SIZE * numpages,
+				      __pgprot(PTE_PXN),
+				      __pgprot(PTE_MAYBE_GP));
+}
+
+__weak int set_memory_x(unsigned long addr, int numpages)
+{
+	return __change_memory_common(addr, PAGE_SIZE * numpages,
+				      __pgprot(PTE_MAYBE_GP),
+				      __pgprot(PTE_PXN));
+}
+
+__weak int set_memory_rox(unsigned long addr, int numpages)
+{
+	int ret = set_memory_ro(addr, numpages);
+
+	if (ret)
+		return ret;
+	return set_memory_x(addr, numpages);
+}
+
 __weak int set_memory_valid(unsigned long addr, int numpages, int enable)
 {
 	if (enable)
@@ -140,4 +163,33 @@ __weak int set_direct_map_default_noflush(struct page *page)
 	return update_range_prot((unsigned long)page_address(page), PAGE_SIZE,
 				 __pgprot(PTE_VALID | PTE_WRITE),
 				 __pgprot(PTE_RDONLY));
+}
+
+/* Whether the linear map maps the page now (hibernation asks it), blocks included. */
+__weak bool kernel_page_present(struct page *page)
+{
+	unsigned long addr = (unsigned long)page_address(page);
+	pgd_t *pgdp = pgd_offset_k(addr);
+	p4d_t *p4dp;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
+
+	if (pgd_none(READ_ONCE(*pgdp)))
+		return false;
+	p4dp = p4d_offset(pgdp, addr);
+	if (p4d_none(READ_ONCE(*p4dp)))
+		return false;
+	pudp = pud_offset(p4dp, addr);
+	pud = READ_ONCE(*pudp);
+	if (pud_none(pud))
+		return false;
+	if (pud_sect(pud))
+		return true;
+	pmdp = pmd_offset(pudp, addr);
+	pmd = READ_ONCE(*pmdp);
+	if (pmd_none(pmd))
+		return false;
+	if (pmd_sect(pmd))
+		return true;
+	return pte_valid(__ptep_get(pte_offset_kernel(pmdp, addr)));
 }

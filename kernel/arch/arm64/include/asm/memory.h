@@ -29,8 +29,7 @@
 #define virt_to_phys(x)		__pa(x)
 #define phys_to_virt(x)		__va(x)
 
-#define PHYS_PFN(x)		((unsigned long)((x) >> PAGE_SHIFT))
-#define PFN_PHYS(x)		((phys_addr_t)(x) << PAGE_SHIFT)
+#include <linux/pfn.h>
 #define ARCH_PFN_OFFSET		(PHYS_OFFSET >> PAGE_SHIFT)
 
 #define mem_map			((struct page *)__va(LMEMU_MEMMAP_PHYS))

@@ -13,6 +13,13 @@
 struct page;
 void clear_page(void *to);
 void copy_page(void *to, const void *from);
+
+/* include/asm-generic/getorder.h: the order of the smallest block holding `size` bytes. */
+static inline int get_order(unsigned long size)
+{
+	size = (size - 1) >> PAGE_SHIFT;
+	return size ? 64 - __builtin_clzl(size) : 0;
+}
 #endif
 
 #include <asm/memory.h>

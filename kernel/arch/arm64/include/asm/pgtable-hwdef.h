@@ -56,6 +56,7 @@
 #define PTE_ATTRINDX(t)		((t) << 2)
 #define PTE_ATTRINDX_MASK	(7 << 2)
 #define PTE_SWBITS_MASK		(0xfUL << 55)
+#define PTE_DIRTY		(1UL << 55)		/* software: dirty (pgtable-prot.h) */
 
 /* Section (block) descriptors at the pmd and pud levels. */
 #define PMD_TABLE_BIT		(1UL << 1)

@@ -73,6 +73,30 @@ static inline pte_t pte_wrprotect(pte_t pte)
 	return set_pte_bit(pte, __pgprot(PTE_RDONLY));
 }
 #define pte_cont(pte)		(!!(pte_val(pte) & PTE_CONT))
+#define pte_young(pte)		(!!(pte_val(pte) & PTE_AF))
+#define pte_dirty(pte)		(!!(pte_val(pte) & PTE_DIRTY) || (pte_write(pte) && !pte_rdonly(pte)))
+static inline pte_t pte_mkyoung(pte_t pte) { return set_pte_bit(pte, __pgprot(PTE_AF)); }
+static inline pte_t pte_mkold(pte_t pte) { return clear_pte_bit(pte, __pgprot(PTE_AF)); }
+static inline pte_t pte_mkwrite_novma(pte_t pte)
+{
+	pte = set_pte_bit(pte, __pgprot(PTE_WRITE));
+	if (pte_val(pte) & PTE_DIRTY)
+		pte = clear_pte_bit(pte, __pgprot(PTE_RDONLY));
+	return pte;
+}
+static inline pte_t pte_mkdirty(pte_t pte)
+{
+	pte = set_pte_bit(pte, __pgprot(PTE_DIRTY));
+	if (pte_write(pte))
+		pte = clear_pte_bit(pte, __pgprot(PTE_RDONLY));
+	return pte;
+}
+static inline pte_t pte_mkclean(pte_t pte)
+{
+	pte = clear_pte_bit(pte, __pgprot(PTE_DIRTY));
+	return set_pte_bit(pte, __pgprot(PTE_RDONLY));
+}
+static inline pte_t pte_mkexec(pte_t pte) { return clear_pte_bit(pte, __pgprot(PTE_PXN)); }
 
 /*
  * Tells the host about a lazy MMU API call made at `ip`: _RET_IP_ from an
@@ -148,6 +172,15 @@ static inline void __pte_clear(struct mm_struct *mm, unsigned long addr, pte_t *
 #define ptep_get(ptep)			__ptep_get(ptep)
 #define pte_clear(mm, addr, ptep)	__pte_clear(mm, addr, ptep)
 
+/* Linux swaps atomically (hardware AF/DBM updates race with it); kernel entries here have none. */
+static inline pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
+{
+	pte_t pte = __ptep_get(ptep);
+
+	__pte_clear(mm, addr, ptep);
+	return pte;
+}
+
 /* Table levels. */
 #define pmd_none(pmd)		(!pmd_val(pmd))
 #define pmd_valid(pmd)		(!!(pmd_val(pmd) & PTE_VALID))
@@ -202,6 +235,7 @@ bool pgattr_change_is_safe(u64 old, u64 new);
 int pmd_set_huge(pmd_t *pmdp, phys_addr_t phys, pgprot_t prot);
 int pud_set_huge(pud_t *pudp, phys_addr_t phys, pgprot_t prot);
 int pmd_clear_huge(pmd_t *pmdp);
+int pud_clear_huge(pud_t *pudp);
 int pmd_free_pte_page(pmd_t *pmdp, unsigned long addr);
 int split_kernel_leaf_mapping(unsigned long start, unsigned long end);
 /* static in Linux; here so a case can put back an older split_kernel_leaf_mapping(). */

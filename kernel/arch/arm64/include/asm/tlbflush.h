@@ -11,6 +11,7 @@
 
 #include <linux/bits.h>
 #include <linux/kernel.h>
+#include <linux/mm_types.h>
 #include <asm/barrier.h>
 #include <asm/page.h>
 #include <asm/pgtable-hwdef.h>
@@ -235,6 +236,65 @@ static inline void flush_tlb_kernel_range(unsigned long start, unsigned long end
 	dsb(ish);
 	isb();
 }
+
+/* There are no user address spaces: every mm is ASID 0, and kernel entries are global. */
+#define ASID(mm)	0UL
+
+static inline void flush_tlb_mm(struct mm_struct *mm)
+{
+	unsigned long asid = __TLBI_VADDR(0, ASID(mm));
+
+	dsb(ishst);
+	__tlbi(aside1is, asid);
+	dsb(ish);
+}
+
+static inline void __flush_tlb_range(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+				     unsigned long stride, bool last_level, int tlb_level)
+{
+	unsigned long asid, pages;
+
+	start = ALIGN_DOWN(start, stride);
+	end = ALIGN(end, stride);
+	pages = (end - start) >> PAGE_SHIFT;
+
+	if (__flush_tlb_range_limit_excess(start, end, pages, stride)) {
+		flush_tlb_mm(vma->vm_mm);
+		return;
+	}
+
+	dsb(ishst);
+	asid = ASID(vma->vm_mm);
+	if (last_level)
+		__flush_tlb_range_op(vale1is, start, pages, stride, asid, tlb_level, lpa2_is_enabled());
+	else
+		__flush_tlb_range_op(vae1is, start, pages, stride, asid, tlb_level, lpa2_is_enabled());
+	dsb(ish);
+}
+
+static inline void flush_tlb_range(struct vm_area_struct *vma, unsigned long start, unsigned long end)
+{
+	/*
+	 * We cannot use leaf-only invalidation here, since we may be invalidating
+	 * table entries as part of collapsing hugepages or moving page tables.
+	 * Set the tlb_level to TLBI_TTL_UNKNOWN because we can not get enough
+	 * information here.
+	 */
+	__flush_tlb_range(vma, start, end, PAGE_SIZE, false, TLBI_TTL_UNKNOWN);
+}
+
+static inline void flush_tlb_page(struct vm_area_struct *vma, unsigned long uaddr)
+{
+	unsigned long addr = __TLBI_VADDR(uaddr, ASID(vma->vm_mm));
+
+	dsb(ishst);
+	__tlbi(vale1is, addr);
+	dsb(ish);
+}
+
+/* arm64's caches are PIPT: nothing to do for a new kernel mapping. */
+static inline void flush_cache_vmap(unsigned long start, unsigned long end) { }
+static inline void flush_cache_vunmap(unsigned long start, unsigned long end) { }
 
 /*
  * Used to invalidate the TLB (walk caches) corresponding to intermediate page
