@@ -252,7 +252,6 @@ nlohmann::json to_json(const CellOutcome& o) {
                      {"policy", o.policy},  {"status", to_string(o.status)}, {"mismatches", o.mismatches}};
     if (!o.error.empty()) j["error"] = o.error;
     if (!o.warnings.empty()) j["case_warnings"] = o.warnings;
-    j["run_ms"] = o.run_ms;
     if (o.expect) {
         j["expected"] = {{"verdict", to_string(o.expect->verdict)}};
         if (o.expect->hazard) j["expected"]["hazard"] = to_string(*o.expect->hazard);
@@ -363,9 +362,9 @@ std::string junit_xml(const std::vector<nlohmann::json>& cells) {
                            list.size(), failures, errors);
         for (const auto* c : list) {
             const std::string st = c->value("status", "");
-            out += fmt::format("    <testcase classname=\"lmemu.{}\" name=\"{}\" file=\"{}\" time=\"{:.4f}\"",
-                               xml_escape(name), xml_escape(c->value("cell", "")), xml_escape(c->value("file", "")),
-                               c->value("run_ms", 0.0) / 1000);
+            // No time attribute: the report is the same bytes every run, as --json is.
+            out += fmt::format("    <testcase classname=\"lmemu.{}\" name=\"{}\" file=\"{}\"", xml_escape(name),
+                               xml_escape(c->value("cell", "")), xml_escape(c->value("file", "")));
             if (st == "FAIL") {
                 std::string why;
                 for (const auto& m : c->value("mismatches", nlohmann::json::array())) why += m.get<std::string>() + "\n";
