@@ -4,7 +4,7 @@
 #                and fuzz the case-file loader for FUZZ_SECONDS
 
 DEBIAN_PACKAGES := cmake ninja-build pkg-config g++ clang lld \
-	libunicorn-dev libcapstone-dev libelf-dev libtomlplusplus-dev \
+	libunicorn-dev libcapstone-dev libelf-dev libdw-dev libtomlplusplus-dev \
 	libfmt-dev libcli11-dev nlohmann-json3-dev doctest-dev libclang-rt-dev
 BUILD      ?= build
 ASAN_BUILD ?= build-asan

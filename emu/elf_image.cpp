@@ -2,6 +2,7 @@
 
 #include "kernel/include/lmemu/machine.h"
 
+#include <elfutils/libdw.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -34,6 +35,7 @@ ElfImage ElfImage::load(const std::string& path) {
     if (!gelf_getehdr(elf.get(), &eh) || eh.e_machine != EM_AARCH64) throw fail("not an aarch64 ELF");
 
     ElfImage img;
+    img.path_ = path;
     img.entry_ = eh.e_entry;
     size_t nphdr = 0;
     elf_getphdrnum(elf.get(), &nphdr);
@@ -126,6 +128,36 @@ std::string ElfImage::symbolize(uint64_t addr) const {
 std::string ElfImage::function_at(uint64_t addr) const {
     const Symbol* s = symbol_at(addr);
     return s ? s->name : std::string{};
+}
+
+}  // namespace lmemu::emu
+
+namespace lmemu::emu {
+
+struct ElfImage::Dwarf {
+    int fd = -1;
+    ::Dwarf* dw = nullptr;
+    ~Dwarf() {
+        if (dw) dwarf_end(dw);
+        if (fd >= 0) close(fd);
+    }
+};
+
+std::string ElfImage::source_line(uint64_t addr) const {
+    std::call_once(*dwarf_once_, [&] {
+        auto d = std::make_shared<Dwarf>();
+        d->fd = open(path_.c_str(), O_RDONLY);
+        if (d->fd >= 0) d->dw = dwarf_begin(d->fd, DWARF_C_READ);
+        dwarf_ = std::move(d);
+    });
+    if (!dwarf_->dw) return {};
+    Dwarf_Die cu;
+    if (!dwarf_addrdie(dwarf_->dw, addr, &cu)) return {};
+    Dwarf_Line* line = dwarf_getsrc_die(&cu, addr);
+    int lineno = 0;
+    const char* file = line ? dwarf_linesrc(line, nullptr, nullptr) : nullptr;
+    if (!file || dwarf_lineno(line, &lineno) != 0 || lineno <= 0) return {};
+    return fmt::format("{}:{}", file, lineno);
 }
 
 }  // namespace lmemu::emu

@@ -1,9 +1,12 @@
 // A guest kernel ELF read with libelf: its loadable segments and its symbol
-// table, which turns addresses into "clear_page+0x10/0x40" for backtraces.
+// table, which turns addresses into "clear_page+0x10/0x40" for backtraces,
+// and its DWARF line table (libdw), which turns them into "mm/memory.c:116".
 #pragma once
 
 #include <cstring>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -50,8 +53,16 @@ public:
     // "name+0xoff/0xsize", or the bare hex address when no symbol covers it.
     std::string symbolize(uint64_t addr) const;
     std::string function_at(uint64_t addr) const;
+    // "kernel/arch/arm64/mm/mmu.c:262" for the instruction at `addr`, as the
+    // DWARF line table names it, or "" without line information. Read from
+    // the file on first use; reports only, never hot paths.
+    std::string source_line(uint64_t addr) const;
 
 private:
+    struct Dwarf;  // the file's DWARF, opened on first use
+    std::string path_;
+    mutable std::shared_ptr<Dwarf> dwarf_;
+    mutable std::shared_ptr<std::once_flag> dwarf_once_ = std::make_shared<std::once_flag>();
     uint64_t entry_ = 0;
     std::vector<Segment> segments_;
     std::vector<Symbol> symbols_;  // sorted by address

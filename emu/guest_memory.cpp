@@ -107,7 +107,7 @@ std::vector<uint64_t> Machine::Impl::raw_backtrace(uint64_t pc, uint64_t lr, uin
 
 std::vector<Location> Machine::Impl::symbolize(const std::vector<uint64_t>& addrs) const {
     std::vector<Location> out;
-    for (uint64_t a : addrs) out.push_back(locate(a));
+    for (uint64_t a : addrs) out.push_back(locate(a, !out.empty()));  // the first is the PC, the rest return addresses
     return out;
 }
 

@@ -110,6 +110,7 @@ struct MachineConfig {
 struct Location {
     uint64_t pc = 0;
     std::string where;
+    std::string source;  // "kernel/mm/memory.c:116" (DWARF), "" if unknown
 };
 
 struct AccessInfo {

@@ -200,7 +200,10 @@ private:
     void bad_page(uint64_t phys, uint64_t order, allocator::FreeResult why);
     std::vector<uint64_t> raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const;
     std::vector<Location> symbolize(const std::vector<uint64_t>& addrs) const;
-    Location locate(uint64_t pc) const { return {pc, image_.symbolize(pc)}; }
+    // `pc` an instruction; a return address is looked up at its call (pc - 4).
+    Location locate(uint64_t pc, bool return_address = false) const {
+        return {pc, image_.symbolize(pc), image_.source_line(return_address ? pc - 4 : pc)};
+    }
     uint32_t code_at(uint64_t pc) const;
     // The instruction a memory callback is for (guest_memory.cpp).
     std::optional<uint64_t> find_insn(const std::function<bool(uint32_t insn, uint64_t pc)>& matches);

@@ -228,12 +228,13 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
     const bool assembly = src.extension() == ".S";
     const fs::path tmp_dir = cache_dir_ / "tmp" / std::to_string(getpid());
     fs::create_directories(tmp_dir);
-    const fs::path tmp_src = tmp_dir / (src.has_filename() ? src.filename() : fs::path("scenario.c"));
-    {
+    // Assembly is compiled where it is (its line table names that file; a
+    // line marker would not); C from a copy of the hashed text, whose line
+    // marker names the source in diagnostics, __FILE__ and line tables.
+    const fs::path tmp_src = assembly ? source : tmp_dir / (src.has_filename() ? src.filename() : fs::path("scenario.c"));
+    if (!assembly) {
         std::ofstream out(tmp_src, std::ios::binary);
-        // A line marker names the source in C diagnostics; the assembler ignores them.
-        if (!assembly) out << "# " << first_line << " \"" << source.string() << "\"\n";
-        out << text;
+        out << "# " << first_line << " \"" << source.string() << "\"\n" << text;
     }
     const std::string tmp_suffix = fmt::format(".{}.tmp", getpid());
     const fs::path tmp_obj = cache_dir_ / "obj" / (key + tmp_suffix);
@@ -245,10 +246,11 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
     std::string out;
     const int rc = run_tool(argv, out);
     const std::vector<fs::path> headers = parse_depfile(read_file(tmp_dep), tmp_src);
-    fs::remove(tmp_src);
+    if (!assembly) fs::remove(tmp_src);
     fs::remove(tmp_dep);
     fs::remove(tmp_dir);  // only if empty
-    for (size_t pos; (pos = out.find(tmp_src.string())) != std::string::npos;)
+    for (size_t pos = 0; !assembly && (pos = out.find(tmp_src.string(), pos)) != std::string::npos;
+         pos += source.string().size())
         out.replace(pos, tmp_src.string().size(), source.string());
     diag += out;
     ++compiled;
@@ -286,6 +288,11 @@ GuestBuildResult GuestBuilder::build(const GuestBuildRequest& req) {
 GuestBuildResult GuestBuilder::build_uncached(const GuestBuildRequest& req) {
     GuestBuildResult r;
     std::vector<std::string> flags = kBaseFlags;
+    // Line tables for reports, with paths under the kernel's parent folder
+    // relative to it ("kernel/mm/memory.c", "cases/arm64/x.c") in DWARF and __FILE__.
+    flags.push_back("-g");
+    flags.push_back("-gdwarf-aranges");  // libdw finds a CU by address through them
+    flags.push_back("-ffile-prefix-map=" + fs::weakly_canonical(kernel_dir_).parent_path().string() + "/=");
     for (const auto& [k, v] : req.defines) flags.push_back(fmt::format("-D{}={}", k, v));
     flags.push_back("-I" + (kernel_dir_ / "include").string());
     flags.push_back("-I" + (kernel_dir_ / "arch/arm64/include").string());

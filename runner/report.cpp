@@ -25,7 +25,7 @@ std::string metrics_str(const lazymmu::Metrics& m) {
 }
 
 void trace_lines(std::string& out, const std::vector<emu::Location>& bt, const char* indent) {
-    for (const auto& f : bt) out += fmt::format("{}{}\n", indent, f.where);
+    for (const auto& f : bt) out += fmt::format("{}{}{}\n", indent, f.where, f.source.empty() ? "" : " (" + f.source + ")");
 }
 
 std::string headline(const Incident& i, lazymmu::Verdict v) {
@@ -41,7 +41,8 @@ void render_incident(std::string& out, const Incident& i, const CellOutcome& o, 
         const auto& a = *i.access;
         out += fmt::format("Unable to handle kernel {} of {} byte(s) at virtual address {:#018x}\n",
                            emu::to_string(a.type), a.size, a.va);
-        out += fmt::format("pc : {}{}\n", a.at.where, a.insn.empty() ? "" : "   " + a.insn);
+        out += fmt::format("pc : {}{}{}\n", a.at.where, a.insn.empty() ? "" : "   " + a.insn,
+                           a.at.source.empty() ? "" : "   (" + a.at.source + ")");
         if (!i.page.empty()) out += fmt::format("address: {}\n", i.page);
     }
     if (!i.walk.empty()) {
@@ -196,7 +197,7 @@ std::string render_report(const CellOutcome& o) {
 namespace {
 
 nlohmann::json location_json(const emu::Location& l) {
-    return {{"pc", fmt::format("{:#x}", l.pc)}, {"where", l.where}};
+    return {{"pc", fmt::format("{:#x}", l.pc)}, {"where", l.where}, {"source", l.source}};
 }
 
 nlohmann::json incident_json(const Incident& i) {

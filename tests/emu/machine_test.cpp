@@ -49,6 +49,10 @@ TEST_CASE("machine: the DEBUG_PAGEALLOC use-after-free faults on the freed page,
     CHECK(a.at.where.rfind("scenario+", 0) == 0);
     CHECK(r.incident->page.find("page free") != std::string::npos);
     CHECK(r.incident->backtrace.at(0).where.rfind("scenario+", 0) == 0);
+    // The guest's DWARF names the line: the READ_ONCE is line 9 of `code`.
+    CHECK(a.at.source.size() > 2);
+    CHECK(a.at.source.substr(a.at.source.size() - 2) == ":9");
+    CHECK(r.incident->backtrace.at(1).source.rfind("kernel/init/main.c:", 0) == 0);  // start_kernel's call
 
     // Without DEBUG_PAGEALLOC the same read goes unnoticed.
     CHECK(run(code).verdict == Verdict::Clean);
