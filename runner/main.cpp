@@ -14,6 +14,8 @@
 #include <set>
 #include <thread>
 
+#include <unistd.h>
+
 #include "explore/schedule.h"
 #include "runner/data_dir.h"
 #include "runner/matrix.h"
@@ -88,10 +90,19 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
         RunOptions o = opt;
         o.timelines = !perfetto.empty();
         Runner runner(builder, o);
-        for (const auto& file : files) {
-            results.push_back(run_file(runner, file, json));
+        // With the results going to a file or pipe, a terminal still sees how far the run is.
+        const bool progress = isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO) && files.size() > 1;
+        size_t failed = 0;
+        for (size_t i = 0; i < files.size(); ++i) {
+            if (progress)
+                fmt::print(stderr, "\r\033[K[{}/{} case files, {} failed] {}", i + 1, files.size(), failed,
+                           files[i].filename().string());
+            results.push_back(run_file(runner, files[i], json));
+            failed += std::count_if(results.back().statuses.begin(), results.back().statuses.end(),
+                                    [](Status st) { return st == Status::Fail || st == Status::Error; });
             if (!json) std::cout << results.back().text << std::flush;  // as it goes, with one process
         }
+        if (progress) fmt::print(stderr, "\r\033[K");
         if (o.timelines) {
             if (runner.timelines().size() != 1) {
                 std::cerr << fmt::format("lmemu run --perfetto: writes the timeline of one run, and {} cell(s) ran; "

@@ -372,6 +372,15 @@ TEST_CASE("machine: paste-ready Linux names build, link and behave") {
             vfree(v);
             BUG_ON(find_vm_area(v));
 
+            /* Linux's vmap_range_noflush(): a 2 MiB-aligned range gets a pmd block, unmapped by pmd_clear_huge(). */
+            BUG_ON(ioremap_page_range(VMALLOC_START + PMD_SIZE, VMALLOC_START + 2 * PMD_SIZE,
+                                      LMEMU_RAM_PHYS + 16 * PMD_SIZE, PAGE_KERNEL));
+            BUG_ON(!pmd_sect(READ_ONCE(*pmd_off_k(VMALLOC_START + PMD_SIZE))));
+            *(volatile unsigned long *)(VMALLOC_START + PMD_SIZE + 8) = 3;
+            BUG_ON(*(unsigned long *)__va(LMEMU_RAM_PHYS + 16 * PMD_SIZE + 8) != 3);
+            vunmap_range(VMALLOC_START + PMD_SIZE, VMALLOC_START + 2 * PMD_SIZE);
+            BUG_ON(!pmd_none(READ_ONCE(*pmd_off_k(VMALLOC_START + PMD_SIZE))));
+
             set_bit(70, map);
             BUG_ON(!test_bit(70, map) || test_and_set_bit(70, map) != 1 || !test_and_clear_bit(70, map) || test_bit(70, map));
             BUG_ON(atomic_inc_return(&count) != 2 || atomic_dec_and_test(&count) || atomic_read(&count) != 1);

@@ -30,6 +30,19 @@ pud_t *pud_alloc_track(struct mm_struct *mm, p4d_t *p4d, unsigned long addr, pgt
 #endif
 
 void __kernel_map_pages(struct page *page, int numpages, int enable);
+void dump_page(const struct page *page, const char *reason);
+
+/* Whether a pfn has a struct page: the page-table pool and RAM. */
+static inline int pfn_valid(unsigned long pfn)
+{
+	return pfn >= (LMEMU_PHYS_OFFSET >> PAGE_SHIFT) && pfn < (LMEMU_PHYS_END >> PAGE_SHIFT);
+}
+
+static inline p4d_t *p4d_alloc_track(struct mm_struct *mm, pgd_t *pgd, unsigned long address,
+				     pgtbl_mod_mask *mod_mask)
+{
+	return p4d_offset(pgd, address);	/* folded: the pgd entry itself */
+}
 
 static inline void debug_pagealloc_map_pages(struct page *page, int numpages)
 {

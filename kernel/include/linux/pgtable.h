@@ -95,6 +95,15 @@ static inline bool is_lazy_mmu_mode_active(void)
 void set_ptes(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte, unsigned int nr);
 #define set_pte_at(mm, addr, ptep, pte)	set_ptes(mm, addr, ptep, pte, 1)
 
+/* Architectures whose kernel page tables are copied per mm sync them; arm64's are shared. */
+#ifndef ARCH_PAGE_TABLE_SYNC_MASK
+#define ARCH_PAGE_TABLE_SYNC_MASK 0
+#endif
+static inline void arch_sync_kernel_mappings(unsigned long start, unsigned long end) { }
+
+/* No p4d level of its own: never a huge p4d. */
+static inline int p4d_clear_huge(p4d_t *p4d) { return 0; }
+
 /*
  * An entry that should point to a table and does not: reported and cleared,
  * as mm/pgtable-generic.c's pmd_clear_bad() does.

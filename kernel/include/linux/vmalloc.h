@@ -6,6 +6,8 @@
 #define _LINUX_VMALLOC_H
 
 #include <linux/mm.h>
+#include <linux/bitops.h>
+#include <asm/vmalloc.h>
 
 #define VM_IOREMAP	0x00000001	/* ioremap() and friends */
 #define VM_ALLOC	0x00000002	/* vmalloc() */
@@ -34,6 +36,9 @@ struct vm_struct *get_vm_area(unsigned long size, unsigned long flags);
 struct vm_struct *find_vm_area(const void *addr);
 void free_vm_area(struct vm_struct *area);
 struct page *vmalloc_to_page(const void *addr);
+int ioremap_page_range(unsigned long addr, unsigned long end, phys_addr_t phys_addr, pgprot_t prot);
+void vunmap_range(unsigned long addr, unsigned long end);
+void vunmap_range_noflush(unsigned long start, unsigned long end);
 unsigned long vmalloc_to_pfn(const void *addr);
 
 static inline bool is_vmalloc_addr(const void *x)

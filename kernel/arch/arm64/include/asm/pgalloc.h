@@ -38,6 +38,11 @@ static inline void pte_free_kernel(struct mm_struct *mm, pte_t *pte)
 	lmemu_hvc1(LMEMU_HVC_FREE_PGTABLE, __pa(pte));
 }
 
+static inline void pmd_free(struct mm_struct *mm, pmd_t *pmd)
+{
+	lmemu_hvc1(LMEMU_HVC_FREE_PGTABLE, __pa(pmd));
+}
+
 static inline void pmd_populate_kernel(struct mm_struct *mm, pmd_t *pmdp, pte_t *ptep)
 {
 	__pmd_populate(pmdp, __pa(ptep), PMD_TYPE_TABLE | PMD_TABLE_AF);

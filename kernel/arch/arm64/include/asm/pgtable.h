@@ -236,6 +236,8 @@ int pmd_set_huge(pmd_t *pmdp, phys_addr_t phys, pgprot_t prot);
 int pud_set_huge(pud_t *pudp, phys_addr_t phys, pgprot_t prot);
 int pmd_clear_huge(pmd_t *pmdp);
 int pud_clear_huge(pud_t *pudp);
+int pud_free_pmd_page(pud_t *pudp, unsigned long addr);
+#define pgprot_nx(prot)		__pgprot((pgprot_val(prot) & ~PTE_MAYBE_GP) | PTE_PXN)
 int pmd_free_pte_page(pmd_t *pmdp, unsigned long addr);
 int split_kernel_leaf_mapping(unsigned long start, unsigned long end);
 /* static in Linux; here so a case can put back an older split_kernel_leaf_mapping(). */
