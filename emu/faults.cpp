@@ -34,7 +34,10 @@ void Machine::Impl::fault(uint32_t intno) {
                                                       "kernel code running with translation on"));
     if (!kernel_va(a.va))
         return kernel_fault(a, "translation fault at level 0: a user-space address, and there is no user space");
-    const auto cause = model_.classify(running_, PhysAddr{pgd_}, VirtAddr{a.va}, a.type == AccessType::Write);
+    const auto cause = model_.classify(running_, PhysAddr{pgd_}, VirtAddr{a.va},
+                                       a.type == AccessType::Write   ? lazymmu::Access::Write
+                                       : a.type == AccessType::Fetch ? lazymmu::Access::Fetch
+                                                                     : lazymmu::Access::Read);
     if (cause.cpu_walk.mapped() && !backed(cause.cpu_walk.pa.value))
         return end(Verdict::GuestFault,
                    incident_here(fmt::format("the page tables map {:#x} to phys {:#x}, outside RAM and the page-table "

@@ -12,6 +12,8 @@ using pgtable::DescType;
 using pgtable::Pte;
 
 namespace {
+uint64_t leaf_part(uint64_t v, uint64_t offset, int level);
+
 // pte_valid_not_user(): the entries whose barriers arm64 v6.16 defers in lazy mode.
 bool valid_kernel_leaf(uint64_t v, int level) {
     const Pte p{v};
@@ -41,28 +43,33 @@ std::optional<uint64_t> Arm64Model::shown_value(int cpu, size_t index, bool& by_
     const uint64_t now = pool_.cpu(index), walker = pool_.walker(index);
     const bool pending = std::any_of(m.pending_write.begin(), m.pending_write.end(), [](uint32_t w) { return w != 0; });
     uint64_t shown = now;
+    // Folds in a translation the CPU may also use; false if an access could tell them apart.
+    auto fold = [&](uint64_t v) {
+        const auto agreed = agreeing(shown, v, level);
+        if (agreed) shown = *agreed;
+        return agreed.has_value();
+    };
     if (now != walker || pending || m.stale[cpu]) {
         // Every translation the CPU may use through the entry must agree with the walker's.
         if (!linked || !Pte{walker}.valid()) return std::nullopt;
-        auto agrees = [&](uint64_t v) { return same_translations(walker, v, level); };
-        if (!agrees(now)) return std::nullopt;
+        shown = walker;
+        if (!fold(now)) return std::nullopt;
         for (const uint32_t w : m.pending_write)
-            if (w && !agrees(writes_[w - 1].new_value)) return std::nullopt;
+            if (w && !fold(writes_[w - 1].new_value)) return std::nullopt;
         for (const auto& c : cpus_)
             for (const Superseded& s : c.superseded)
-                if (s.entry == index && !agrees(writes_[s.write - 1].new_value)) return std::nullopt;
+                if (s.entry == index && !fold(writes_[s.write - 1].new_value)) return std::nullopt;
         // A leaf record over what is now a table is judged by the entries below, VA by VA.
         const bool table_now = Pte{walker}.type(level) == DescType::Table && now == walker && !pending;
         for (const Stale& s : stale_)
-            if (s.cpu == cpu && s.entry == index && !(s.leaf && table_now) && !agrees(s.value)) return std::nullopt;
+            if (s.cpu == cpu && s.entry == index && !(s.leaf && table_now) && !fold(s.value)) return std::nullopt;
         by_agreement = true;
-        shown = walker;
     }
     // A leaf an entry above this one may still give from a TLB must translate this entry's VAs alike.
     if (linked && level > 0 && Pte{shown}.valid())
         for (const Stale& s : stale_)
             if (s.cpu == cpu && s.leaf && s.level >= 0 && s.level < level && va.value - s.va.value < s.span()) {
-                if (!stale_agrees_below(s, va, shown, level)) return std::nullopt;
+                if (!fold(leaf_part(s.value, va.value - s.va.value, level))) return std::nullopt;
                 by_agreement = true;
             }
     return shown;
@@ -103,6 +110,38 @@ uint64_t leaf_part(uint64_t v, uint64_t offset, int level) {
     return level == 3 ? part | f::kTable : part;
 }
 
+// What memory a leaf maps and how, apart from what it allows: TLBs that disagree here
+// can give an access the wrong memory, whatever it is.
+constexpr uint64_t kMemoryAttrs =
+    pgtable::field::kAttrIndx | pgtable::field::kNS | pgtable::field::kSH | pgtable::field::kNG;
+
+// What both leaves allow: the stricter of each permission.
+uint64_t allowed_by_both(uint64_t a, uint64_t b) {
+    namespace f = pgtable::field;
+    uint64_t r = a | (b & (f::kAPReadOnly | f::kPXN | f::kUXN));
+    if (!(b & f::kAF)) r &= ~f::kAF;
+    if (!(b & f::kAPUser)) r &= ~f::kAPUser;
+    if (!(b & f::kDBM)) r &= ~f::kDBM;
+    return r;
+}
+
+// Whether page descriptor `v` lets an EL1 access of kind `k` through.
+bool allows(uint64_t v, Access k) {
+    namespace f = pgtable::field;
+    if (!Pte{v}.valid() || !(v & f::kAF)) return false;
+    if (k == Access::Write) return !(v & f::kAPReadOnly);
+    if (k == Access::Fetch) return !(v & f::kPXN);
+    return true;
+}
+
+// Whether page descriptors `a` and `b` give an access the same outcome: allowed by
+// neither, or by both to the same memory.
+bool same_outcome(uint64_t a, uint64_t b, Access k) {
+    if (allows(a, k) != allows(b, k)) return false;
+    return !allows(a, k) ||
+           (Pte{a}.output_address() == Pte{b}.output_address() && ((a ^ b) & kMemoryAttrs) == 0);
+}
+
 // The page descriptor walk `w` gives `va`'s page, whatever the size of its leaf.
 uint64_t current_leaf(const pgtable::Walk& w, VirtAddr va) {
     uint64_t leaf = w.last().pte.raw();
@@ -131,8 +170,17 @@ bool Arm64Model::same_translations(uint64_t a, uint64_t b, int level) const {
     return true;
 }
 
-bool Arm64Model::stale_agrees_below(const Stale& s, VirtAddr va, uint64_t value, int level) const {
-    return same_translations(leaf_part(s.value, va.value - s.va.value, level), value, level);
+std::optional<uint64_t> Arm64Model::agreeing(uint64_t a, uint64_t b, int level) const {
+    if (same_translations(a, b, level)) return a;
+    if (!Pte{a}.is_leaf(level) || !Pte{b}.is_leaf(level)) return std::nullopt;
+    if (Pte{a}.output_address() != Pte{b}.output_address() || ((a ^ b) & kMemoryAttrs)) return std::nullopt;
+    return allowed_by_both(a, b);
+}
+
+uint64_t Arm64Model::page_of(uint64_t v, int level, VirtAddr va) const {
+    for (; level < 3 && Pte{v}.type(level) == DescType::Table; ++level) v = child_entry(v, level, va.index(level + 1));
+    if (!Pte{v}.is_leaf(level)) return 0;
+    return leaf_part(v, va.page_base() & (pgtable::level_span(level) - 1), 3);
 }
 
 std::optional<BreakBeforeMake> Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin origin,
@@ -412,7 +460,7 @@ std::string Arm64Model::stale_why(const Stale& s) const {
                        translation);
 }
 
-FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write) const {
+FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, Access access) const {
     FaultCause c;
     c.cpu_walk = pgtable::walk(root, va, [&](PhysAddr e) { return pool_.cpu_entry(e); });
     const auto& w = c.cpu_walk;
@@ -423,8 +471,11 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
         uint32_t pending = m.pending_write[cpu];
         for (int o = 0; !pending && o < static_cast<int>(cpus_.size()); ++o) pending = m.pending_write[o];
         if (!pending) continue;
-        bool agreed = false;
-        if (shown_value(cpu, pool_.index_of(w.steps[i].entry), agreed)) continue;  // old and new translate alike
+        // The walker's value and the stored one give this access the same outcome: not this store.
+        const size_t e = pool_.index_of(w.steps[i].entry);
+        if (same_outcome(page_of(pool_.walker(e), w.steps[i].level, va),
+                         page_of(pool_.cpu(e), w.steps[i].level, va), access))
+            continue;
         c.write = writes_[pending - 1];
         // A store buffered on another CPU: only a DSB there publishes it.
         const std::string no_dsb = c.write->cpu == cpu ? std::string("no DSB since the store")
@@ -451,7 +502,9 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
                                      });
         if (!covers) continue;
         // A TLB that gives this access the translation the tables give now is not told apart.
-        if (s.leaf && w.mapped() && stale_agrees_below(s, VirtAddr{va.page_base()}, current_leaf(w, va), 3)) continue;
+        if (s.leaf && same_outcome(leaf_part(s.value, va.page_base() - s.va.page_base(), 3),
+                                   w.mapped() ? current_leaf(w, va) : 0, access))
+            continue;
         c.hazard = Hazard::StaleTlb;
         c.write = writes_[s.write];
         c.why = stale_why(s);
@@ -478,9 +531,13 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, bool write)
     // 4. The views agree: an ordinary fault.
     c.hazard = Hazard::KernelFault;
     if (w.mapped()) {
-        const Pte leaf = w.last().pte;
-        c.why = fmt::format("permission fault at level {}: {}", w.level(),
-                            write && !leaf.writable() ? "write to a read-only mapping" : "access not permitted");
+        const uint64_t page = current_leaf(w, va);
+        c.why = fmt::format("{} fault at level {}: {}", page & pgtable::field::kAF ? "permission" : "access flag",
+                            w.level(),
+                            !(page & pgtable::field::kAF)                  ? "the access flag is clear"
+                            : access == Access::Write && !allows(page, access) ? "write to a read-only mapping"
+                            : access == Access::Fetch && !allows(page, access) ? "instruction fetch from a non-executable mapping"
+                                                                               : "access not permitted");
     } else if (w.outcome == pgtable::WalkOutcome::BadDescriptor) {
         c.why = "the walk met a reserved descriptor or a table outside the page-table pool";
     } else {

@@ -101,6 +101,9 @@ struct Metrics {
     uint64_t lost_batching = 0;  // ... made in an open lazy section whose flag an inner leave cleared
 };
 
+// What the faulting access was: what a translation must allow for it.
+enum class Access { Read, Write, Fetch };
+
 // What a fault Unicorn raised means under the model.
 struct FaultCause {
     Hazard hazard = Hazard::KernelFault;
@@ -155,7 +158,7 @@ public:
     // The value CPU `cpu`'s walker gets for entry `index` (read via the walk alias).
     uint64_t walker_answer(int cpu, size_t index);
 
-    FaultCause classify(int cpu, PhysAddr root, VirtAddr va, bool write) const;
+    FaultCause classify(int cpu, PhysAddr root, VirtAddr va, Access access) const;
 
     // Something other than a barrier happened on `cpu` (a hypercall, the end
     // of the run): a write in interrupt context still waiting for its barrier
@@ -228,12 +231,18 @@ private:
     // cover to the same output address with the same attributes, whatever
     // their size (a block and a table of pages that map it alike agree).
     bool same_translations(uint64_t a, uint64_t b, int level) const;
+    // What walks may be shown for `a` and `b` at `level` when no access can
+    // tell them apart but by whether it is allowed: `a` if they translate
+    // alike; if they map the same memory and differ only in permissions or
+    // AF, what both allow (an access both allow is right either way, one
+    // that only some allow faults into the host, which judges it); else nullopt.
+    std::optional<uint64_t> agreeing(uint64_t a, uint64_t b, int level) const;
+    // The page descriptor `v` (at `level`) and the entries below it give `va`, 0 if none.
+    uint64_t page_of(uint64_t v, int level, VirtAddr va) const;
     // Entry `i` one level below `v`: read from its table, or the part of a
     // block it covers; with the table's hierarchical restrictions applied.
     uint64_t child_entry(uint64_t v, int level, unsigned i) const;
-    // Whether a leaf TLB record `s` gives the VAs from `va` (an entry at
-    // `level` below it) the translation `value` gives them.
-    bool stale_agrees_below(const Stale& s, VirtAddr va, uint64_t value, int level) const;
+
     std::optional<BreakBeforeMake> check_break_before_make(size_t index, int level) const;
     std::string stale_why(const Stale& s) const;
 

@@ -44,7 +44,9 @@ struct Tables {
         s.depth = depth;
         return model.on_store(cpu, index, old, {}, s);
     }
-    FaultCause fault(uint64_t va, int cpu = 0) const { return model.classify(cpu, PhysAddr{kBase}, VirtAddr{va}, false); }
+    FaultCause fault(uint64_t va, int cpu = 0, Access access = Access::Read) const {
+        return model.classify(cpu, PhysAddr{kBase}, VirtAddr{va}, access);
+    }
     // The sequence Linux's __set_pte() emits outside lazy mode: store, dsb ishst, isb.
     void store_and_sync(size_t index, uint64_t value, int cpu = 0);
 };
@@ -515,13 +517,54 @@ TEST_CASE("arm64 model: a table that does not map its block alike is hidden whil
     t.model.on_barrier(0, kDsbIshst);
     t.store(t.pmd_index(), Pte::table(PhysAddr{kBase + 3 * pgtable::kPageSize}).raw());
     CHECK(t.model.walker_answer(0, t.pmd_index()) == 0);
-    CHECK(t.fault(kVa).hazard == Hazard::UnactionedMapping);
-    // Actioned, the block stays in TLBs: page 7 may be written through it.
+    // The walker still has the block, which lets page 7 be written; the new table does not.
+    CHECK(t.fault(kVa + 7 * 0x1000, 0, Access::Write).hazard == Hazard::UnactionedMapping);
+    // Actioned, the block stays in TLBs: page 7 may still be written through it, and read either way.
     t.model.on_barrier(0, kDsbIshst);
     t.model.on_barrier(0, kIsb);
-    CHECK(t.model.walker_answer(0, t.pte_index(7)) == 0);
+    CHECK(t.model.walker_answer(0, t.pte_index(7)) == (page_of_block(7) | pgtable::field::kAPReadOnly));
     CHECK(t.model.walker_answer(0, t.pte_index(8)) == page_of_block(8));
-    CHECK(t.fault(kVa + 7 * 0x1000).hazard == Hazard::StaleTlb);
+    CHECK(t.fault(kVa + 7 * 0x1000, 0, Access::Write).hazard == Hazard::StaleTlb);
+    CHECK(t.fault(kVa + 7 * 0x1000, 0, Access::Read).hazard == Hazard::KernelFault);
+}
+
+TEST_CASE("arm64 model: a stale entry that differs only in permissions is judged by what each access needs") {
+    const uint64_t ro = kValid | pgtable::field::kAPReadOnly;
+    {
+        // set_memory_ro() without its TLBI: reads are right whichever entry the TLB uses, writes are not.
+        Tables t;
+        t.store_and_sync(t.pte_index(), kValid);
+        t.store_and_sync(t.pte_index(), ro);
+        CHECK(t.model.walker_answer(0, t.pte_index()) == ro);  // what both allow
+        CHECK(t.fault(kVa, 0, Access::Read).hazard == Hazard::KernelFault);
+        CHECK(t.fault(kVa, 0, Access::Write).hazard == Hazard::StaleTlb);
+    }
+    {
+        // Made writable without a TLBI: the write may still take a spurious permission fault.
+        Tables t;
+        t.store_and_sync(t.pte_index(), ro);
+        t.store_and_sync(t.pte_index(), kValid);
+        CHECK(t.model.walker_answer(0, t.pte_index()) == ro);
+        CHECK(t.fault(kVa, 0, Access::Write).hazard == Hazard::StaleTlb);
+    }
+    {
+        // Made non-executable without a TLBI: only an instruction fetch can tell.
+        Tables t;
+        const uint64_t exec = kValid & ~pgtable::field::kPXN;
+        t.store_and_sync(t.pte_index(), exec);
+        t.store_and_sync(t.pte_index(), kValid);
+        CHECK(t.model.walker_answer(0, t.pte_index()) == kValid);
+        CHECK(t.fault(kVa, 0, Access::Fetch).hazard == Hazard::StaleTlb);
+        CHECK(t.fault(kVa, 0, Access::Write).hazard == Hazard::KernelFault);
+    }
+    {
+        // Another output address is never shown, whatever the access.
+        Tables t;
+        t.store_and_sync(t.pte_index(), kValid);
+        t.store_and_sync(t.pte_index(), kOther);
+        CHECK(t.model.walker_answer(0, t.pte_index()) == 0);
+        CHECK(t.fault(kVa, 0, Access::Read).hazard == Hazard::StaleTlb);
+    }
 }
 
 TEST_CASE("arm64 model: without BBML2 the split is a break-before-make violation") {
