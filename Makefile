@@ -44,13 +44,15 @@ test-asan: build-asan
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
 # libFuzzer (clang, ASan, UBSan) on the case-file loader, seeded with the
-# built-in cases; new inputs it finds stay in $(FUZZ_BUILD)/corpus.
+# built-in cases, and on the command line; new inputs stay in $(FUZZ_BUILD).
 fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLMEMU_FUZZ=ON
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target case_file_fuzzer
-	mkdir -p $(FUZZ_BUILD)/corpus
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target case_file_fuzzer cli_fuzzer
+	mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/cli-corpus
 	./$(FUZZ_BUILD)/case_file_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
 		-dict=fuzz/case_file.dict -print_final_stats=1 $(FUZZ_BUILD)/corpus cases/arm64
+	./$(FUZZ_BUILD)/cli_fuzzer -max_total_time=$$(( $(FUZZ_SECONDS) / 2 )) -timeout=10 -rss_limit_mb=4096 \
+		-dict=fuzz/cli.dict -print_final_stats=1 $(FUZZ_BUILD)/cli-corpus
 
 bench: build
 	./$(BUILD)/lmemu bench

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "explore/schedule.h"
+#include "runner/cli.h"
 #include "runner/data_dir.h"
 #include "runner/matrix.h"
 #include "runner/parallel.h"
@@ -402,135 +403,19 @@ int cmd_compare(const std::string& other, const std::vector<std::string>& paths,
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"lmemu: arm64 lazy-MMU-mode page-table emulator"};
-    app.require_subcommand(1);
-
-    RunOptions opt;
-    std::vector<std::string> paths;
-    bool json = false;
-    auto* run = app.add_subcommand("run", "run case files (*.toml), folders of them, or bare scenario files (*.c)");
-    run->add_option("paths", paths, "files or folders (default: the built-in cases/)");
-    run->add_flag("--json", json, "print the results as JSON");
-    int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    run->add_option("-j,--jobs", jobs, "worker processes for case files (output in the same order as -j 1)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 64));
-    bool matrix = false;
-    run->add_flag("--matrix", matrix,
-                  "one row per case and variant, one column per nesting policy (undeclared policies are run, not judged)");
-    std::string trace_spec;
-    run->add_flag("--trace{all}", trace_spec,
-                  "include the event stream; optionally only some of: pgtable, barrier, lazymmu, alloc, console, sched")
-        ->check([](const std::string& v) {
-            return emu::TraceModules::parse(v) ? std::string{} : "--trace takes all or pgtable,barrier,lazymmu,alloc,console,sched";
-        });
-    run->add_option("--cell", opt.cell_filter, "only the matrix cells with this coordinate, e.g. "
-                                               "kernel_map_pages=save-restore (repeatable)");
-    run->add_option("--policy", opt.policy, "nesting policy for bare .c scenarios")
-        ->capture_default_str()
-        ->check([](const std::string& v) {
-            if (lazymmu::parse_policy(v)) return std::string{};
-            std::vector<std::string> names;
-            for (const auto& p : lazymmu::policies()) names.emplace_back(p.name);
-            return fmt::format("--policy takes {}", fmt::join(names, ", "));
-        });
-    std::string expect;
-    run->add_option("--expect", expect,
-                    "bare .c scenarios: the verdict they must give (clean, hazard, hazard:stale-tlb, bug, ...); "
-                    "otherwise the exit status fails")
-        ->check([](const std::string& v) {
-            std::string error;
-            return parse_expect_option(v, error) ? std::string{} : error;
-        });
-    run->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc,
-                  "DEBUG_PAGEALLOC for bare .c scenarios")->capture_default_str();
-    run->add_option("--budget-blocks", opt.budget_blocks, "budget of bare .c scenarios, in translated blocks executed")
-        ->capture_default_str()
-        ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000'000}));
-    run->add_option("--timeout-ms", opt.timeout_ms, "wall-clock guard for bare .c scenarios")
-        ->capture_default_str()
-        ->check(CLI::Range(uint64_t{1}, uint64_t{3'600'000}));
-    run->add_option("--cpus", opt.cpus, "CPUs for bare .c scenarios")->capture_default_str()->check(CLI::Range(1, 4));
-    // What the linear map is built with (boot.cpp map_linear()) follows from these two.
-    auto machine_options = [&](CLI::App* sub) {
-        sub->add_flag("!--no-rodata-full", opt.rodata_full,
-                      "bare .c scenarios: rodata=full off (CONFIG_RODATA_FULL_DEFAULT_ENABLED=n): the linear map is built "
-                      "with blocks");
-        sub->add_option("--arch-features", opt.arch_features, "bare .c scenarios: optional CPU features, e.g. ETS2,BBML2")
-            ->check([](const std::string& v) {
-                return lazymmu::parse_arch_features(v) ? std::string{} : "--arch-features takes ETS2, BBML2, LPA2 (comma-separated) or none";
-            });
-    };
-    machine_options(run);
-    run->add_flag("!--no-reuse", opt.reuse_machines,
-                  "boot a fresh machine for every run instead of restoring a booted one (same reports, slower)");
-    std::string shard;
-    run->add_option("--shard", shard, "I/N: run only this process's share of the cells (1 <= I <= N), e.g. for GNU "
-                                      "parallel or a Slurm array; lmemu merge combines the shards' --json")
-        ->check([](const std::string& v) {
-            int i = 0, n = 0;
-            char tail = 0;
-            return std::sscanf(v.c_str(), "%d/%d%c", &i, &n, &tail) == 2 && n >= 1 && i >= 1 && i <= n
-                       ? std::string{}
-                       : "--shard takes I/N with 1 <= I <= N, e.g. 2/8";
-        });
-    std::string perfetto;
-    std::string junit;
-    run->add_option("--junit", junit, "also write the results as JUnit XML to this file, for CI");
-    run->add_option("--perfetto", perfetto,
-                    "write the run's timeline (one track per CPU: tasks, lazy sections, interrupts, page-table writes, "
-                    "barriers, TLBIs, hand-overs, the hazard) to this file, for ui.perfetto.dev; one cell");
-    std::string schedule;
-    run->add_option("--schedule", schedule,
-                    "replay this schedule (as a report prints it, e.g. '0x3,1x2,*') instead of exploring")
-        ->check([](const std::string& v) {
-            std::string error;
-            return explore::parse_schedule(v, error) ? std::string{} : error;
-        });
-
-    std::string scenario;
-    auto* ptdump = app.add_subcommand("ptdump", "print the booted kernel's page tables (kernel_page_tables style)");
-    ptdump->add_option("scenario", scenario, "a scenario .c: dump the tables as it leaves them (default: just booted)");
-    ptdump->add_flag("--debug-pagealloc,!--no-debug-pagealloc", opt.debug_pagealloc, "boot with DEBUG_PAGEALLOC");
-    machine_options(ptdump);
-
-    std::vector<std::string> merge_files;
-    auto* merge = app.add_subcommand("merge", "combine the --json of several lmemu run shards into one run's lines and totals");
-    merge->add_option("files", merge_files, "lmemu run --json outputs")->required()->check(CLI::ExistingFile);
-    merge->add_flag("--json", json, "the merged cells as JSON");
-
-    int repeat = 20;
-    auto* bench = app.add_subcommand("bench", "time warm runs of the built-in cases");
-    bench->add_option("paths", paths, "files or folders (default: the built-in cases/)");
-    bench->add_option("--repeat", repeat, "runs of each cell")->capture_default_str()->check(CLI::PositiveNumber);
-    bench->add_flag("!--no-reuse", opt.reuse_machines, "boot a fresh machine for every run");
-    std::string compare;
-    bool no_model = false;
-    bench->add_flag("--no-model", no_model,
-                    "also run every cell unobserved (no model, pool and walks plain, barriers native) and print what "
-                    "the model costs as ratios to that floor");
-    bench->add_option("--compare", compare,
-                      "another lmemu binary: run its bench and this one's in turn, three times, and print the ratios")
-        ->check(CLI::ExistingFile);
-
-    CLI11_PARSE(app, argc, argv);
-    if (!trace_spec.empty()) opt.trace = *emu::TraceModules::parse(trace_spec);
-    if (!shard.empty()) std::sscanf(shard.c_str(), "%d/%d", &opt.shard_index, &opt.shard_count);
-    if (!schedule.empty()) {
-        std::string error;
-        opt.schedule = explore::parse_schedule(schedule, error);
-    }
-    if (!expect.empty()) {
-        std::string error;
-        opt.scenario_expect = parse_expect_option(expect, error);
-    }
+    Cli cli;
+    CLI11_PARSE(cli.app, argc, argv);
+    cli.finish();
+    const RunOptions& opt = cli.opt;
     try {
-        if (*run) return matrix ? cmd_matrix(paths, opt, json) : cmd_run(paths, opt, json, jobs, perfetto, junit);
-        if (*ptdump) return cmd_ptdump(scenario, opt);
-        if (*merge) return cmd_merge(merge_files, json);
-        if (*bench)
-            return compare.empty() ? cmd_bench(paths, repeat, opt.reuse_machines, no_model)
-                                   : cmd_compare(compare, paths, repeat);
+        if (*cli.run)
+            return cli.matrix ? cmd_matrix(cli.paths, opt, cli.json)
+                              : cmd_run(cli.paths, opt, cli.json, cli.jobs, cli.perfetto, cli.junit);
+        if (*cli.ptdump) return cmd_ptdump(cli.scenario, opt);
+        if (*cli.merge) return cmd_merge(cli.merge_files, cli.json);
+        if (*cli.bench)
+            return cli.compare.empty() ? cmd_bench(cli.paths, cli.repeat, opt.reuse_machines, cli.no_model)
+                                       : cmd_compare(cli.compare, cli.paths, cli.repeat);
     } catch (const std::exception& e) {
         std::cerr << "lmemu: error: " << e.what() << "\n";
         return 2;
