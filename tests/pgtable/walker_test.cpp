@@ -80,6 +80,23 @@ TEST_CASE("walker: host walks and Unicorn agree on 1,000 random mappings") {
     }
 }
 
+// The 64 words a guest read at lmemu_test_va[i] into lmemu_test_val[i]: the host
+// walk must translate each VA (and `check_pa` says to what), and the word the
+// host reads there must be the one the guest read through Unicorn's MMU.
+template <class CheckPa>
+void check_words(emu::Machine& m, const emu::ElfImage& image, CheckPa check_pa) {
+    const uint64_t va_sym = *image.symbol("lmemu_test_va");
+    const uint64_t val_sym = *image.symbol("lmemu_test_val");
+    for (int i = 0; i < 64; ++i) {
+        const uint64_t va = m.read_virt(va_sym + 8 * i, 8).value_or(0);
+        CAPTURE(va);
+        const auto pa = m.translate(va);
+        REQUIRE(pa);
+        check_pa(i, va, *pa);
+        CHECK(m.read_virt(val_sym + 8 * i, 8) == m.read_virt(va, 8));
+    }
+}
+
 // The same for the mappings a scenario builds itself with pmd blocks and a
 // contiguous PTE range: Unicorn's MMU and the host walk read the same word.
 TEST_CASE("walker: host walks and Unicorn agree on pmd blocks and contiguous ranges") {
@@ -112,20 +129,12 @@ TEST_CASE("walker: host walks and Unicorn agree on pmd blocks and contiguous ran
     emu::Machine m(image, {});
     const auto r = m.run();
     REQUIRE(r.verdict == lazymmu::Verdict::Clean);
-    const uint64_t va_sym = *image.symbol("lmemu_test_va");
-    const uint64_t val_sym = *image.symbol("lmemu_test_val");
-    for (int i = 0; i < 64; ++i) {
-        const uint64_t va = m.read_virt(va_sym + 8 * i, 8).value_or(0);
-        CAPTURE(va);
-        const auto pa = m.translate(va);
-        REQUIRE(pa);
-        if (i < 48) {
-            // Block k maps RAM block 15 - k: the host walk must use the block's output.
-            const uint64_t k = (va - (LMEMU_VMALLOC_START + 16 * (uint64_t{1} << 21))) >> 21;
-            CHECK(*pa == LMEMU_RAM_PHYS + (15 - k) * (uint64_t{1} << 21) + (va & ((uint64_t{1} << 21) - 1)));
-        }
-        CHECK(m.read_virt(val_sym + 8 * i, 8) == m.read_virt(va, 8));
-    }
+    check_words(m, image, [](int i, uint64_t va, uint64_t pa) {
+        if (i >= 48) return;
+        // Block k maps RAM block 15 - k: the host walk must use the block's output.
+        const uint64_t k = (va - (LMEMU_VMALLOC_START + 16 * (uint64_t{1} << 21))) >> 21;
+        CHECK(pa == LMEMU_RAM_PHYS + (15 - k) * (uint64_t{1} << 21) + (va & ((uint64_t{1} << 21) - 1)));
+    });
 }
 
 // The linear map as a BBML2 machine boots it (contiguous 2 MiB blocks), and
@@ -160,14 +169,5 @@ TEST_CASE("walker: host walks and Unicorn agree on the block-mapped linear map, 
     const auto r = m.run();
     REQUIRE(r.verdict == lazymmu::Verdict::Clean);
     CHECK(r.metrics.pte_writes > 512);  // the block was split to pages
-    const uint64_t va_sym = *image.symbol("lmemu_test_va");
-    const uint64_t val_sym = *image.symbol("lmemu_test_val");
-    for (int i = 0; i < 64; ++i) {
-        const uint64_t va = m.read_virt(va_sym + 8 * i, 8).value_or(0);
-        CAPTURE(va);
-        const auto pa = m.translate(va);
-        REQUIRE(pa);
-        CHECK(*pa == va - LMEMU_PAGE_OFFSET + LMEMU_PHYS_OFFSET);
-        CHECK(m.read_virt(val_sym + 8 * i, 8) == m.read_virt(va, 8));
-    }
+    check_words(m, image, [](int, uint64_t va, uint64_t pa) { CHECK(pa == va - LMEMU_PAGE_OFFSET + LMEMU_PHYS_OFFSET); });
 }
