@@ -20,6 +20,7 @@
 
 #include "allocator/buddy.h"
 #include "emu/maintenance.h"
+#include "emu/ram_snapshot.h"
 #include "emu/unicorn.h"
 #include "kernel/include/lmemu/machine.h"
 #include "pgtable/table_pool.h"
@@ -256,6 +257,7 @@ private:
         void operator()(uint8_t* p) const { munmap(p, LMEMU_RAM_SIZE); }
     };
     std::unique_ptr<uint8_t, Unmap> ram_;  // declared before cpus_, so it outlives the engines mapping it
+    std::unique_ptr<RamSnapshot> ram_snapshot_;
     pgtable::TablePool pool_;
     lazymmu::Arm64Model model_;
     allocator::BuddyAllocator ram_alloc_;

@@ -1,15 +1,13 @@
 // Boot once, run many: the machine runs the boot CPU up to its BOOTED
 // hypercall (head.S), keeps that state, and every run after the first
-// starts again from it. Guest RAM is put back by the kernel: after boot it is
-// remapped privately over a memory file holding the booted contents, and
-// MADV_DONTNEED drops whatever a run wrote. The page-table pool and the
-// model's per-frame data are copy-on-write; the allocators are copied;
+// starts again from it. Guest RAM is put back with the host kernel's help:
+// after boot it is a private mapping of a memory file holding the booted
+// contents, and the pages a run wrote are copied back from that file
+// (ram_snapshot.cpp). The page-table pool and the model's per-frame data are
+// copy-on-write; the allocators are copied;
 // every engine's registers come back with uc_context_restore. Translated
 // code survives, which is most of what a run on a fresh engine pays for.
 #include "emu/machine_impl.h"
-
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <utility>
 
@@ -43,30 +41,12 @@ void Machine::Impl::boot_to_snapshot(bool keep) {
 }
 
 // Moves guest RAM onto a private mapping of a memory file that holds the
-// booted contents: only the pages boot touched are written to it.
-void Machine::Impl::snapshot_ram() {
-    const int fd = memfd_create("lmemu-ram", MFD_CLOEXEC);
-    if (fd < 0) throw UnicornError("memfd_create failed");
-    struct Close {
-        int fd;
-        ~Close() { close(fd); }
-    } closer{fd};
-    if (ftruncate(fd, LMEMU_RAM_SIZE) != 0) throw UnicornError("ftruncate of the RAM snapshot failed");
-    std::vector<unsigned char> resident(LMEMU_RAM_SIZE / kPage);
-    if (mincore(ram_.get(), LMEMU_RAM_SIZE, resident.data()) != 0) throw UnicornError("mincore failed");
-    for (size_t page = 0; page < resident.size(); ++page)
-        if (resident[page] & 1) {
-            const auto off = static_cast<off_t>(page * kPage);
-            if (pwrite(fd, ram_.get() + off, kPage, off) != static_cast<ssize_t>(kPage))
-                throw UnicornError("writing the RAM snapshot failed");
-        }
-    if (mmap(ram_.get(), LMEMU_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)
-        throw UnicornError("mapping the RAM snapshot failed");
-}
+// booted contents (ram_snapshot.cpp).
+void Machine::Impl::snapshot_ram() { ram_snapshot_ = std::make_unique<RamSnapshot>(ram_.get(), LMEMU_RAM_SIZE); }
 
 // Puts the machine back as it was at BOOTED, for another run.
 void Machine::Impl::restore_snapshot() {
-    if (madvise(ram_.get(), LMEMU_RAM_SIZE, MADV_DONTNEED) != 0) throw UnicornError("madvise(MADV_DONTNEED) failed");
+    ram_snapshot_->restore();
     pool_ = booted_->pool;
     model_.restore(booted_->model);
     ram_alloc_ = booted_->ram_alloc;
