@@ -12,6 +12,7 @@ std::string_view to_string(InjectKind k) {
     case InjectKind::Softirq: return "softirq";
     case InjectKind::Preempt: return "preempt";
     case InjectKind::Call: return "ipi";
+    case InjectKind::Resched: return "reschedule-ipi";
     }
     return "?";
 }

@@ -15,8 +15,15 @@
 
 namespace lmemu::emu {
 
-// Call is not a case file's: it is the IPI of smp_call_function_single(wait = 0).
-enum class InjectKind { Irq = LMEMU_IRQ_HARD, Softirq = LMEMU_IRQ_SOFTIRQ, Preempt = LMEMU_IRQ_PREEMPT, Call = LMEMU_IRQ_CALL };
+// Call and Resched are not a case file's: they are the kernel's own IPIs
+// (smp_call_function_*() and the reschedule IPI).
+enum class InjectKind {
+    Irq = LMEMU_IRQ_HARD,
+    Softirq = LMEMU_IRQ_SOFTIRQ,
+    Preempt = LMEMU_IRQ_PREEMPT,
+    Call = LMEMU_IRQ_CALL,
+    Resched = LMEMU_IRQ_RESCHED
+};
 std::string_view to_string(InjectKind k);
 
 struct InjectPoint {

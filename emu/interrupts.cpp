@@ -148,15 +148,15 @@ void Machine::Impl::exception_return() {
     const uint64_t target = uc().reg(UC_ARM64_REG_ELR_EL1);
     uc().set_reg(UC_ARM64_REG_PSTATE, spsr);
     uc().set_reg(UC_ARM64_REG_PC, target);
-    deliver_pending(target);
+    deliver_pending(target, "when the exception return unmasked interrupts");
 }
 
-void Machine::Impl::deliver_pending(uint64_t resume_pc) {
+void Machine::Impl::deliver_pending(uint64_t resume_pc, std::string_view when) {
     auto& pending = cpu().pending;
     if (pending.empty() || irqs_masked() || cpu().taking) return;
     PendingIrq irq = std::move(pending.front());
     pending.erase(pending.begin());
-    result_.notes.push_back(fmt::format("{}: delivered when interrupts were unmasked at {}", irq.what,
+    result_.notes.push_back(fmt::format("{}: delivered {} at {}", irq.what, when,
                                         image_.symbolize(hvc_pc_ ? hvc_pc_ : resume_pc)));
     take_irq(std::move(irq), resume_pc);
 }
@@ -168,7 +168,7 @@ void Machine::Impl::write_daif(const MaintenanceInsn& r) {
     if (r.kind == MaintenanceInsn::DaifClear) pstate &= ~(static_cast<uint64_t>(r.crm) << 6);
     else pstate = (pstate & ~kDaifAll) | ((r.rt == 31 ? 0 : uc().x(r.rt)) & kDaifAll);
     uc().set_reg(UC_ARM64_REG_PSTATE, pstate);
-    deliver_pending(uc().reg(UC_ARM64_REG_PC));
+    deliver_pending(uc().reg(UC_ARM64_REG_PC), "when interrupts were unmasked");
 }
 
 void Machine::Impl::irq_ack(uint64_t desc) {
@@ -179,7 +179,8 @@ void Machine::Impl::irq_ack(uint64_t desc) {
     const bool ok = write_virt(desc + offsetof(lmemu_irq, kind), kind) &&
                     write_virt(desc + offsetof(lmemu_irq, fn), irq ? irq->handler : 0) &&
                     write_virt(desc + offsetof(lmemu_irq, migrate_cpu), static_cast<uint64_t>(irq ? irq->migrate : -1)) &&
-                    write_virt(desc + offsetof(lmemu_irq, info), irq ? irq->info : 0);
+                    write_virt(desc + offsetof(lmemu_irq, info), irq ? irq->info : 0) &&
+                    write_virt(desc + offsetof(lmemu_irq, csd), irq ? irq->csd : 0);
     if (!ok) end(Verdict::GuestFault, incident_here(fmt::format("hypercall IRQ_ACK: bad guest pointer {:#x}", desc)));
 }
 

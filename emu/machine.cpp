@@ -85,7 +85,8 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
         switch_to_ = -1;
         interrupted_store_.reset();
         // An IPI sent while this CPU was not running is taken now, if it can be.
-        if (std::exchange(resumed_, false)) deliver_pending(uc().reg(UC_ARM64_REG_PC));
+        if (std::exchange(resumed_, false))
+            deliver_pending(uc().reg(UC_ARM64_REG_PC), fmt::format("when CPU {} resumed", running_));
     }
     detach_injection_hooks();
     for (int c = 0; c < config_.cpus; ++c) model_.settle_deferral(c);

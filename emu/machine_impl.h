@@ -46,6 +46,7 @@ constexpr bool is_scheduling_hypercall(uint16_t nr) {
     case LMEMU_HVC_ALLOC_PAGES: case LMEMU_HVC_FREE_PAGES: case LMEMU_HVC_ALLOC_PGTABLE: case LMEMU_HVC_FREE_PGTABLE:
     case LMEMU_HVC_PRINTK: case LMEMU_HVC_WARN: case LMEMU_HVC_LAZY_MMU: case LMEMU_HVC_MIGHT_SLEEP:
     case LMEMU_HVC_TASK_STACK: case LMEMU_HVC_SEND_IPI: case LMEMU_HVC_SCHED_SWITCH: case LMEMU_HVC_SMP_CALL_ASYNC:
+    case LMEMU_HVC_SMP_CALL_CSD:
         return true;
     default: return false;
     }
@@ -92,6 +93,7 @@ private:
         int migrate;
         std::string what;  // Injection::describe()
         uint64_t info = 0;  // Call: the function's argument
+        uint64_t csd = 0;   // Call: the call_single_data to unlock, 0 for none
     };
     // The interrupted task's lazy MMU state when a handler started.
     struct HandlerFrame {
@@ -136,6 +138,8 @@ private:
     void smp_call(uint64_t target, uint64_t func, uint64_t info);
     void smp_return();
     void smp_call_async(uint64_t target, uint64_t func, uint64_t info);
+    void smp_call_csd(uint64_t target, uint64_t csd);
+    bool queue_call_ipi(std::string_view caller, uint64_t target, uint64_t func, uint64_t info, uint64_t csd);
 
     // Scheduling (sched.cpp): the host side of the guest's scheduler.
     uint64_t current_task(int cpu) const { return cpus_[cpu]->uc.reg(UC_ARM64_REG_SP_EL0); }
@@ -149,6 +153,7 @@ private:
 
     // CPUs interleaving at scheduling points (interleave.cpp).
     bool can_run(int cpu) const;
+    bool irq_deliverable(int cpu);
     // A scheduling point on the running CPU at `pc`. If another CPU is chosen,
     // the running one stops and later resumes at `resume_pc` (or where the
     // engine stops, if none is given).
@@ -169,7 +174,7 @@ private:
     bool raise(const Trigger& t, uint64_t resume_pc);
     bool irqs_masked() { return uc().reg(UC_ARM64_REG_PSTATE) & kDaifIrq; }
     void take_irq(PendingIrq irq, uint64_t resume_pc);
-    void deliver_pending(uint64_t resume_pc);
+    void deliver_pending(uint64_t resume_pc, std::string_view when);
     void irq_ack(uint64_t desc);
     void irq_handler(bool entering, uint64_t handler);
     void irq_return();

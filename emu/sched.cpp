@@ -61,7 +61,15 @@ void Machine::Impl::send_ipi(uint64_t target) {
     if (target >= cpus_.size())
         return end(Verdict::GuestFault, incident_here(fmt::format("reschedule IPI to CPU {}, which does not exist", target)));
     trace(TraceModule::Sched, [&] { return fmt::format("reschedule IPI from CPU {} to CPU {}", running_, target); });
-    if (static_cast<int>(target) != running_) cpus_[target]->kicked = true;
+    if (static_cast<int>(target) == running_) return;
+    Cpu& t = *cpus_[target];
+    t.kicked = true;  // wakes it if idle, else its next wfi returns
+    // A CPU that is running a task takes the IPI as an interrupt; one IPI of
+    // a kind is pending at a time, as on a GIC.
+    const bool pending = std::any_of(t.pending.begin(), t.pending.end(),
+                                     [](const PendingIrq& p) { return p.kind == InjectKind::Resched; });
+    if (t.started && !t.idle && !pending)
+        t.pending.push_back({InjectKind::Resched, 0, -1, fmt::format("reschedule IPI from CPU {}", running_)});
 }
 
 // Stops the running engine; `target` runs next, from its idle loop the first time.

@@ -45,15 +45,35 @@ void Machine::Impl::smp_call(uint64_t target, uint64_t func, uint64_t info) {
 // smp_call_function_single(wait = 0): an IPI waits on `target` and is taken
 // when that CPU next runs with interrupts on (woken if idle); the caller goes on.
 void Machine::Impl::smp_call_async(uint64_t target, uint64_t func, uint64_t info) {
-    if (!irq_vector_) return end(Verdict::GuestFault, incident_here("the kernel image has no el1h_64_irq to take an IPI"));
-    if (target >= cpus_.size() || static_cast<int>(target) == running_)
-        return end(Verdict::GuestFault, incident_here(fmt::format("smp_call_function_single(wait = 0) to CPU {}, which {}",
-                                                                  target, target >= cpus_.size() ? "does not exist" : "is the caller")));
+    if (queue_call_ipi("smp_call_function_single(wait = 0)", target, func, info, 0)) uc().set_reg(UC_ARM64_REG_X0, 0);
+}
+
+// smp_call_function_many_cond(): the same IPI for one call_single_data,
+// which the target unlocks when the function has run (kernel/smp.c).
+void Machine::Impl::smp_call_csd(uint64_t target, uint64_t csd) {
+    const auto func = read_virt(csd + offsetof(lmemu_csd, func), 8), info = read_virt(csd + offsetof(lmemu_csd, info), 8);
+    if (!func || !info)
+        return end(Verdict::GuestFault, incident_here(fmt::format("hypercall SMP_CALL_CSD: bad guest pointer {:#x}", csd)));
+    queue_call_ipi("smp_call_function_many()", target, *func, *info, csd);
+}
+
+bool Machine::Impl::queue_call_ipi(std::string_view caller, uint64_t target, uint64_t func, uint64_t info, uint64_t csd) {
+    if (!irq_vector_) {
+        end(Verdict::GuestFault, incident_here("the kernel image has no el1h_64_irq to take an IPI"));
+        return false;
+    }
+    if (target >= cpus_.size() || static_cast<int>(target) == running_) {
+        end(Verdict::GuestFault, incident_here(fmt::format("{} to CPU {}, which {}", caller, target,
+                                                           target >= cpus_.size() ? "does not exist" : "is the caller")));
+        return false;
+    }
     trace(TraceModule::Sched, [&] { return fmt::format("CPU {} sends an IPI to CPU {}: {}", running_, target, image_.symbolize(func)); });
     Cpu& t = *cpus_[target];
-    t.pending.push_back({InjectKind::Call, func, -1, fmt::format("IPI from CPU {} running {}()", running_, image_.function_at(func)), info});
+    PendingIrq irq{InjectKind::Call, func, -1, fmt::format("IPI from CPU {} running {}()", running_, image_.function_at(func)), info};
+    irq.csd = csd;
+    t.pending.push_back(std::move(irq));
     t.kicked = true;  // as any IPI: wakes it if idle, else its next wfi returns
-    uc().set_reg(UC_ARM64_REG_X0, 0);
+    return true;
 }
 
 void Machine::Impl::smp_return() {

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "emu/machine.h"
 #include "tests/support/guest.h"
@@ -179,4 +180,112 @@ TEST_CASE("interleave: a schedule that picks a CPU that cannot run is an error, 
     CHECK(r.verdict == Verdict::GuestFault);
     REQUIRE(r.incident);
     CHECK(r.incident->message.find("the schedule chose CPU 3 at choice 0") != std::string::npos);
+}
+
+namespace {
+// CPU 0 calls on_each_cpu(count, wait) while CPU 1's thread spins with
+// interrupts on; BUG_ON if `count` has not run on both CPUs when it returns.
+std::string on_each_cpu_scenario(int wait) {
+    return fmt::format(R"(
+        #include <linux/kernel.h>
+        #include <linux/smp.h>
+        #include <linux/preempt.h>
+        #include <linux/irqflags.h>
+        #include <asm/barrier.h>
+        #include <asm/processor.h>
+        static int calls, done, wrong_context;
+        static void count(void *info)
+        {{
+            /* The caller's CPU runs it with interrupts off, the others in their IPI. */
+            if (smp_processor_id() == 0 ? !irqs_disabled() : !in_hardirq())
+                WRITE_ONCE(wrong_context, 1);
+            __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
+        }}
+        static void first(void)
+        {{
+            on_each_cpu(count, NULL, {});
+            BUG_ON(READ_ONCE(calls) != 2);
+            BUG_ON(READ_ONCE(wrong_context));
+            smp_store_release(&done, 1);
+        }}
+        static void second(void)
+        {{
+            while (!smp_load_acquire(&done))
+                cpu_relax();
+        }}
+        void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
+        void scenario(void)
+        {{
+            static void (*const fns[])(void) = {{ first, second }};
+            static const char *const names[] = {{ "first", "second" }};
+            lmemu_run_threads(fns, names, 2);
+        }}
+    )",
+                       wait);
+}
+}  // namespace
+
+TEST_CASE("interleave: on_each_cpu(wait = 1) has run the function everywhere when it returns, in every schedule") {
+    size_t choices = 0;
+    CHECK(count_verdicts(on_each_cpu_scenario(1), Verdict::Bug, choices) == 0);
+    CHECK(choices > 4);
+}
+
+TEST_CASE("interleave: on_each_cpu(wait = 0) returns before the other CPU has taken its IPI") {
+    const auto image = test::build_guest(on_each_cpu_scenario(0));
+    emu::Machine m(image, two_cpus());
+    const auto r = m.run(two_cpus());
+    CHECK(r.verdict == Verdict::Bug);
+}
+
+TEST_CASE("interleave: a task woken onto a busy CPU preempts it through the reschedule IPI; CONFIG_PREEMPT_NONE waits") {
+    // CPU 1's thread spins until a task bound to CPU 1 runs: only the
+    // reschedule IPI's preemption lets that task in.
+    const std::string code = R"(
+        #include <linux/kernel.h>
+        #include <linux/smp.h>
+        #include <linux/kthread.h>
+        #include <asm/barrier.h>
+        #include <asm/processor.h>
+        static int spinning, flag;
+        static int setter(void *data) { smp_store_release(&flag, 1); return 0; }
+        static void first(void)
+        {
+            struct task_struct *t;
+
+            while (!smp_load_acquire(&spinning))
+                cpu_relax();
+            t = kthread_create(setter, NULL, "setter");
+            BUG_ON(!t);
+            kthread_bind(t, 1);
+            wake_up_process(t);
+        }
+        static void second(void)
+        {
+            smp_store_release(&spinning, 1);
+            while (!smp_load_acquire(&flag))
+                cpu_relax();
+        }
+        void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
+        void scenario(void)
+        {
+            static void (*const fns[])(void) = { first, second };
+            static const char *const names[] = { "first", "second" };
+            lmemu_run_threads(fns, names, 2);
+        }
+    )";
+    emu::MachineConfig cfg = two_cpus();
+    cfg.budget_blocks = 200'000;
+    {
+        const auto image = test::build_guest(code);
+        emu::Machine m(image, cfg, emu::Machine::Runs::Many);
+        for (int i = 0; i < 2; ++i) {  // fresh and restored
+            const auto r = m.run(cfg);
+            CHECK(r.verdict == Verdict::Clean);
+            if (r.incident) MESSAGE(r.incident->message);
+        }
+    }
+    const auto image = test::build_guest(code, {{"CONFIG_PREEMPT_NONE", "1"}});
+    emu::Machine m(image, cfg);
+    CHECK(m.run(cfg).verdict == Verdict::Timeout);
 }

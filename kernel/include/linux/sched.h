@@ -113,6 +113,8 @@ void yield(void);
 void __noreturn do_exit(long code);
 void put_task_struct(struct task_struct *t);
 int cpu_has_queued_tasks(int cpu);
+/* The reschedule IPI's handler: preempt if a task is queued here. */
+void scheduler_ipi(void);
 void cpu_do_idle(void);
 void __noreturn cpu_startup_entry(void);
 void arch_start_context_switch(struct task_struct *prev);

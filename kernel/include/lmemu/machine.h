@@ -90,6 +90,7 @@
 #define LMEMU_HVC_SCHED_SWITCH	20	/* x0 = prev, x1 = next: context_switch() tracepoint */
 #define LMEMU_HVC_BOOTED	21	/* this CPU's translation regime is set up (after its SCTLR write) */
 #define LMEMU_HVC_SMP_CALL_ASYNC 22	/* x0 = cpu, x1 = func, x2 = info: IPI that runs func(info) there; no wait */
+#define LMEMU_HVC_SMP_CALL_CSD	23	/* x0 = cpu, x1 = struct lmemu_csd *: IPI that runs its func(info), then unlocks it */
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff
@@ -110,7 +111,8 @@
 #define LMEMU_IRQ_HARD		1	/* run fn() as a hard interrupt handler */
 #define LMEMU_IRQ_SOFTIRQ	2	/* raise a softirq that runs fn() */
 #define LMEMU_IRQ_PREEMPT	3	/* wake a kernel thread running fn(), preempt */
-#define LMEMU_IRQ_CALL		4	/* an IPI from smp_call_function_single(wait = 0): run fn(info) */
+#define LMEMU_IRQ_CALL		4	/* a function-call IPI: run fn(info), then unlock csd if there is one */
+#define LMEMU_IRQ_RESCHED	5	/* the reschedule IPI: scheduler_ipi() */
 
 #ifndef __ASSEMBLER__
 struct lmemu_irq {
@@ -118,6 +120,14 @@ struct lmemu_irq {
 	unsigned long fn;		/* void (*)(void) */
 	long migrate_cpu;		/* PREEMPT: resume the preempted task there; -1: stay */
 	unsigned long info;		/* CALL: fn's argument */
+	unsigned long csd;		/* CALL: the call_single_data to unlock, or 0 */
+};
+
+/* How linux/smp.h lays out call_single_data: the host reads func and info. */
+struct lmemu_csd {
+	unsigned long flags;		/* CSD_FLAG_LOCK, CSD_TYPE_SYNC */
+	unsigned long func;
+	unsigned long info;
 };
 #endif
 

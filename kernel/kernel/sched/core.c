@@ -4,9 +4,12 @@
  * schedule(), context_switch() and preemption.
  *
  * Differs from Linux:
- *  - one first-in-first-out class, no priorities, no wake-up preemption:
- *    a switch happens only at schedule(), at a preemption (an injected
- *    interrupt sets TIF_NEED_RESCHED), or when a task blocks or exits;
+ *  - one first-in-first-out class, no priorities; a switch happens only at
+ *    schedule(), at a preemption (an injected interrupt sets
+ *    TIF_NEED_RESCHED), when a task blocks or exits, or when a task is woken
+ *    onto another CPU: wakeup_preempt() always says yes there, so that CPU's
+ *    reschedule IPI (scheduler_ipi()) preempts what it runs, at the
+ *    interrupt's return or, with preemption off, at preempt_enable();
  *  - the run-queue lock guards the queue only, not the whole switch, so
  *    context_switch() waits for the next task's on_cpu to clear (as
  *    try_to_wake_up() does) before running it;
@@ -109,6 +112,17 @@ static void activate_task(struct task_struct *p)
 	raw_spin_unlock(&rq->lock);
 	if (cpu != smp_processor_id())
 		smp_send_reschedule(cpu);
+}
+
+/*
+ * The reschedule IPI. Linux's resched_curr() sets TIF_NEED_RESCHED on the
+ * remote CPU's task before sending it; here the target sets it on itself,
+ * if a task is queued for it, and the interrupt return preempts.
+ */
+void scheduler_ipi(void)
+{
+	if (cpu_has_queued_tasks(smp_processor_id()))
+		set_tsk_need_resched(current);
 }
 
 int wake_up_process(struct task_struct *p)

@@ -23,11 +23,11 @@ void handle_irq_event(void (*fn)(void))
 	lmemu_hvc2(LMEMU_HVC_IRQ_HANDLER, 0, fn);
 }
 
-/* generic_smp_call_function_single_interrupt(): the IPI's function, in hard interrupt context. */
-static void handle_ipi_call(smp_call_func_t fn, void *info)
+/* A function-call IPI: the function, in hard interrupt context, then its csd unlocked (kernel/smp.c). */
+static void handle_ipi_call(smp_call_func_t fn, void *info, call_single_data_t *csd)
 {
 	lmemu_hvc2(LMEMU_HVC_IRQ_HANDLER, 1, fn);
-	fn(info);
+	generic_smp_call_function_interrupt(fn, info, csd);
 	lmemu_hvc2(LMEMU_HVC_IRQ_HANDLER, 0, fn);
 }
 
@@ -51,7 +51,10 @@ void handle_arch_irq(struct pt_regs *regs)
 		raise_softirq((void (*)(void))d->fn);
 		break;
 	case LMEMU_IRQ_CALL:
-		handle_ipi_call((smp_call_func_t)d->fn, (void *)d->info);
+		handle_ipi_call((smp_call_func_t)d->fn, (void *)d->info, (call_single_data_t *)d->csd);
+		break;
+	case LMEMU_IRQ_RESCHED:
+		scheduler_ipi();
 		break;
 	case LMEMU_IRQ_PREEMPT:
 		/* A thread that must run now: wake it, and preempt whatever was running. */
