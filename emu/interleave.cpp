@@ -25,8 +25,12 @@ const char* to_string(PointKind k) {
 int default_choice(const ChoicePoint& p) {
     if (p.running_enabled) return p.running;
     for (const int c : p.enabled)
-        if (c > p.running) return c;
+        if (c > p.running && !holds_irq(c)) return c;
     return p.enabled.front();
+}
+
+int deviations(const ChoicePoint& p, int choice) {
+    return (p.running_enabled && chosen_cpu(choice) != p.running ? 1 : 0) + (holds_irq(choice) ? 1 : 0);
 }
 
 bool Machine::Impl::can_run(int c) const {
@@ -35,16 +39,30 @@ bool Machine::Impl::can_run(int c) const {
     return x.kicked || (x.started && !x.idle);
 }
 
+// An interrupt waits on CPU c that it would take if it ran now.
+bool Machine::Impl::irq_deliverable(int c) {
+    Cpu& x = *cpus_[c];
+    return x.started && !x.pending.empty() && !x.taking && !(x.uc.reg(UC_ARM64_REG_PSTATE) & kDaifIrq);
+}
+
 void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<uint64_t> resume_pc) {
     if (config_.cpus < 2 || booting_ || ended_ || switch_to_ >= 0) return;
     quantum_left_ = config_.quantum_blocks;
     ChoicePoint p;
     p.index = result_.steps.size();
     p.running = running_;
-    p.running_enabled = kind != PointKind::Yield && kind != PointKind::Idle;
+    // A spinning CPU can go on only to take an interrupt; it is not offered
+    // to hold it back, which would be one more turn of the same spin.
+    p.running_enabled = (kind != PointKind::Yield && kind != PointKind::Idle) || irq_deliverable(running_);
     p.kind = kind;
     for (int c = 0; c < config_.cpus; ++c)
         if (c == running_ ? p.running_enabled : can_run(c)) p.enabled.push_back(c);
+    const size_t runnable = p.enabled.size();
+    for (size_t i = 0; i < runnable; ++i) {
+        const int c = p.enabled[i];
+        if (irq_deliverable(c) && (c != running_ || (kind != PointKind::Yield && kind != PointKind::Idle)))
+            p.enabled.push_back(c | kHoldIrq);
+    }
     if (p.enabled.empty()) return;  // a lone spinner spins on; a lone idle CPU is the caller's deadlock
     int next = p.enabled.front();
     if (p.enabled.size() > 1) {
@@ -55,18 +73,27 @@ void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<ui
                                                  next, p.index, fmt::join(p.enabled, ", "))));
         result_.steps.push_back({running_, kind, Location{pc, {}}, next});  // symbolized by whoever shows it
     }
-    if (next == running_) return;
-    timeline('i', "schedule", [&] { return fmt::format("CPU {} takes over ({})", next, to_string(kind)); });
-    trace(TraceModule::Sched, [&] {
-        return fmt::format("CPU {} -> CPU {} at {} ({})", running_, next, image_.symbolize(pc), to_string(kind));
-    });
-    if (!resume_pc) return switch_cpu(next);
-    // Writing the PC ends the translated block but cancels a stop asked for
-    // in the same callback (Unicorn 2.0.1 resets stop_request on that path),
-    // so the engine stops at the start of the next block: at `resume_pc`.
-    uc().set_reg(UC_ARM64_REG_PC, *resume_pc);
-    stop_at_block_ = true;
-    switch_cpu(next);
+    const int cpu = chosen_cpu(next);
+    const bool hold = holds_irq(next);
+    // The running CPU goes on, unless it is to take its interrupt: then it
+    // stops and resumes into the vector, the way a switch resumes a CPU.
+    if (cpu == running_ && (hold || !irq_deliverable(cpu))) return;
+    if (cpu != running_) {
+        timeline('i', "schedule", [&] { return fmt::format("CPU {} takes over ({})", cpu, to_string(kind)); });
+        trace(TraceModule::Sched, [&] {
+            return fmt::format("CPU {} -> CPU {} at {} ({}){}", running_, cpu, image_.symbolize(pc), to_string(kind),
+                               hold ? ", its interrupt held back" : "");
+        });
+    }
+    if (resume_pc) {
+        // Writing the PC ends the translated block but cancels a stop asked for
+        // in the same callback (Unicorn 2.0.1 resets stop_request on that path),
+        // so the engine stops at the start of the next block: at `resume_pc`.
+        uc().set_reg(UC_ARM64_REG_PC, *resume_pc);
+        stop_at_block_ = true;
+    }
+    switch_cpu(cpu);
+    if (hold) resumed_ = false;  // no interrupt taken on resuming
 }
 
 // Exclusives, acquire/release accesses and LSE atomics are how CPUs

@@ -64,20 +64,31 @@ enum class PointKind {
 };
 const char* to_string(PointKind k);
 
-// A scheduling point at which more than one CPU can run.
+// A choice is the CPU that runs next. A CPU with an interrupt pending that
+// it can take (an IPI, say) takes it first; the same CPU plus kHoldIrq runs
+// it with the interrupt held back, to be taken at a later choice: that is
+// how an interrupt's latency is explored.
+inline constexpr int kHoldIrq = 0x100;
+constexpr int chosen_cpu(int choice) { return choice & (kHoldIrq - 1); }
+constexpr bool holds_irq(int choice) { return (choice & kHoldIrq) != 0; }
+
+// A scheduling point at which there is more than one choice.
 struct ChoicePoint {
     size_t index = 0;           // choices made before this one in the run
     int running = 0;            // the CPU that reached the point
-    bool running_enabled = true;  // false at Yield and Idle
-    std::vector<int> enabled;   // the CPUs that can run next, ascending
+    bool running_enabled = true;  // false at Yield and Idle (unless it has an interrupt to take)
+    std::vector<int> enabled;   // the choices: CPUs that can run, ascending, then those with kHoldIrq
     PointKind kind = PointKind::Quantum;
 };
 // Picks the CPU to run next: one of `enabled`.
 using Chooser = std::function<int(const ChoicePoint&)>;
 // The default: the running CPU goes on while it can; then the next CPU
 // after it that can. With it, CPUs change hands only where the guest has
-// nothing else to do.
+// nothing else to do, and interrupts are taken as soon as they can be.
 int default_choice(const ChoicePoint& p);
+// What a choice costs against a preemption bound: switching away from a CPU
+// that could go on is one, holding back an interrupt that could be taken is one.
+int deviations(const ChoicePoint& p, int choice);
 
 struct MachineConfig {
     bool debug_pagealloc = false;  // free frames are unmapped from the linear map

@@ -1,9 +1,12 @@
 #include "explore/explorer.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <numeric>
+
+#include "explore/schedule.h"
 
 namespace lmemu::explore {
 
@@ -37,7 +40,7 @@ struct Node {
     emu::ChoicePoint point;
     int chosen = 0;
     std::vector<int> tried;
-    bool preempts(int c) const { return point.running_enabled && c != point.running; }
+    int cost(int c) const { return emu::deviations(point, c); }
 };
 
 // The run's choices without the trailing ones the default makes anyway: the
@@ -50,6 +53,12 @@ std::vector<int> trimmed(const std::vector<Node>& nodes) {
     return out;
 }
 
+std::string choices_text(const emu::ChoicePoint& p) {
+    std::vector<std::string> out;
+    for (const int c : p.enabled) out.push_back(format_choice(c));
+    return fmt::format("{}", fmt::join(out, ","));
+}
+
 // One run: choice i < keep repeats nodes[i] (and must meet the same point),
 // later ones ask `pick` and are recorded.
 emu::RunResult run_once(const RunFn& run, emu::MachineConfig cfg, std::vector<Node>& nodes, size_t keep,
@@ -59,10 +68,9 @@ emu::RunResult run_once(const RunFn& run, emu::MachineConfig cfg, std::vector<No
         if (p.index < keep) {
             const Node& n = nodes[p.index];
             if ((n.point.enabled != p.enabled || n.point.running != p.running) && error.empty())
-                error = fmt::format("choice {} differs from the run before (CPU {} with {} runnable, then CPU {} with "
+                error = fmt::format("choice {} differs from the run before (CPU {} with choices {}, then CPU {} with "
                                     "{}): the guest is not deterministic",
-                                    p.index, n.point.running, fmt::join(n.point.enabled, ","), p.running,
-                                    fmt::join(p.enabled, ","));
+                                    p.index, n.point.running, choices_text(n.point), p.running, choices_text(p));
             return n.chosen;
         }
         const int c = pick(p);
@@ -97,11 +105,11 @@ ExploreSummary explore(const RunFn& m, emu::MachineConfig base, const ExploreCon
             bool found = false;
             while (!nodes.empty() && !found) {
                 Node& n = nodes.back();
-                const int before = static_cast<int>(std::count_if(nodes.begin(), nodes.end() - 1,
-                                                                   [](const Node& x) { return x.preempts(x.chosen); }));
+                int before = 0;
+                for (auto x = nodes.begin(); x != nodes.end() - 1; ++x) before += x->cost(x->chosen);
                 for (const int c : n.point.enabled) {
                     if (std::find(n.tried.begin(), n.tried.end(), c) != n.tried.end()) continue;
-                    if (before + (n.preempts(c) ? 1 : 0) > cfg.preemption_bound) continue;
+                    if (before + n.cost(c) > cfg.preemption_bound) continue;
                     n.tried.push_back(c);
                     n.chosen = c;
                     found = true;
@@ -139,9 +147,11 @@ ExploreSummary explore(const RunFn& m, emu::MachineConfig base, const ExploreCon
             auto pick = [&](const emu::ChoicePoint& p) {
                 for (size_t j = 0; j < change.size(); ++j)
                     if (change[j] == p.index) priority[static_cast<size_t>(p.running)] = static_cast<int>(j) + 1;
-                return *std::max_element(p.enabled.begin(), p.enabled.end(), [&](int a, int b) {
-                    return priority[static_cast<size_t>(a)] < priority[static_cast<size_t>(b)];
-                });
+                // CPUs by priority; interrupts taken as soon as they can be.
+                int best = p.enabled.front();
+                for (const int c : p.enabled)
+                    if (!emu::holds_irq(c) && priority[static_cast<size_t>(c)] > priority[static_cast<size_t>(best)]) best = c;
+                return best;
             };
             r = run_once(m, base, nodes, 0, pick, s.error);
             k = std::max(k, nodes.size());

@@ -1,15 +1,17 @@
 // Schedule exploration: runs one booted machine again and again, each time
 // under another schedule, and hands every run to the caller.
 //
-//  - exhaustive: every schedule with at most `preemption_bound` preemptions
-//    (switching away from a CPU that could go on; moving on from a CPU that
-//    yields or idles is not one), depth first, by re-execution from the
+//  - exhaustive: every schedule with at most `preemption_bound` deviations
+//    from the default (emu::deviations: switching away from a CPU that could
+//    go on; holding back an interrupt a CPU could take; moving on from a CPU
+//    that yields or idles is neither), depth first, by re-execution from the
 //    booted snapshot. `complete` says whether all of them were run.
-//  - random: each choice uniform among the CPUs that can run, seeded.
+//  - random: each choice uniform among the choices, seeded.
 //  - pct: probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010):
 //    random CPU priorities and depth-1 random points where the running CPU
 //    drops to the lowest; finds a bug of depth d with probability at least
-//    1/(n k^(d-1)) per run, k being the number of choices.
+//    1/(n k^(d-1)) per run, k being the number of choices. It takes
+//    interrupts as soon as they can be taken.
 //
 // No pruning of equivalent schedules: every schedule within the bound runs.
 #pragma once
@@ -28,7 +30,7 @@ const char* to_string(Strategy s);
 
 struct ExploreConfig {
     Strategy strategy = Strategy::Exhaustive;
-    int preemption_bound = 2;       // exhaustive
+    int preemption_bound = 2;       // exhaustive: deviations from the default (emu::deviations)
     uint64_t max_schedules = 10000;  // every strategy stops there
     uint64_t seed = 1;              // random, pct
     int depth = 2;                  // pct: bug depth d

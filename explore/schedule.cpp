@@ -8,12 +8,16 @@
 
 namespace lmemu::explore {
 
+std::string format_choice(int choice) {
+    return fmt::format("{}{}", emu::chosen_cpu(choice), emu::holds_irq(choice) ? "h" : "");
+}
+
 std::string format_schedule(const std::vector<int>& choices) {
     std::string s;
     for (size_t i = 0; i < choices.size();) {
         size_t n = 1;
         while (i + n < choices.size() && choices[i + n] == choices[i]) ++n;
-        s += n == 1 ? fmt::format("{},", choices[i]) : fmt::format("{}x{},", choices[i], n);
+        s += n == 1 ? fmt::format("{},", format_choice(choices[i])) : fmt::format("{}x{},", format_choice(choices[i]), n);
         i += n;
     }
     return s + "*";
@@ -37,15 +41,18 @@ std::optional<std::vector<int>> parse_schedule(std::string_view text, std::strin
             return choices;
         }
         const size_t x = seg.find('x');
+        std::string_view choice = seg.substr(0, x);
+        const bool hold = !choice.empty() && choice.back() == 'h';
+        if (hold) choice.remove_suffix(1);
         unsigned long cpu = 0, count = 1;
-        if (!number(seg.substr(0, x), cpu) || cpu >= LMEMU_MAX_CPUS ||
+        if (!number(choice, cpu) || cpu >= LMEMU_MAX_CPUS ||
             (x != std::string_view::npos && (!number(seg.substr(x + 1), count) || count == 0 || count > 1'000'000))) {
-            error = fmt::format("bad segment '{}': segments are CPU or CPUxCOUNT (CPU 0..{}), comma-separated, "
-                                "ending in '*', e.g. 0x3,1x2,*",
+            error = fmt::format("bad segment '{}': segments are CPU or CPUxCOUNT (CPU 0..{}, followed by h where "
+                                "its interrupt is held back), comma-separated, ending in '*', e.g. 0x3,1hx2,*",
                                 seg, LMEMU_MAX_CPUS - 1);
             return std::nullopt;
         }
-        choices.insert(choices.end(), count, static_cast<int>(cpu));
+        choices.insert(choices.end(), count, static_cast<int>(cpu) | (hold ? emu::kHoldIrq : 0));
         if (comma == std::string_view::npos) {
             error = "a schedule ends in '*' (the default from there on), e.g. 0x3,1x2,*";
             return std::nullopt;

@@ -5,6 +5,7 @@
 //
 // Printed run-length encoded, "0x3,1x2,0,*": CPU 0 at three choices, CPU 1
 // at two, CPU 0 at one, then the default. "*" alone is the default schedule.
+// "1h" is CPU 1 with its pending interrupt held back (emu::kHoldIrq).
 #pragma once
 
 #include <optional>
@@ -17,6 +18,8 @@
 namespace lmemu::explore {
 
 std::string format_schedule(const std::vector<int>& choices);
+// One choice as a schedule spells it: "1", or "1h" with its interrupt held back.
+std::string format_choice(int choice);
 // nullopt with `error` saying what is wrong (and what is allowed).
 std::optional<std::vector<int>> parse_schedule(std::string_view text, std::string& error);
 

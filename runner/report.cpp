@@ -147,12 +147,15 @@ void render_schedule(std::string& out, const CellOutcome& o) {
     const auto& steps = o.result->steps;
     out += fmt::format("Schedule: {}  (replay: lmemu run {} --cell ... --schedule '{}')\n", *o.schedule,
                        o.file.filename().string(), *o.schedule);
-    out += fmt::format("Interleaving: {} choice(s) between CPUs; where another CPU took over:\n", steps.size());
+    out += fmt::format("Interleaving: {} choice(s) between CPUs; where another CPU took over or an interrupt "
+                       "was held back:\n",
+                       steps.size());
     for (size_t i = 0; i < steps.size(); ++i) {
         const auto& st = steps[i];
         if (st.next == st.cpu) continue;
-        out += fmt::format("  choice {:<4} CPU {} at {} ({}) -> CPU {}\n", i, st.cpu, st.at.where, emu::to_string(st.kind),
-                           st.next);
+        out += fmt::format("  choice {:<4} CPU {} at {} ({}) -> CPU {}{}\n", i, st.cpu, st.at.where,
+                           emu::to_string(st.kind), emu::chosen_cpu(st.next),
+                           emu::holds_irq(st.next) ? ", its interrupt held back" : "");
     }
 }
 
@@ -276,7 +279,7 @@ nlohmann::json to_json(const CellOutcome& o) {
         j["steps"] = nlohmann::json::array();
         for (const auto& st : o.result->steps)
             j["steps"].push_back({{"cpu", st.cpu}, {"at", location_json(st.at)}, {"kind", emu::to_string(st.kind)},
-                                  {"next", st.next}});
+                                  {"next", emu::chosen_cpu(st.next)}, {"holds_irq", emu::holds_irq(st.next)}});
     }
     if (o.exploration) {
         const auto& x = *o.exploration;

@@ -24,6 +24,12 @@ TEST_CASE("schedule strings: run-length encoded, '*' for the default, errors say
     CHECK(error.find("CPU 0..3") != std::string::npos);
     CHECK_FALSE(explore::parse_schedule("1x0,*", error));
     CHECK_FALSE(explore::parse_schedule("ax2,*", error));
+    // "h": that CPU runs with its pending interrupt held back.
+    const int held1 = 1 | emu::kHoldIrq;
+    CHECK(explore::format_schedule({held1, held1, 0}) == "1hx2,0,*");
+    CHECK(explore::parse_schedule("1hx2,0,*", error) == std::vector<int>{held1, held1, 0});
+    CHECK_FALSE(explore::parse_schedule("h,*", error));
+    CHECK(error.find("followed by h") != std::string::npos);
 }
 
 namespace {
@@ -88,6 +94,55 @@ TEST_CASE("explore: exhaustive search runs every interleaving within the bound e
     // first choice can preempt: bound 0 keeps CPU 0 first, bound 1 gives all 3! orders.
     CHECK(interleavings({1, 1, 1}, 0, n) == std::set<std::string>{"012", "021"});
     CHECK(interleavings({1, 1, 1}, 1, n).size() == 6);
+}
+
+namespace {
+// One CPU takes `steps` steps with an interrupt pending from the start: at
+// each step it may take the interrupt first (the default) or hold it back.
+explore::RunFn toy_interrupt(int steps) {
+    return [steps](const emu::MachineConfig& cfg) {
+        emu::RunResult r;
+        std::string order;
+        bool pending = true;
+        for (int i = 0; i < steps; ++i) {
+            int next = 0;
+            if (pending) {
+                emu::ChoicePoint p;
+                p.index = r.steps.size();
+                p.enabled = {0, 0 | emu::kHoldIrq};
+                next = cfg.choose(p);
+                r.steps.push_back({0, p.kind, {}, next});
+            }
+            if (pending && !emu::holds_irq(next)) {
+                order += 'i';
+                pending = false;
+            }
+            order += '0';
+        }
+        r.console.push_back(order);
+        return r;
+    };
+}
+
+std::set<std::string> interrupt_timings(int steps, int bound) {
+    explore::ExploreConfig cfg;
+    cfg.preemption_bound = bound;
+    std::set<std::string> seen;
+    const auto s = explore::explore(toy_interrupt(steps), {}, cfg, [&](const std::vector<int>&, emu::RunResult&& r) {
+        CHECK(seen.insert(r.console.front()).second);
+        return true;
+    });
+    CHECK(s.complete);
+    return seen;
+}
+}  // namespace
+
+TEST_CASE("explore: holding back an interrupt costs one against the bound, at each point it could have been taken") {
+    CHECK(interrupt_timings(3, 0) == std::set<std::string>{"i000"});
+    CHECK(interrupt_timings(3, 1) == std::set<std::string>{"i000", "0i00"});
+    CHECK(interrupt_timings(3, 2) == std::set<std::string>{"i000", "0i00", "00i0"});
+    // Held at all three points, it is never taken before the end.
+    CHECK(interrupt_timings(3, 3) == std::set<std::string>{"i000", "0i00", "00i0", "000"});
 }
 
 namespace {
