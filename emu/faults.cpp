@@ -34,6 +34,7 @@ void Machine::Impl::fault(uint32_t intno) {
                                                       "kernel code running with translation on"));
     if (!kernel_va(a.va))
         return kernel_fault(a, "translation fault at level 0: a user-space address, and there is no user space");
+    if (auto kasan = slab_access_report(a)) return end(Verdict::Hazard, std::move(*kasan));
     const auto cause = model_.classify(running_, PhysAddr{pgd_}, VirtAddr{a.va},
                                        a.type == AccessType::Write   ? lazymmu::Access::Write
                                        : a.type == AccessType::Fetch ? lazymmu::Access::Fetch

@@ -60,6 +60,9 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_SMP_CALL: return smp_call(x0, x1, x2);
     case LMEMU_HVC_SMP_CALL_ASYNC: return smp_call_async(x0, x1, x2);
     case LMEMU_HVC_SMP_CALL_CSD: return smp_call_csd(x0, x1);
+    case LMEMU_HVC_KMALLOC: return kmalloc(x0, x1);
+    case LMEMU_HVC_KFREE: return kfree(x0);
+    case LMEMU_HVC_KASAN_CHECK: return kasan_check(x0, x1, x2 != 0);
     case LMEMU_HVC_SMP_RETURN: return smp_return();
     case LMEMU_HVC_TASK_STACK: uc().set_reg(UC_ARM64_REG_X0, task_stack(x0)); return;
     case LMEMU_HVC_TASK_EXIT: {

@@ -46,7 +46,7 @@ constexpr bool is_scheduling_hypercall(uint16_t nr) {
     case LMEMU_HVC_ALLOC_PAGES: case LMEMU_HVC_FREE_PAGES: case LMEMU_HVC_ALLOC_PGTABLE: case LMEMU_HVC_FREE_PGTABLE:
     case LMEMU_HVC_PRINTK: case LMEMU_HVC_WARN: case LMEMU_HVC_LAZY_MMU: case LMEMU_HVC_MIGHT_SLEEP:
     case LMEMU_HVC_TASK_STACK: case LMEMU_HVC_SEND_IPI: case LMEMU_HVC_SCHED_SWITCH: case LMEMU_HVC_SMP_CALL_ASYNC:
-    case LMEMU_HVC_SMP_CALL_CSD:
+    case LMEMU_HVC_SMP_CALL_CSD: case LMEMU_HVC_KMALLOC: case LMEMU_HVC_KFREE:
         return true;
     default: return false;
     }
@@ -139,6 +139,21 @@ private:
     void smp_return();
     void smp_call_async(uint64_t target, uint64_t func, uint64_t info);
     void smp_call_csd(uint64_t target, uint64_t csd);
+
+    // The slab allocator and its KASAN-style checker (kasan.cpp).
+    struct SlabObject {
+        uint64_t addr = 0, size = 0;
+        std::string cache;
+        size_t entry = 0;  // the pool entry that maps its page
+        bool freed = false;
+        std::string alloc_task, free_task;
+        std::vector<Location> alloc_stack, free_stack;
+    };
+    void kmalloc(uint64_t size, uint64_t cache_name);
+    void kfree(uint64_t addr);
+    void kasan_check(uint64_t va, uint64_t size, bool write);
+    SlabObject* slab_object_at(uint64_t va);
+    std::optional<Incident> slab_access_report(const AccessInfo& a);
     bool queue_call_ipi(std::string_view caller, uint64_t target, uint64_t func, uint64_t info, uint64_t csd);
 
     // Scheduling (sched.cpp): the host side of the guest's scheduler.
@@ -276,6 +291,7 @@ private:
     std::vector<int> waiting_;  // CPUs blocked in smp_call_function_single(), outermost first
     std::map<uint64_t, lazymmu::NestingTracker> trackers_;  // lazy MMU sections per task
     std::vector<bool> stack_mapped_;                         // per task slot
+    std::vector<SlabObject> slab_;                           // by slot, in allocation order
     std::vector<Trigger> triggers_;
     uint64_t irq_vector_ = 0;  // el1h_64_irq
     // A call/return hook re-fires when the interrupted instruction runs after

@@ -6,7 +6,7 @@
 namespace lmemu::lazymmu {
 namespace {
 
-constexpr std::array<std::pair<Hazard, std::string_view>, 8> kHazards{{
+constexpr std::array<std::pair<Hazard, std::string_view>, 12> kHazards{{
     {Hazard::UnactionedMapping, "unactioned-mapping"},
     {Hazard::StaleTlb, "stale-tlb"},
     {Hazard::BreakBeforeMake, "break-before-make"},
@@ -15,6 +15,10 @@ constexpr std::array<std::pair<Hazard, std::string_view>, 8> kHazards{{
     {Hazard::LazyLeak, "lazy-leak"},
     {Hazard::SleepInLazy, "sleep-in-lazy"},
     {Hazard::KernelFault, "kernel-fault"},
+    {Hazard::UseAfterFree, "use-after-free"},
+    {Hazard::OutOfBounds, "out-of-bounds"},
+    {Hazard::DoubleFree, "double-free"},
+    {Hazard::InvalidFree, "invalid-free"},
 }};
 
 constexpr std::array<std::pair<Verdict, std::string_view>, 6> kVerdicts{{

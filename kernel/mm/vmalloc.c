@@ -10,14 +10,14 @@
  * flushed at once instead of being purged lazily later (Linux never reuses
  * an address before its purge either); there is no hugetlbfs
  * (CONFIG_HUGETLB_PAGE), so PTE-level huge mappings are not made. Areas
- * start at VMALLOC_AREA_START and end below the kernel threads' stacks.
+ * start at VMALLOC_AREA_START and end below the slab window (lmemu/machine.h).
  */
 #include <linux/vmalloc.h>
 #include <linux/gfp.h>
 #include <linux/spinlock.h>
 #include <asm/tlbflush.h>
 
-#define VMALLOC_AREA_END	(LMEMU_TASK_STACK_TOP - LMEMU_MAX_TASKS * LMEMU_STACK_STRIDE)
+#define VMALLOC_AREA_END	LMEMU_SLAB_START
 #define MAX_VM_AREAS		64
 
 static struct vm_struct vm_area_slots[MAX_VM_AREAS];

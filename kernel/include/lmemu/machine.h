@@ -47,6 +47,16 @@
  * below the top of the vmalloc area, with an unmapped guard page below it.
  */
 #define LMEMU_MAX_CPUS		4
+
+/*
+ * Slab objects (linux/slab.h) live one to a page in this window, each page
+ * after an unmapped guard page and each object at the end of its page, as
+ * KFENCE lays them out: the host maps a page at kmalloc() and unmaps it at
+ * kfree() and never reuses it in a run, so any access after the free, or
+ * past the end, faults and is reported with the allocation and free stacks.
+ */
+#define LMEMU_SLAB_START	(LMEMU_VMALLOC_START + 0x30000000UL)
+#define LMEMU_SLAB_SIZE		0x01000000UL	/* 2048 objects */
 #define LMEMU_STACK_SIZE	0x4000UL
 #define LMEMU_STACK_STRIDE	(LMEMU_STACK_SIZE + 0x1000UL)
 #define LMEMU_STACK_TOP		LMEMU_VMALLOC_END
@@ -91,6 +101,9 @@
 #define LMEMU_HVC_BOOTED	21	/* this CPU's translation regime is set up (after its SCTLR write) */
 #define LMEMU_HVC_SMP_CALL_ASYNC 22	/* x0 = cpu, x1 = func, x2 = info: IPI that runs func(info) there; no wait */
 #define LMEMU_HVC_SMP_CALL_CSD	23	/* x0 = cpu, x1 = struct lmemu_csd *: IPI that runs its func(info), then unlocks it */
+#define LMEMU_HVC_KMALLOC	24	/* x0 = size, x1 = cache name VA (0: kmalloc) -> object VA or 0 */
+#define LMEMU_HVC_KFREE		25	/* x0 = object VA */
+#define LMEMU_HVC_KASAN_CHECK	26	/* x0 = VA, x1 = size, x2 = 1 for a write -> 1 if the access is good */
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff
