@@ -23,7 +23,9 @@ using lazymmu::Verdict;
 namespace {
 
 // Lowercase [config] keys: lmemu's own settings. UPPERCASE keys are kernel options.
-const std::vector<std::string> kSettings{"policy", "budget_blocks", "timeout_ms", "cpus", "arch_features"};
+const std::vector<std::string> kSettings{"policy", "budget_blocks", "timeout_ms", "cpus", "arch_features", "lazy_tlb"};
+// lazy_tlb: how a CPU's lazily used mm is kept alive (include/linux/sched/mm.h).
+const std::vector<std::string> kLazyTlbModes{"refcount", "shootdown", "none"};
 
 size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -129,6 +131,13 @@ private:
             if (cpus < 1 || cpus > LMEMU_MAX_CPUS)
                 fail(pos(n), fmt::format("cpus must be between 1 and {}", LMEMU_MAX_CPUS));
             return std::to_string(cpus);
+        }
+        if (key == "lazy_tlb") {
+            const std::string m = string(n, "lazy_tlb");
+            if (std::find(kLazyTlbModes.begin(), kLazyTlbModes.end(), m) == kLazyTlbModes.end())
+                fail(pos(n), fmt::format("unknown lazy_tlb mode '{}'", m),
+                     fmt::format("modes: {}", fmt::join(kLazyTlbModes, ", ")));
+            return m;
         }
         if (key == "arch_features") {
             // A list of feature names ("ETS2", "BBML2"), or one comma-separated string.
@@ -693,7 +702,7 @@ const Expect* match_expect(const CaseFile& c, const Cell& cell) {
 CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
     CellSettings s;
     // Kernel options arm64's defconfig turns on, which a case may turn off.
-    std::map<std::string, ConfigValue> options{{"RODATA_FULL_DEFAULT_ENABLED", "true"}};
+    std::map<std::string, ConfigValue> options{{"RODATA_FULL_DEFAULT_ENABLED", "true"}, {"lazy_tlb", "refcount"}};
     for (const auto& [k, v] : config) options[k] = v;
     for (const auto& [k, v] : options) {
         if (k == "policy") s.policy = *lazymmu::parse_policy(v);
@@ -701,6 +710,11 @@ CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
         else if (k == "budget_blocks") s.budget_blocks = std::stoull(v);
         else if (k == "cpus") s.cpus = std::stoi(v);
         else if (k == "arch_features") s.arch_features = *lazymmu::parse_arch_features(v);
+        // Kconfig's MMU_LAZY_TLB_REFCOUNT (default y) or MMU_LAZY_TLB_SHOOTDOWN;
+        // "none" is neither: lazy mms uncounted and not shot down (seed 000).
+        else if (k == "lazy_tlb" && v == "refcount") s.defines["CONFIG_MMU_LAZY_TLB_REFCOUNT"] = "1";
+        else if (k == "lazy_tlb" && v == "shootdown") s.defines["CONFIG_MMU_LAZY_TLB_SHOOTDOWN"] = "1";
+        else if (k == "lazy_tlb") continue;
         else if (v == "true") s.defines["CONFIG_" + k] = "1";
         else if (v != "false" && v != "0") s.defines["CONFIG_" + k] = v;  // off: undefined, as #ifdef and IS_ENABLED() read it
     }

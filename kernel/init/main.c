@@ -10,10 +10,12 @@
 #include <lmemu/hypercall.h>
 
 void scenario(void);
+void mm_cache_init(void);
 
 void __noreturn start_kernel(void)
 {
 	smp_init();
+	mm_cache_init();
 	sched_init();
 	scenario();
 	lmemu_hvc0(LMEMU_HVC_EXIT);

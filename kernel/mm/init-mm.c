@@ -3,4 +3,6 @@
 
 struct mm_struct init_mm = {
 	.pgd = (pgd_t *)__va(LMEMU_SWAPPER_PGD_PHYS),
+	.mm_users = ATOMIC_INIT(2),
+	.mm_count = ATOMIC_INIT(1),
 };

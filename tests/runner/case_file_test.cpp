@@ -179,6 +179,20 @@ TEST_CASE("case file: rodata=full is on unless a case turns RODATA_FULL_DEFAULT_
     CHECK_FALSE(off.machine().rodata_full);
 }
 
+TEST_CASE("case file: lazy_tlb picks the Kconfig lazy TLB mode; refcount by default; a mode that does not exist names those that do") {
+    CHECK(settings_for({}).defines.count("CONFIG_MMU_LAZY_TLB_REFCOUNT") == 1);
+    const auto shoot = settings_for({{"lazy_tlb", "shootdown"}});
+    CHECK(shoot.defines.count("CONFIG_MMU_LAZY_TLB_SHOOTDOWN") == 1);
+    CHECK(shoot.defines.count("CONFIG_MMU_LAZY_TLB_REFCOUNT") == 0);
+    const auto none = settings_for({{"lazy_tlb", "none"}});
+    CHECK(none.defines.count("CONFIG_MMU_LAZY_TLB_SHOOTDOWN") == 0);
+    CHECK(none.defines.count("CONFIG_MMU_LAZY_TLB_REFCOUNT") == 0);
+    const auto e = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[config]\nlazy_tlb = \"refcounted\"\n"
+                            "[[expect]]\nverdict = \"clean\"\n");
+    CHECK(e.pos().line == 5);
+    CHECK(e.note() == "modes: refcount, shootdown, none");
+}
+
 TEST_CASE("case file: a kernel option nothing refers to is an error with 'did you mean'; one the case reads is fine") {
     const auto e = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[config]\nDEBUG_PAGEALOC = true\n"
                             "[[expect]]\nverdict = \"clean\"\n");

@@ -15,6 +15,11 @@ struct task_struct *kthread_create(int (*threadfn)(void *data), void *data, cons
 /* Binds a not yet woken thread to a CPU. */
 void kthread_bind(struct task_struct *p, unsigned int cpu);
 
+struct mm_struct;
+/* The calling kernel thread runs on mm (tsk->mm = mm) until kthread_unuse_mm(). */
+void kthread_use_mm(struct mm_struct *mm);
+void kthread_unuse_mm(struct mm_struct *mm);
+
 #define kthread_run(threadfn, data, namefmt, ...) ({			\
 	struct task_struct *__k = kthread_create(threadfn, data, namefmt, ## __VA_ARGS__); \
 	if (__k)							\

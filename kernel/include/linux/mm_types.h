@@ -3,6 +3,9 @@
 #define _LINUX_MM_TYPES_H
 
 #include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/spinlock.h>
 #include <asm/pgtable-types.h>
 
 /* LMEMU_STRUCT_PAGE_SIZE bytes: the host sizes mem_map with it. */
@@ -14,10 +17,28 @@ struct page {
 	unsigned long __pad;
 };
 
+enum {
+	MM_FILEPAGES,
+	MM_ANONPAGES,
+	MM_SWAPENTS,
+	MM_SHMEMPAGES,
+	NR_MM_COUNTERS
+};
+
 struct mm_struct {
 	pgd_t *pgd;
+	/* Users of the address space (tasks, mmget()); the last mmput() tears it down. */
+	atomic_t mm_users;
+	/* References to the struct itself (mmgrab()); mm_users counts as one. */
+	atomic_t mm_count;
+	atomic_long_t pgtables_bytes;
+	atomic_long_t rss_stat[NR_MM_COUNTERS];
 	spinlock_t page_table_lock;
+	/* CPUs this mm has been switched to (arm64 keeps none; lmemu's switch_mm() does, for shootdown). */
+	struct cpumask cpu_bitmap;
 };
+
+#define mm_cpumask(mm)	(&(mm)->cpu_bitmap)
 
 extern struct mm_struct init_mm;
 

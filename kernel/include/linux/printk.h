@@ -13,6 +13,7 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format
 int vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list args);
 
 #define pr_emerg(fmt, ...)	printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_alert(fmt, ...)	printk(pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_err(fmt, ...)	printk(pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_warn(fmt, ...)	printk(pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_info(fmt, ...)	printk(pr_fmt(fmt), ##__VA_ARGS__)

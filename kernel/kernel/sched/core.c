@@ -1,7 +1,10 @@
 /*
  * Follows Linux v6.16 kernel/sched/core.c and init/init_task.c (subset): the
  * boot task, one idle task per secondary CPU, per-CPU run queues,
- * schedule(), context_switch() and preemption.
+ * schedule(), context_switch() with its lazy TLB mm handling (active_mm
+ * handed from task to task, rq->prev_mm dropped in finish_task_switch()),
+ * and preemption. CONFIG_LAZY_TLB_CHECK_ACTIVE_MM is lmemu's, not Linux's:
+ * Andy Lutomirski's kasan_check_byte(prev->active_mm) from seed 000.
  *
  * Differs from Linux:
  *  - one first-in-first-out class, no priorities; a switch happens only at
@@ -27,6 +30,9 @@
 #include <linux/pgtable.h>
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
+#include <linux/kasan.h>
+#include <linux/sched/mm.h>
+#include <asm/mmu_context.h>
 
 struct task_struct init_task __aligned(64) = {
 	.comm = "swapper/0",
@@ -52,6 +58,7 @@ struct rq {
 	raw_spinlock_t lock;
 	struct task_struct *idle;	/* NULL on the boot CPU */
 	struct task_struct *head, *tail;	/* queued, not counting the running task */
+	struct mm_struct *prev_mm;	/* a lazy mm to drop once the switch is done */
 };
 
 static struct rq runqueues[LMEMU_MAX_CPUS];
@@ -63,8 +70,12 @@ void sched_init(void)
 {
 	int cpu;
 
-	for (cpu = 1; cpu < LMEMU_MAX_CPUS; cpu++)
+	/* The boot task's and every idle task's active_mm is init_mm, each a lazy reference. */
+	mmgrab_lazy_tlb(&init_mm);
+	for (cpu = 1; cpu < LMEMU_MAX_CPUS; cpu++) {
 		cpu_rq(cpu)->idle = cpu_tasks[cpu];
+		mmgrab_lazy_tlb(&init_mm);	/* arm64's secondary_start_kernel() mmgrab()s it */
+	}
 }
 
 static void enqueue_task(struct rq *rq, struct task_struct *p)
@@ -160,9 +171,15 @@ __weak void arch_end_context_switch(struct task_struct *next)
 static struct task_struct *finish_task_switch(struct task_struct *prev)
 {
 	struct task_struct *next = current;
+	struct rq *rq = this_rq();
+	struct mm_struct *mm = rq->prev_mm;
 
+	rq->prev_mm = NULL;
 	WRITE_ONCE(prev->on_cpu, 0);
 	arch_end_context_switch(next);
+	/* The lazy reference a kernel thread held, dropped now that no CPU runs on it. */
+	if (mm)
+		mmdrop_lazy_tlb_sched(mm);
 	if (prev->__state == TASK_DEAD)
 		put_task_struct(prev);
 	/* raw_spin_rq_unlock_irq() in Linux: a new task starts with interrupts on. */
@@ -185,11 +202,40 @@ static void prepare_task_switch(struct task_struct *prev, struct task_struct *ne
 
 static void context_switch(struct task_struct *prev, struct task_struct *next)
 {
+	struct rq *rq = this_rq();
+
 	prepare_task_switch(prev, next);
 
-	/* Kernel threads run on the mm of whoever ran before (lazy TLB). */
-	if (!next->mm)
+#ifdef CONFIG_LAZY_TLB_CHECK_ACTIVE_MM
+	/*
+	 * Andy Lutomirski's check (seed 000): if the previous mm was freed while
+	 * this CPU still used it lazily, KASAN might not notice without help.
+	 */
+	kasan_check_byte(prev->active_mm);
+#endif
+
+	/*
+	 * kernel -> kernel   lazy + transfer active
+	 *   user -> kernel   lazy + mmgrab_lazy_tlb() active
+	 *
+	 * kernel ->   user   switch + mmdrop_lazy_tlb() active
+	 *   user ->   user   switch
+	 */
+	if (!next->mm) {				/* to kernel */
+		enter_lazy_tlb(prev->active_mm, next);
 		next->active_mm = prev->active_mm;
+		if (prev->mm)				/* from user */
+			mmgrab_lazy_tlb(prev->active_mm);
+		else
+			prev->active_mm = NULL;
+	} else {					/* to user */
+		switch_mm_irqs_off(prev->active_mm, next->mm, next);
+		if (!prev->mm) {			/* from kernel */
+			/* will mmdrop_lazy_tlb() in finish_task_switch(). */
+			rq->prev_mm = prev->active_mm;
+			prev->active_mm = NULL;
+		}
+	}
 
 	/* A task moved here by a preemption may still be leaving its old CPU. */
 	while (READ_ONCE(next->on_cpu))

@@ -43,6 +43,18 @@ static inline void pmd_free(struct mm_struct *mm, pmd_t *pmd)
 	lmemu_hvc1(LMEMU_HVC_FREE_PGTABLE, __pa(pmd));
 }
 
+/* A user address space's top level (TTBR0's): empty, kernel mappings are TTBR1's. */
+static inline pgd_t *pgd_alloc(struct mm_struct *mm)
+{
+	phys_addr_t phys = __pgtable_alloc();
+	return phys ? (pgd_t *)__va(phys) : NULL;
+}
+
+static inline void pgd_free(struct mm_struct *mm, pgd_t *pgd)
+{
+	lmemu_hvc1(LMEMU_HVC_FREE_PGTABLE, __pa(pgd));
+}
+
 static inline void pmd_populate_kernel(struct mm_struct *mm, pmd_t *pmdp, pte_t *ptep)
 {
 	__pmd_populate(pmdp, __pa(ptep), PMD_TYPE_TABLE | PMD_TABLE_AF);

@@ -1,0 +1,81 @@
+/*
+ * Follows Linux v6.16 include/linux/sched/mm.h (subset): the two mm
+ * reference counts and the lazy TLB references.
+ *
+ * mm_users counts users of the address space (mmget()/mmput()); the last
+ * mmput() tears the address space down and drops the mm_count reference
+ * all users share. mm_count counts references to the struct (mmgrab()/
+ * mmdrop()); the last mmdrop() frees it (__mmdrop()). A CPU running a kernel
+ * thread keeps the previous task's mm as its active_mm (lazy TLB): with
+ * CONFIG_MMU_LAZY_TLB_REFCOUNT that is a counted reference; with
+ * CONFIG_MMU_LAZY_TLB_SHOOTDOWN it is not, and __mmdrop() makes every CPU
+ * in mm_cpumask() switch away first; with neither it is a dangling pointer
+ * waiting to happen (seed 000).
+ */
+#ifndef _LINUX_SCHED_MM_H
+#define _LINUX_SCHED_MM_H
+
+#include <linux/kconfig.h>
+#include <linux/mm_types.h>
+#include <asm/barrier.h>
+
+/* Kconfig: MMU_LAZY_TLB_REFCOUNT depends on !MMU_LAZY_TLB_SHOOTDOWN. */
+#ifdef CONFIG_MMU_LAZY_TLB_SHOOTDOWN
+#undef CONFIG_MMU_LAZY_TLB_REFCOUNT
+#endif
+
+struct mm_struct *mm_alloc(void);
+void __mmdrop(struct mm_struct *mm);
+void mmput(struct mm_struct *mm);
+
+static inline void mmgrab(struct mm_struct *mm)
+{
+	atomic_inc(&mm->mm_count);
+}
+
+static inline void mmdrop(struct mm_struct *mm)
+{
+	/* The implicit full barrier of atomic_dec_and_test() orders the uses before the free. */
+	if (atomic_dec_and_test(&mm->mm_count))
+		__mmdrop(mm);
+}
+
+/* Without PREEMPT_RT, mmdrop_sched() is mmdrop(). */
+static inline void mmdrop_sched(struct mm_struct *mm)
+{
+	mmdrop(mm);
+}
+
+static inline void mmgrab_lazy_tlb(struct mm_struct *mm)
+{
+	if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT))
+		mmgrab(mm);
+}
+
+static inline void mmdrop_lazy_tlb(struct mm_struct *mm)
+{
+	if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT))
+		mmdrop(mm);
+	else
+		smp_mb();	/* what mmdrop()'s atomic would have ordered (membarrier) */
+}
+
+static inline void mmdrop_lazy_tlb_sched(struct mm_struct *mm)
+{
+	if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT))
+		mmdrop_sched(mm);
+	else
+		smp_mb();
+}
+
+static inline void mmget(struct mm_struct *mm)
+{
+	atomic_inc(&mm->mm_users);
+}
+
+static inline bool mmget_not_zero(struct mm_struct *mm)
+{
+	return atomic_inc_not_zero(&mm->mm_users);
+}
+
+#endif
