@@ -54,6 +54,7 @@ struct task_struct {
 	void			*data;
 	int			exit_code;
 	int			slot;		/* index in kernel/fork.c's task table; -1 for CPU tasks */
+	spinlock_t		alloc_lock;	/* task_lock(): guards mm and active_mm */
 };
 
 _Static_assert(__builtin_offsetof(struct task_struct, comm) == LMEMU_TASK_COMM_OFFSET,

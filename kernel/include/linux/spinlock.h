@@ -41,8 +41,18 @@ static inline void arch_spin_unlock(int *lock)
 #define raw_spin_unlock(l)	arch_spin_unlock(&(l)->raw_lock)
 #define raw_spin_is_locked(l)	(READ_ONCE((l)->raw_lock) != 0)
 
+#ifdef CONFIG_PREEMPT_RT
+/*
+ * PREEMPT_RT: spinlock_t is a sleeping lock (an rtmutex), so holding one
+ * leaves preemption on. Here a waiter spins where RT's would sleep; the
+ * _irqsave forms keep disabling interrupts, as raw locks do.
+ */
+#define spin_lock(l)		raw_spin_lock(&(l)->rlock)
+#define spin_unlock(l)		raw_spin_unlock(&(l)->rlock)
+#else
 #define spin_lock(l)		do { preempt_disable(); raw_spin_lock(&(l)->rlock); } while (0)
 #define spin_unlock(l)		do { raw_spin_unlock(&(l)->rlock); preempt_enable(); } while (0)
+#endif
 #define spin_lock_irqsave(l, flags) \
 	do { local_irq_save(flags); preempt_disable(); raw_spin_lock(&(l)->rlock); } while (0)
 #define spin_unlock_irqrestore(l, flags) \

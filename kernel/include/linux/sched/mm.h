@@ -40,7 +40,7 @@ static inline void mmdrop(struct mm_struct *mm)
 		__mmdrop(mm);
 }
 
-/* Without PREEMPT_RT, mmdrop_sched() is mmdrop(). */
+/* mmdrop() here even under PREEMPT_RT, which defers it to RCU: there is no RCU. */
 static inline void mmdrop_sched(struct mm_struct *mm)
 {
 	mmdrop(mm);

@@ -32,5 +32,6 @@ static inline void switch_mm(struct mm_struct *prev, struct mm_struct *next, str
 }
 
 #define switch_mm_irqs_off	switch_mm
+#define activate_mm(prev, next)	switch_mm(prev, next, current)
 
 #endif
