@@ -17,11 +17,16 @@ void Machine::Impl::rewritten(uint64_t pc) {
     if (r.kind == MaintenanceInsn::DaifClear || r.kind == MaintenanceInsn::DaifWrite) return write_daif(r);
     if (r.kind == MaintenanceInsn::Yield) return schedule_point(PointKind::Yield, pc);
     if (r.kind == MaintenanceInsn::Eret) return exception_return();
+    if (r.kind == MaintenanceInsn::RegimeWrite && regime_register(r.insn) == std::string_view("TTBR0_EL1")) {
+        const unsigned rt = r.insn & 0x1f;  // MSR <sysreg>, Xt
+        return write_ttbr0(rt == 31 ? 0 : uc().x(rt));
+    }
     if (r.kind == MaintenanceInsn::RegimeWrite)
         return end(Verdict::GuestFault,
-                   incident_here(fmt::format("the guest wrote {} ({}): lmemu's translation regime is fixed — the kernel's "
-                                             "tables are in the page-table pool it watches, TTBR0 walks are off — so "
-                                             "a scenario changes page-table entries, not these registers",
+                   incident_here(fmt::format("the guest wrote {} ({}): lmemu's kernel translation regime is fixed — the "
+                                             "kernel's tables are in the page-table pool it watches — so a scenario "
+                                             "changes page-table entries, not these registers (TTBR0_EL1, the user "
+                                             "root switch_mm() loads, it may write)",
                                              regime_register(r.insn), dis_.text(r.insn, pc))));
     // Another CPU may run before a barrier or TLBI takes effect: what it
     // does between a store and the barrier that publishes it is the race.
@@ -63,6 +68,7 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_KMALLOC: return kmalloc(x0, x1);
     case LMEMU_HVC_KFREE: return kfree(x0);
     case LMEMU_HVC_KASAN_CHECK: return kasan_check(x0, x1, x2 != 0);
+    case LMEMU_HVC_RETURN_TO_USER: return return_to_user();
     case LMEMU_HVC_SMP_RETURN: return smp_return();
     case LMEMU_HVC_TASK_STACK: uc().set_reg(UC_ARM64_REG_X0, task_stack(x0)); return;
     case LMEMU_HVC_TASK_EXIT: {

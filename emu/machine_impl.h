@@ -117,6 +117,8 @@ private:
         std::optional<PendingIrq> taking;  // delivered, not yet acknowledged by handle_arch_irq()
         std::vector<HandlerFrame> handlers;
         std::vector<uc_hook> inject_hooks;  // this run's call/return hooks
+        std::optional<Location> ttbr0_write;  // where TTBR0_EL1 was last written this run, and by which task
+        std::string ttbr0_writer;
     };
     // An injection point being counted.
     struct Trigger {
@@ -149,6 +151,10 @@ private:
         std::string alloc_task, free_task;
         std::vector<Location> alloc_stack, free_stack;
     };
+    // User roots (mm.cpp): switch_mm()'s TTBR0 writes, and the return-to-user check.
+    void write_ttbr0(uint64_t value);
+    void return_to_user();
+
     void kmalloc(uint64_t size, uint64_t cache_name);
     void kfree(uint64_t addr);
     void kasan_check(uint64_t va, uint64_t size, bool write);

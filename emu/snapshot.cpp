@@ -62,6 +62,8 @@ void Machine::Impl::restore_snapshot() {
         c.pending.clear();
         c.taking.reset();
         c.handlers.clear();
+        c.ttbr0_write.reset();
+        c.ttbr0_writer.clear();
     }
     // The boot CPU's regime is set up: the host flush works there. The others
     // empty theirs at their own BOOTED hypercall, before anything can differ.

@@ -6,7 +6,7 @@
 namespace lmemu::lazymmu {
 namespace {
 
-constexpr std::array<std::pair<Hazard, std::string_view>, 12> kHazards{{
+constexpr std::array<std::pair<Hazard, std::string_view>, 13> kHazards{{
     {Hazard::UnactionedMapping, "unactioned-mapping"},
     {Hazard::StaleTlb, "stale-tlb"},
     {Hazard::BreakBeforeMake, "break-before-make"},
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<Hazard, std::string_view>, 12> kHazards{{
     {Hazard::OutOfBounds, "out-of-bounds"},
     {Hazard::DoubleFree, "double-free"},
     {Hazard::InvalidFree, "invalid-free"},
+    {Hazard::WrongMm, "wrong-mm"},
 }};
 
 constexpr std::array<std::pair<Verdict, std::string_view>, 6> kVerdicts{{

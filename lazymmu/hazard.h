@@ -23,6 +23,7 @@ enum class Hazard {
     OutOfBounds,        // an access past the end of a slab object (KASAN's slab-out-of-bounds)
     DoubleFree,         // kfree() of an object already freed
     InvalidFree,        // kfree() of an address that is not the start of a slab object
+    WrongMm,            // a task returns to user space with another mm's root loaded in TTBR0
 };
 
 enum class Verdict { Clean, Hazard, Warn, Bug, Timeout, GuestFault };

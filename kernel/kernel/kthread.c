@@ -49,6 +49,7 @@ void kthread_use_mm(struct mm_struct *mm)
 	tsk->mm = mm;
 	switch_mm_irqs_off(active_mm, mm, tsk);
 	local_irq_enable();
+	finish_arch_post_lock_switch();
 	mmdrop_lazy_tlb(active_mm);
 }
 

@@ -36,7 +36,14 @@ struct mm_struct {
 	spinlock_t page_table_lock;
 	/* CPUs this mm has been switched to (arm64 keeps none; lmemu's switch_mm() does, for shootdown). */
 	struct cpumask cpu_bitmap;
+	struct {
+		unsigned long id;	/* ASID: 0, there is no ASID allocator yet */
+		int switch_pending;	/* a deferred switch to this mm (arm's 2013 per-mm flag) */
+	} context;
 };
+
+_Static_assert(__builtin_offsetof(struct mm_struct, pgd) == LMEMU_MM_PGD_OFFSET,
+	       "the host reads pgd at LMEMU_MM_PGD_OFFSET");
 
 #define mm_cpumask(mm)	(&(mm)->cpu_bitmap)
 

@@ -59,6 +59,8 @@ struct task_struct {
 
 _Static_assert(__builtin_offsetof(struct task_struct, comm) == LMEMU_TASK_COMM_OFFSET,
 	       "the host reads comm at LMEMU_TASK_COMM_OFFSET");
+_Static_assert(__builtin_offsetof(struct task_struct, mm) == LMEMU_TASK_MM_OFFSET,
+	       "the host reads mm at LMEMU_TASK_MM_OFFSET");
 _Static_assert(__builtin_offsetof(struct task_struct, thread.cpu_context) == THREAD_CPU_CONTEXT,
 	       "entry.S's cpu_switch_to() uses THREAD_CPU_CONTEXT");
 

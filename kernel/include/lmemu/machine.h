@@ -73,6 +73,8 @@
 /* Where the host finds a task's name: offsetof(struct task_struct, comm). */
 #define LMEMU_TASK_COMM_OFFSET	24
 #define LMEMU_TASK_COMM_LEN	16
+#define LMEMU_TASK_MM_OFFSET	176	/* task_struct.mm, for the return-to-user check */
+#define LMEMU_MM_PGD_OFFSET	0
 
 /*
  * Hypercalls: `hvc #nr`, arguments in x0..x3, result in x0. Only what a real
@@ -104,6 +106,7 @@
 #define LMEMU_HVC_KMALLOC	24	/* x0 = size, x1 = cache name VA (0: kmalloc) -> object VA or 0 */
 #define LMEMU_HVC_KFREE		25	/* x0 = object VA */
 #define LMEMU_HVC_KASAN_CHECK	26	/* x0 = VA, x1 = size, x2 = 1 for a write -> 1 if the access is good */
+#define LMEMU_HVC_RETURN_TO_USER 27	/* current returns to user space: its mm's root must be loaded */
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff

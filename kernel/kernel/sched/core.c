@@ -177,13 +177,14 @@ static struct task_struct *finish_task_switch(struct task_struct *prev)
 	rq->prev_mm = NULL;
 	WRITE_ONCE(prev->on_cpu, 0);
 	arch_end_context_switch(next);
+	/* finish_lock_switch(): raw_spin_rq_unlock_irq(), so a new task starts with interrupts on. */
+	local_irq_enable();
+	finish_arch_post_lock_switch();
 	/* The lazy reference a kernel thread held, dropped now that no CPU runs on it. */
 	if (mm)
 		mmdrop_lazy_tlb_sched(mm);
 	if (prev->__state == TASK_DEAD)
 		put_task_struct(prev);
-	/* raw_spin_rq_unlock_irq() in Linux: a new task starts with interrupts on. */
-	local_irq_enable();
 	return prev;
 }
 

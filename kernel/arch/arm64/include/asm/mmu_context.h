@@ -1,10 +1,15 @@
 /*
  * Follows Linux v6.16 arch/arm64/include/asm/mmu_context.h (subset):
- * switch_mm(), enter_lazy_tlb().
+ * switch_mm(), activate_mm(), enter_lazy_tlb().
  *
- * Differs from Linux: there are no user mappings yet, so no TTBR0 and no
- * ASIDs; __switch_mm() only records the CPU in mm_cpumask(), which arm64
- * does not keep but MMU_LAZY_TLB_SHOOTDOWN needs (powerpc keeps it so).
+ * Differs from Linux: there are no user mappings yet (TTBR0 walks stay
+ * off) and no ASID allocator, so check_and_switch_context() just loads the
+ * mm's pgd into TTBR0_EL1, which the host checks at every return to user
+ * space. It and finish_arch_post_lock_switch() are out of line and __weak
+ * (arch/arm64/mm/context.c), so a case can put a deferred switch in their
+ * place, as arm and s390 had in 2013 (seed 001). __switch_mm() also records
+ * the CPU in mm_cpumask(), which arm64 does not keep but
+ * MMU_LAZY_TLB_SHOOTDOWN needs (powerpc keeps it so).
  */
 #ifndef __ASM_MMU_CONTEXT_H
 #define __ASM_MMU_CONTEXT_H
@@ -13,22 +18,33 @@
 #include <linux/sched.h>
 #include <linux/smp.h>
 
+void cpu_switch_mm(pgd_t *pgd, struct mm_struct *mm);
+void cpu_set_reserved_ttbr0(void);
+void check_and_switch_context(struct mm_struct *mm, struct task_struct *tsk);
+/* The end of a switch, after the run-queue lock is dropped with interrupts on. */
+void finish_arch_post_lock_switch(void);
+/* current returns to user space: the host checks that its mm's root is loaded. */
+void lmemu_return_to_user(void);
+
 static inline void enter_lazy_tlb(struct mm_struct *mm, struct task_struct *tsk)
 {
 }
 
-static inline void __switch_mm(struct mm_struct *next)
+static inline void __switch_mm(struct mm_struct *next, struct task_struct *tsk)
 {
-	/* init_mm has no user mappings: Linux sets the reserved TTBR0. */
-	if (next == &init_mm)
+	/* init_mm.pgd has no user mappings: just set the reserved TTBR0. */
+	if (next == &init_mm) {
+		cpu_set_reserved_ttbr0();
 		return;
+	}
 	cpumask_set_cpu(smp_processor_id(), mm_cpumask(next));
+	check_and_switch_context(next, tsk);
 }
 
 static inline void switch_mm(struct mm_struct *prev, struct mm_struct *next, struct task_struct *tsk)
 {
 	if (prev != next)
-		__switch_mm(next);
+		__switch_mm(next, tsk);
 }
 
 #define switch_mm_irqs_off	switch_mm
