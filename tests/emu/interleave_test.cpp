@@ -128,7 +128,7 @@ TEST_CASE("interleave: unobserved, CPUs still hand over at yields and atomics (b
 TEST_CASE("interleave: smp_call_function_single(wait = 0) is an IPI the other CPU takes where it runs; the caller goes on") {
     // CPU 1 spins in its thread with interrupts on: the IPI must interrupt
     // the spin (taken when CPU 1 resumes), and nothing else ends it.
-    const auto image = test::build_guest(R"(
+    const auto image = test::build_guest(test::two_threads(R"(
         #include <linux/kernel.h>
         #include <linux/smp.h>
         #include <linux/preempt.h>
@@ -152,15 +152,7 @@ TEST_CASE("interleave: smp_call_function_single(wait = 0) is an IPI the other CP
             while (smp_load_acquire(&ran_on) < 0)
                 cpu_relax();
         }
-        void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
-        void scenario(void)
-        {
-            static void (*const fns[])(void) = { first, second };
-            static const char *const names[] = { "first", "second" };
-            lmemu_run_threads(fns, names, 2);
-            BUG_ON(ran_on != 1 || !in_irq_ctx || !caller_went_on);
-        }
-    )");
+    )", "BUG_ON(ran_on != 1 || !in_irq_ctx || !caller_went_on);"));
     emu::MachineConfig cfg = two_cpus();
     cfg.budget_blocks = 1'000'000;
     emu::Machine m(image, cfg, emu::Machine::Runs::Many);
@@ -186,7 +178,7 @@ namespace {
 // CPU 0 calls on_each_cpu(count, wait) while CPU 1's thread spins with
 // interrupts on; BUG_ON if `count` has not run on both CPUs when it returns.
 std::string on_each_cpu_scenario(int wait) {
-    return fmt::format(R"(
+    return test::two_threads(fmt::format(R"(
         #include <linux/kernel.h>
         #include <linux/smp.h>
         #include <linux/preempt.h>
@@ -213,15 +205,8 @@ std::string on_each_cpu_scenario(int wait) {
             while (!smp_load_acquire(&done))
                 cpu_relax();
         }}
-        void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
-        void scenario(void)
-        {{
-            static void (*const fns[])(void) = {{ first, second }};
-            static const char *const names[] = {{ "first", "second" }};
-            lmemu_run_threads(fns, names, 2);
-        }}
     )",
-                       wait);
+                                          wait));
 }
 }  // namespace
 
@@ -241,7 +226,7 @@ TEST_CASE("interleave: on_each_cpu(wait = 0) returns before the other CPU has ta
 TEST_CASE("interleave: a task woken onto a busy CPU preempts it through the reschedule IPI; CONFIG_PREEMPT_NONE waits") {
     // CPU 1's thread spins until a task bound to CPU 1 runs: only the
     // reschedule IPI's preemption lets that task in.
-    const std::string code = R"(
+    const std::string code = test::two_threads(R"(
         #include <linux/kernel.h>
         #include <linux/smp.h>
         #include <linux/kthread.h>
@@ -266,14 +251,7 @@ TEST_CASE("interleave: a task woken onto a busy CPU preempts it through the resc
             while (!smp_load_acquire(&flag))
                 cpu_relax();
         }
-        void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
-        void scenario(void)
-        {
-            static void (*const fns[])(void) = { first, second };
-            static const char *const names[] = { "first", "second" };
-            lmemu_run_threads(fns, names, 2);
-        }
-    )";
+    )");
     emu::MachineConfig cfg = two_cpus();
     cfg.budget_blocks = 200'000;
     {

@@ -7,21 +7,28 @@
 
 namespace lmemu::test {
 
-std::string two_cpu_counter(const std::string& increment) {
-    return R"(
-        #include <linux/kernel.h>
-        #include <asm/barrier.h>
-        static int counter;
-        static void inc(void) { )" + increment + R"( }
+std::string two_threads(const std::string& code, const std::string& after) {
+    return code + R"(
         void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);
         void scenario(void)
         {
-            static void (*const fns[])(void) = { inc, inc };
-            static const char *const names[] = { "a", "b" };
+            static void (*const fns[])(void) = { first, second };
+            static const char *const names[] = { "first", "second" };
             lmemu_run_threads(fns, names, 2);
-            BUG_ON(READ_ONCE(counter) != 2);
+            )" + after + R"(
         }
     )";
+}
+
+std::string two_cpu_counter(const std::string& increment) {
+    return two_threads(R"(
+        #include <linux/kernel.h>
+        #include <asm/barrier.h>
+        static int counter;
+        static void first(void) { )" + increment + R"( }
+        static void second(void) { first(); }
+    )",
+                       "BUG_ON(READ_ONCE(counter) != 2);");
 }
 
 emu::ElfImage build_guest(const std::string& code, const std::map<std::string, std::string>& defines) {

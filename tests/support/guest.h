@@ -15,6 +15,10 @@ emu::ElfImage build_guest(const std::string& code, const std::map<std::string, s
 // Two CPUs each add one to a shared `counter` with `increment`; the boot CPU
 // then checks the sum with BUG_ON (a lost update is a `bug` verdict).
 std::string two_cpu_counter(const std::string& increment);
+// `code` defines `static void first(void)` and `second(void)`; CPU 0 runs
+// first() and CPU 1 second() at once (kernel/lmemu/threads.c), then the
+// boot CPU runs `after` (statements).
+std::string two_threads(const std::string& code, const std::string& after = "");
 // A read, a barrier (a scheduling point) and the write back: an update can be lost.
 inline constexpr const char* kRacyIncrement = "int x = READ_ONCE(counter); smp_mb(); WRITE_ONCE(counter, x + 1);";
 inline constexpr const char* kAtomicIncrement = "smp_mb(); __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);";
