@@ -69,6 +69,8 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_KFREE: return kfree(x0);
     case LMEMU_HVC_KASAN_CHECK: return kasan_check(x0, x1, x2 != 0);
     case LMEMU_HVC_RETURN_TO_USER: return return_to_user();
+    case LMEMU_HVC_LOCK_ACQUIRE: return lock_acquire(x0);
+    case LMEMU_HVC_LOCK_RELEASE: return lock_release(x0);
     case LMEMU_HVC_SMP_RETURN: return smp_return();
     case LMEMU_HVC_TASK_STACK: uc().set_reg(UC_ARM64_REG_X0, task_stack(x0)); return;
     case LMEMU_HVC_TASK_EXIT: {

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -154,6 +155,14 @@ private:
     // User roots (mm.cpp): switch_mm()'s TTBR0 writes, and the return-to-user check.
     void write_ttbr0(uint64_t value);
     void return_to_user();
+
+    // CONFIG_LOCKDEP's usage checks (lockdep.cpp).
+    struct LockUsage {
+        enum Bit { InHardirq, HardirqOn, InSoftirq, SoftirqOn };
+        std::array<std::vector<Location>, 4> first;  // where each usage was first seen
+    };
+    void lock_acquire(uint64_t lock);
+    void lock_release(uint64_t lock);
 
     void kmalloc(uint64_t size, uint64_t cache_name);
     void kfree(uint64_t addr);
@@ -298,6 +307,8 @@ private:
     std::map<uint64_t, lazymmu::NestingTracker> trackers_;  // lazy MMU sections per task
     std::vector<bool> stack_mapped_;                         // per task slot
     std::vector<SlabObject> slab_;                           // by slot, in allocation order
+    std::map<uint64_t, LockUsage> lock_usage_;               // by lock address
+    std::map<uint64_t, std::vector<uint64_t>> held_locks_;   // by task: spinlocks held, in order
     std::vector<Trigger> triggers_;
     uint64_t irq_vector_ = 0;  // el1h_64_irq
     // A call/return hook re-fires when the interrupted instruction runs after

@@ -53,6 +53,8 @@ void Machine::Impl::restore_snapshot() {
     pool_alloc_ = booted_->pool_alloc;
     stack_mapped_ = booted_->stack_mapped;
     slab_.clear();
+    lock_usage_.clear();
+    held_locks_.clear();
     for (size_t i = 0; i < cpus_.size(); ++i) {
         Cpu& c = *cpus_[i];
         check(uc_context_restore(c.uc.raw(), booted_->contexts[i]), "uc_context_restore");

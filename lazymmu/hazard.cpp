@@ -6,7 +6,7 @@
 namespace lmemu::lazymmu {
 namespace {
 
-constexpr std::array<std::pair<Hazard, std::string_view>, 13> kHazards{{
+constexpr std::array<std::pair<Hazard, std::string_view>, 15> kHazards{{
     {Hazard::UnactionedMapping, "unactioned-mapping"},
     {Hazard::StaleTlb, "stale-tlb"},
     {Hazard::BreakBeforeMake, "break-before-make"},
@@ -20,6 +20,8 @@ constexpr std::array<std::pair<Hazard, std::string_view>, 13> kHazards{{
     {Hazard::DoubleFree, "double-free"},
     {Hazard::InvalidFree, "invalid-free"},
     {Hazard::WrongMm, "wrong-mm"},
+    {Hazard::InconsistentLockState, "inconsistent-lock-state"},
+    {Hazard::RecursiveLocking, "recursive-locking"},
 }};
 
 constexpr std::array<std::pair<Verdict, std::string_view>, 6> kVerdicts{{

@@ -24,6 +24,8 @@ enum class Hazard {
     DoubleFree,         // kfree() of an object already freed
     InvalidFree,        // kfree() of an address that is not the start of a slab object
     WrongMm,            // a task returns to user space with another mm's root loaded in TTBR0
+    InconsistentLockState,  // lockdep: a lock taken in an interrupt and where that interrupt may come
+    RecursiveLocking,       // lockdep: a task takes a spinlock it already holds
 };
 
 enum class Verdict { Clean, Hazard, Warn, Bug, Timeout, GuestFault };

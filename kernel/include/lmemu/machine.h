@@ -107,6 +107,8 @@
 #define LMEMU_HVC_KFREE		25	/* x0 = object VA */
 #define LMEMU_HVC_KASAN_CHECK	26	/* x0 = VA, x1 = size, x2 = 1 for a write -> 1 if the access is good */
 #define LMEMU_HVC_RETURN_TO_USER 27	/* current returns to user space: its mm's root must be loaded */
+#define LMEMU_HVC_LOCK_ACQUIRE	28	/* CONFIG_LOCKDEP: x0 = spinlock_t *, before taking it */
+#define LMEMU_HVC_LOCK_RELEASE	29	/* CONFIG_LOCKDEP: x0 = spinlock_t *, after releasing it */
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff
