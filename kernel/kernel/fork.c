@@ -154,6 +154,19 @@ void __mmdrop(struct mm_struct *mm)
 	kmem_cache_free(mm_cachep, mm);
 }
 
+static void mmdrop_async_fn(struct work_struct *work)
+{
+	__mmdrop(container_of(work, struct mm_struct, async_put_work));
+}
+
+void mmdrop_async(struct mm_struct *mm)
+{
+	if (atomic_dec_and_test(&mm->mm_count)) {
+		INIT_WORK(&mm->async_put_work, mmdrop_async_fn);
+		schedule_work(&mm->async_put_work);
+	}
+}
+
 void mmput(struct mm_struct *mm)
 {
 	might_sleep();

@@ -6,6 +6,7 @@
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <asm/pgtable-types.h>
 
 /* LMEMU_STRUCT_PAGE_SIZE bytes: the host sizes mem_map with it. */
@@ -36,6 +37,7 @@ struct mm_struct {
 	spinlock_t page_table_lock;
 	/* CPUs this mm has been switched to (arm64 keeps none; lmemu's switch_mm() does, for shootdown). */
 	struct cpumask cpu_bitmap;
+	struct work_struct async_put_work;	/* mmdrop_async() */
 	struct {
 		unsigned long id;	/* ASID: 0, there is no ASID allocator yet */
 		int switch_pending;	/* a deferred switch to this mm (arm's 2013 per-mm flag) */

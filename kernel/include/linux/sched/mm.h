@@ -27,6 +27,8 @@
 struct mm_struct *mm_alloc(void);
 void __mmdrop(struct mm_struct *mm);
 void mmput(struct mm_struct *mm);
+/* mmdrop() for contexts that may not free an mm (RCU callbacks): __mmdrop() runs from a worker. */
+void mmdrop_async(struct mm_struct *mm);
 
 static inline void mmgrab(struct mm_struct *mm)
 {

@@ -43,17 +43,9 @@ static inline void pmd_free(struct mm_struct *mm, pmd_t *pmd)
 	lmemu_hvc1(LMEMU_HVC_FREE_PGTABLE, __pa(pmd));
 }
 
-/* A user address space's top level (TTBR0's): empty, kernel mappings are TTBR1's. */
-static inline pgd_t *pgd_alloc(struct mm_struct *mm)
-{
-	phys_addr_t phys = __pgtable_alloc();
-	return phys ? (pgd_t *)__va(phys) : NULL;
-}
-
-static inline void pgd_free(struct mm_struct *mm, pgd_t *pgd)
-{
-	lmemu_hvc1(LMEMU_HVC_FREE_PGTABLE, __pa(pgd));
-}
+/* A user address space's top level (arch/arm64/mm/pgd.c, __weak). */
+pgd_t *pgd_alloc(struct mm_struct *mm);
+void pgd_free(struct mm_struct *mm, pgd_t *pgd);
 
 static inline void pmd_populate_kernel(struct mm_struct *mm, pmd_t *pmdp, pte_t *ptep)
 {

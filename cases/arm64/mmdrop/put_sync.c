@@ -1,0 +1,7 @@
+/* The RCU callback drops the mm at once: __mmdrop() runs in softirq context. */
+#include <linux/sched/mm.h>
+
+void put_mm_from_rcu(struct mm_struct *mm)
+{
+	mmdrop(mm);
+}
