@@ -1,7 +1,8 @@
 // The machine's private side: Machine::Impl, shared by the files that each
 // hold one concern of it (boot.cpp, snapshot.cpp, pool_hooks.cpp,
 // hypercalls.cpp, faults.cpp, incidents.cpp, guest_memory.cpp, smp.cpp,
-// sched.cpp, interrupts.cpp, interleave.cpp, machine.cpp).
+// sched.cpp, interrupts.cpp, interleave.cpp, kasan.cpp, mm.cpp,
+// lockdep.cpp, machine.cpp).
 // Not to be included outside emu/.
 #pragma once
 

@@ -2,7 +2,8 @@
  * Follows Linux include/linux/slab.h (subset): kmalloc() and kmem caches.
  * Objects come from the host's slab window, one to a page (lmemu/machine.h,
  * emu/kasan.cpp), so every object is checked as KASAN/KFENCE would: a use
- * after kfree() or past the end is reported with both stacks.
+ * after kfree() or past the end is reported with both stacks. An object is
+ * at most a page (no kmalloc_large()); 2048 can exist in a run.
  */
 #ifndef _LINUX_SLAB_H
 #define _LINUX_SLAB_H
