@@ -5,7 +5,7 @@
 
 DEBIAN_PACKAGES := cmake ninja-build pkg-config g++ clang lld \
 	libunicorn-dev libcapstone-dev libelf-dev libdw-dev libtomlplusplus-dev \
-	libfmt-dev libcli11-dev nlohmann-json3-dev doctest-dev libclang-rt-dev
+	libfmt-dev libcli11-dev nlohmann-json3-dev doctest-dev libclang-rt-dev libxxhash-dev
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace lmemu::allocator {
@@ -50,6 +51,16 @@ public:
     PageState state(uint64_t pfn) const { return frames_[pfn - base_].state; }
     uint64_t free_frames() const { return free_frames_; }
     size_t free_blocks(unsigned order) const { return free_[order].size(); }
+
+    template <class Hasher>
+    void hash_state(Hasher& h) const {
+        static_assert(std::has_unique_object_representations_v<Frame>, "hashed as bytes: no padding");
+        h.bytes(frames_.data(), frames_.size() * sizeof(Frame));
+        for (const auto& list : free_) {
+            h.add(list.size());
+            for (const uint64_t pfn : list) h.add(pfn);
+        }
+    }
 
 private:
     struct Frame {

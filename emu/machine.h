@@ -29,6 +29,7 @@
 #include "emu/elf_image.h"
 #include "emu/inject.h"
 #include "emu/insn.h"
+#include "emu/state_hash.h"
 #include "lazymmu/arm64_model.h"
 #include "lazymmu/nesting.h"
 
@@ -79,6 +80,10 @@ struct ChoicePoint {
     bool running_enabled = true;  // false at Yield and Idle (unless it has an interrupt to take)
     std::vector<int> enabled;   // the choices: CPUs that can run, ascending, then those with kHoldIrq
     PointKind kind = PointKind::Quantum;
+    // The machine's state here (emu/state_hash.cpp), computed when called;
+    // nullopt where it cannot be named (mid-store, a CPU about to store
+    // exclusive, a host without PAGEMAP_SCAN). Unset: never hashed.
+    std::function<std::optional<StateHash>()> state;
 };
 // Picks the CPU to run next: one of `enabled`.
 using Chooser = std::function<int(const ChoicePoint&)>;
@@ -227,7 +232,8 @@ public:
     // Host translation through what the CPU wrote; nullopt if unmapped.
     std::optional<uint64_t> translate(uint64_t va) const;
     std::optional<uint64_t> read_virt(uint64_t va, unsigned size) const;
-    bool write_virt(uint64_t va, uint64_t value);  // 8 bytes, before the first run(): for tests
+    // 8 bytes, for tests: before the first run(), or from a chooser during one.
+    bool write_virt(uint64_t va, uint64_t value);
     // Maps one 4 KiB page (host-side, visible to every view at once): for tests.
     void map_page(uint64_t va, uint64_t pa, uint64_t prot);
     uint64_t alloc_frame();  // a zeroed RAM frame, for tests

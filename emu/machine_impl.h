@@ -192,6 +192,8 @@ private:
     // A scheduling point before the instruction at `pc`; false if another CPU
     // runs first (the instruction runs when this one resumes, without a choice).
     bool before_insn(PointKind kind, uint64_t pc, bool from_code_hook = false);
+    // The state at a scheduling point (state_hash.cpp).
+    std::optional<StateHash> state_hash(PointKind kind, uint64_t pc, std::optional<uint64_t> resume_pc);
     void hook_atomics(Cpu& c);
     // ERET, rewritten: the model's context synchronization, then the return.
     void exception_return();

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "emu/state_hasher.h"
 #include "emu/unicorn.h"
 
 // PAGEMAP_SCAN's ABI (include/uapi/linux/fs.h, Linux 6.7), for build hosts
@@ -97,12 +98,8 @@ RamSnapshot::~RamSnapshot() {
     if (booted_) munmap(const_cast<uint8_t*>(booted_), size_);
 }
 
-void RamSnapshot::restore() {
-    pages_copied_ = 0;
-    if (!booted_) {
-        if (madvise(ram_, size_, MADV_DONTNEED) != 0) throw UnicornError("madvise(MADV_DONTNEED) failed");
-        return;
-    }
+template <class Fn>
+void RamSnapshot::for_each_copied(Fn&& fn) const {
     const auto base = reinterpret_cast<uintptr_t>(ram_);
     std::array<page_region, 256> regions;
     uint64_t from = base;
@@ -110,13 +107,34 @@ void RamSnapshot::restore() {
         auto a = copied_pages_query(from, base + size_, regions.data(), regions.size());
         const long n = ioctl(pagemap_fd(), PAGEMAP_SCAN, &a);
         if (n < 0) throw UnicornError("PAGEMAP_SCAN of guest RAM failed");
-        for (long i = 0; i < n; ++i) {
-            const size_t off = regions[i].start - base, len = regions[i].end - regions[i].start;
-            std::memcpy(ram_ + off, booted_ + off, len);
-            pages_copied_ += len / kPage;
-        }
+        for (long i = 0; i < n; ++i) fn(regions[i].start - base, regions[i].end - regions[i].start);
         from = a.walk_end;
     }
+}
+
+void RamSnapshot::restore() {
+    pages_copied_ = 0;
+    if (!booted_) {
+        if (madvise(ram_, size_, MADV_DONTNEED) != 0) throw UnicornError("madvise(MADV_DONTNEED) failed");
+        return;
+    }
+    for_each_copied([this](size_t off, size_t len) {
+        std::memcpy(ram_ + off, booted_ + off, len);
+        pages_copied_ += len / kPage;
+    });
+}
+
+void RamSnapshot::hash_changed(StateHasher& h) const {
+    if (!booted_) throw UnicornError("hashing guest RAM needs PAGEMAP_SCAN");
+    // A page restore() copied back stays a copy, so the scan finds every
+    // page any run wrote; only those that differ now are hashed.
+    for_each_copied([&](size_t off, size_t len) {
+        for (size_t p = off; p < off + len; p += kPage)
+            if (std::memcmp(ram_ + p, booted_ + p, kPage) != 0) {
+                h.add(p);
+                h.bytes(ram_ + p, kPage);
+            }
+    });
 }
 
 }  // namespace lmemu::emu

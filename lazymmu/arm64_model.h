@@ -171,7 +171,77 @@ public:
     const std::vector<PteWrite>& writes() const { return writes_; }
     const ArchFeatures& features() const { return features_; }
 
+    // Everything later events depend on, for state hashing; the pool is
+    // hashed by its owner. writes() below `writes_from` are taken to be the
+    // same in every state compared (the booted ones).
+    template <class Hasher>
+    void hash_state(Hasher& h, size_t writes_from) const {
+        meta_.hash_state(h);
+        for (const CpuState& c : cpus_) {
+            h.add(c.pending);
+            h.add(c.superseded.size());
+            for (const Superseded& s : c.superseded) {
+                h.add(s.entry);
+                h.add(s.write);
+            }
+            h.add(c.awaiting_isb);
+            h.add(c.tlbis.size());
+            for (const PendingTlbi& t : c.tlbis) {
+                hash_tlbi(h, t.op);
+                h.add(t.issued);
+            }
+            h.add(c.deferral_undecided);
+            h.add(c.unsynchronized_dsb_pc);
+        }
+        h.add(stale_.size());
+        for (const Stale& s : stale_) {
+            h.add(s.cpu);
+            h.add(s.entry);
+            h.add(s.va.value);
+            h.add(s.level);
+            h.add(s.leaf);
+            h.add(s.value);
+            h.add(s.reached_walker);
+            h.add(s.write);
+            h.add(s.superseded);
+            h.add(s.awaiting_cse);
+        }
+        h.add(writes_.size());
+        for (size_t i = std::min(writes_from, writes_.size()); i < writes_.size(); ++i) {
+            const PteWrite& w = writes_[i];
+            h.add(w.cpu);
+            h.add(w.entry.value);
+            h.add(w.level);
+            h.add(w.va.value);
+            h.add(w.old_value);
+            h.add(w.new_value);
+            h.add(w.origin.pc);
+            h.add(w.lazy.thread_flags);
+            h.add(w.lazy.depth);
+            h.add(w.lazy.paused);
+            h.add(w.lazy.pending_writes);
+            h.add(w.lazy.preempt_count);
+            h.add(w.actioned_at);
+        }
+        h.add(tick_);
+        for (const uint64_t m : {metrics_.pte_writes, metrics_.dsb, metrics_.isb, metrics_.dmb, metrics_.tlbi,
+                                 metrics_.deferred, metrics_.lost_batching})
+            h.add(m);
+        h.add(shown_by_agreement_);
+    }
+
 private:
+    template <class Hasher>
+    static void hash_tlbi(Hasher& h, const Tlbi& t) {
+        h.add(t.all);
+        h.add(t.broadcast);
+        h.add(t.last_level);
+        h.add(t.va.value);
+        h.add(t.pages);
+        h.add(t.level_hint);
+        h.add(t.wrong_granule);
+    }
+
     // A translation a CPU's TLB may hold although the entry no longer gives it.
     struct Stale {
         int cpu;  // whose TLB may hold it

@@ -40,6 +40,12 @@ public:
     // Where each open section was entered, outermost first: reports name them.
     const std::vector<uint64_t>& open_sections() const { return open_; }
 
+    template <class Hasher>
+    void hash_state(Hasher& h) const {
+        h.add(open_);
+        h.add(paused_);
+    }
+
 private:
     Policy policy_;
     std::vector<uint64_t> open_;

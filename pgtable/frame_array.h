@@ -8,7 +8,9 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "pgtable/descriptor.h"
@@ -32,6 +34,25 @@ public:
         return (*f)[index % kEntriesPerTable];
     }
     void reset_frame(size_t frame) { frames_[frame].reset(); }
+
+    // For state hashing: a frame still shared with the copy this one was made
+    // from (the booted state) is that copy's, named by its address; a frame
+    // written since is its bytes. T must have no padding.
+    template <class Hasher>
+    void hash_state(Hasher& h) const {
+        static_assert(std::has_unique_object_representations_v<T>, "hashed as bytes: no padding");
+        std::vector<uintptr_t> shared(frames_.size());
+        for (size_t i = 0; i < frames_.size(); ++i) {
+            const auto& f = frames_[i];
+            if (f && f.use_count() == 1) {
+                shared[i] = 1;
+                h.bytes(f->data(), sizeof(Frame));
+            } else {
+                shared[i] = reinterpret_cast<uintptr_t>(f.get());
+            }
+        }
+        h.bytes(shared.data(), shared.size() * sizeof(uintptr_t));
+    }
 
 private:
     using Frame = std::array<T, kEntriesPerTable>;

@@ -73,6 +73,18 @@ public:
         return true;
     }
 
+    template <class Hasher>
+    void hash_state(Hasher& h) const {
+        entries_.hash_state(h);
+        std::vector<uint64_t> info;
+        info.reserve(2 * frames_.size());
+        for (const FrameInfo& f : frames_) {
+            info.push_back(static_cast<uint64_t>(f.level));
+            info.push_back(f.va_base.value);
+        }
+        h.add(info);
+    }
+
     void clear_frame(PhysAddr frame_pa) {
         entries_.reset_frame((frame_pa.value - base_.value) / kPageSize);
         frame(frame_pa) = {};
