@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_map>
 
 #include "explore/schedule.h"
 
@@ -97,9 +98,32 @@ ExploreSummary explore(const RunFn& m, emu::MachineConfig base, const ExploreCon
 
     switch (cfg.strategy) {
     case Strategy::Exhaustive: {
+        // State -> the most deviations that were left when a run reached it.
+        std::unordered_map<emu::StateHash, int, emu::StateHashOf> seen;
         size_t keep = 0;
         while (true) {
-            auto r = run_once(m, base, nodes, keep, emu::default_choice, s.error);
+            int left = cfg.preemption_bound;
+            for (size_t i = 0; i < keep; ++i) left -= nodes[i].cost(nodes[i].chosen);
+            // The first choice of this run at a state seen before, if any.
+            std::optional<size_t> prune_from;
+            auto pick = [&](const emu::ChoicePoint& p) {
+                // Past the kept prefix every choice is the default, which costs
+                // nothing. With two CPUs and no deviation left, every choice but
+                // one costs one: nothing below can branch, so nothing to prune.
+                if (cfg.prune && !prune_from && p.state && (left > 0 || base.cpus > 2))
+                    if (const auto state = p.state()) {
+                        const auto [it, inserted] = seen.try_emplace(*state, left);
+                        if (!inserted && it->second >= left) prune_from = p.index;
+                        else it->second = std::max(it->second, left);
+                    }
+                return emu::default_choice(p);
+            };
+            auto r = run_once(m, base, nodes, keep, pick, s.error);
+            s.states = seen.size();
+            if (prune_from) {
+                ++s.pruned;
+                for (size_t i = *prune_from; i < nodes.size(); ++i) nodes[i].tried = nodes[i].point.enabled;
+            }
             if (!finish_run(std::move(r))) return s;
             // Depth first: the deepest choice with an alternative left within the bound.
             bool found = false;

@@ -13,7 +13,14 @@
 //    1/(n k^(d-1)) per run, k being the number of choices. It takes
 //    interrupts as soon as they can be taken.
 //
-// No pruning of equivalent schedules: every schedule within the bound runs.
+// Exhaustive search prunes on states (`prune`): at a choice point whose
+// machine state (emu/state_hash.cpp) an earlier run reached with at least as
+// many deviations left, every continuation has run already, so this run
+// takes the default from there on and offers no alternatives past it. Two
+// orders of steps that commute (different CPUs, disjoint data) reach the
+// same state, so this also cuts what partial-order reduction would; it sees
+// them only where they meet at a choice point. What the report names but the
+// state does not hold (which stores, which stacks) is the first path's.
 #pragma once
 
 #include <cstdint>
@@ -35,11 +42,14 @@ struct ExploreConfig {
     uint64_t seed = 1;              // random, pct
     int depth = 2;                  // pct: bug depth d
     uint64_t quantum_blocks = 16;   // a scheduling point after this many blocks without one
+    bool prune = true;              // exhaustive: prune on states already seen
 };
 
 struct ExploreSummary {
     uint64_t schedules = 0;
     bool complete = false;  // exhaustive: every schedule within the bound ran
+    uint64_t states = 0;    // exhaustive with pruning: distinct states seen at choice points
+    uint64_t pruned = 0;    // runs that met a state seen before and took the default from there
     std::string error;      // a run that did not repeat its choices (nondeterminism): exploration stopped
 };
 

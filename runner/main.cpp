@@ -272,20 +272,39 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse, boo
                "restore is in run)\n",
                median(observed.load), median(observed.boot), median(observed.scenario));
     if (!explored.empty()) {
-        // Exploration as `lmemu run` does it: every explored cell once.
-        uint64_t schedules = 0;
-        double ms = 0;
-        size_t cells = 0;
-        for (const auto& c : explored)
-            for (const auto& cell : expand(c)) {
-                const CellOutcome out = runner.run_cell(c, cell);
-                if (!out.exploration) continue;
-                schedules += out.exploration->schedules;
-                ms += out.run_ms;
-                ++cells;
+        // Exploration as `lmemu run` does it: every explored cell once; then
+        // again without pruning on states, for what pruning saves.
+        struct Sweep {
+            uint64_t schedules = 0, states = 0, pruned = 0;
+            double ms = 0;
+            size_t cells = 0;
+            double per_second() const { return ms > 0 ? static_cast<double>(schedules) * 1000 / ms : 0.0; }
+        };
+        auto sweep = [&](bool prune) {
+            Sweep s;
+            for (CaseFile c : explored) {
+                c.explore->prune = prune && c.explore->prune;
+                for (const auto& cell : expand(c)) {
+                    const CellOutcome out = runner.run_cell(c, cell);
+                    if (!out.exploration) continue;
+                    s.schedules += out.exploration->schedules;
+                    s.states += out.exploration->states;
+                    s.pruned += out.exploration->pruned;
+                    s.ms += out.run_ms;
+                    ++s.cells;
+                }
             }
-        fmt::print("  exploration  {} schedules in {:.3f} s over {} explored cell(s): {:.0f} schedules/s\n", schedules,
-                   ms / 1000, cells, ms > 0 ? static_cast<double>(schedules) * 1000 / ms : 0.0);
+            return s;
+        };
+        const Sweep pruned = sweep(true), full = sweep(false);
+        fmt::print("  exploration  {} schedules in {:.3f} s over {} explored cell(s): {:.0f} schedules/s; {} distinct "
+                   "states, {} schedules met one seen before\n",
+                   pruned.schedules, pruned.ms / 1000, pruned.cells, pruned.per_second(), pruned.states, pruned.pruned);
+        fmt::print("  unpruned     {} schedules in {:.3f} s: {:.0f} schedules/s (pruning: {:.2f}x the schedules, {:.2f}x "
+                   "the time)\n",
+                   full.schedules, full.ms / 1000, full.per_second(),
+                   full.schedules ? static_cast<double>(pruned.schedules) / static_cast<double>(full.schedules) : 0.0,
+                   full.ms > 0 ? pruned.ms / full.ms : 0.0);
     }
     if (!no_model) return 0;
     // Means, not medians: a reused machine boots once per kernel, and the

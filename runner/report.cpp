@@ -94,8 +94,10 @@ std::string summary_line(const CellOutcome& o) {
         const auto& x = *o.exploration;
         std::vector<std::string> parts;
         for (const auto& [v, n] : x.outcomes) parts.push_back(fmt::format("{} {}", n, v));
-        return s + fmt::format(": explored {} schedule(s) ({}{}{}): {}  ({:.1f} ms)", x.schedules, x.how,
-                               x.complete ? ", complete" : "", x.stopped.empty() ? "" : "; " + x.stopped,
+        const std::string states =
+            x.states ? fmt::format(", {} states, {} schedule(s) met one seen before", x.states, x.pruned) : "";
+        return s + fmt::format(": explored {} schedule(s) ({}{}{}{}): {}  ({:.1f} ms)", x.schedules, x.how,
+                               x.complete ? ", complete" : "", states, x.stopped.empty() ? "" : "; " + x.stopped,
                                fmt::join(parts, ", "), o.run_ms);
     }
     if (!o.sweep.empty()) {
@@ -283,7 +285,8 @@ nlohmann::json to_json(const CellOutcome& o) {
     }
     if (o.exploration) {
         const auto& x = *o.exploration;
-        j["exploration"] = {{"how", x.how}, {"schedules", x.schedules}, {"complete", x.complete}, {"stopped", x.stopped},
+        j["exploration"] = {{"how", x.how}, {"schedules", x.schedules}, {"complete", x.complete}, {"states", x.states},
+                            {"pruned", x.pruned}, {"stopped", x.stopped},
                             {"outcomes", nlohmann::json::array()}};
         for (const auto& [v, n] : x.outcomes) j["exploration"]["outcomes"].push_back({{"summary", v}, {"schedules", n}});
     }

@@ -294,6 +294,8 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
     out.run_ms += ms_since(t0);
     ex.schedules = sum.schedules;
     ex.complete = sum.complete;
+    ex.states = sum.states;
+    ex.pruned = sum.pruned;
     if (shown) ex.stopped = some ? "stopped at the first schedule that meets the expectation"
                                  : "stopped at the first schedule that does not meet the expectation";
     else if (!sum.complete && x.strategy == explore::Strategy::Exhaustive && sum.error.empty())

@@ -35,6 +35,8 @@ struct Exploration {
     std::string how;  // "exhaustive, preemption bound 2"
     uint64_t schedules = 0;
     bool complete = false;  // exhaustive: every schedule within the bound ran
+    uint64_t states = 0;    // exhaustive with pruning: distinct states at choice points
+    uint64_t pruned = 0;    // schedules that met a state seen before
     std::string stopped;    // why it stopped before that, if it did
     std::vector<std::pair<std::string, uint64_t>> outcomes;  // verdict -> schedules, in the order first seen
 };

@@ -97,6 +97,111 @@ TEST_CASE("explore: exhaustive search runs every interleaving within the bound e
 }
 
 namespace {
+// Two CPUs, each taking `steps` steps that touch nothing the other does: the
+// state at a choice is (steps CPU 0 took, steps CPU 1 took, who ran last).
+explore::RunFn commuting(int steps) {
+    return [steps](const emu::MachineConfig& cfg) {
+        int done[2] = {0, 0};
+        int running = 0;
+        emu::RunResult r;
+        while (done[0] < steps || done[1] < steps) {
+            int next = done[0] < steps ? 0 : 1;
+            if (done[0] < steps && done[1] < steps) {
+                emu::ChoicePoint p;
+                p.index = r.steps.size();
+                p.running = running;
+                p.enabled = {0, 1};
+                p.state = [=] { return std::optional<emu::StateHash>({uint64_t(done[0] * 16 + done[1]), uint64_t(running)}); };
+                next = cfg.choose(p);
+                r.steps.push_back({running, p.kind, {}, next});
+            }
+            ++done[next];
+            running = next;
+        }
+        return r;
+    };
+}
+
+// A scripted tree of choice points: node i's state is i; a choice leads to
+// another node, or ends the run clean (kClean) or with a bug (kBug).
+constexpr int kClean = -1, kBug = -2;
+struct ScriptedPoint {
+    int running;
+    bool running_enabled;
+    std::vector<int> enabled;
+    std::map<int, int> next;
+};
+explore::RunFn scripted(std::vector<ScriptedPoint> tree) {
+    return [tree](const emu::MachineConfig& cfg) {
+        emu::RunResult r;
+        int at = 0;
+        while (at >= 0) {
+            const ScriptedPoint& n = tree[static_cast<size_t>(at)];
+            emu::ChoicePoint p;
+            p.index = r.steps.size();
+            p.running = n.running;
+            p.running_enabled = n.running_enabled;
+            p.enabled = n.enabled;
+            p.state = [at] { return std::optional<emu::StateHash>({uint64_t(at), 0}); };
+            const int c = cfg.choose(p);
+            r.steps.push_back({n.running, p.kind, {}, c});
+            at = n.next.at(c);
+        }
+        r.verdict = at == kBug ? Verdict::Bug : Verdict::Clean;
+        return r;
+    };
+}
+}  // namespace
+
+TEST_CASE("explore: pruning on states runs each state's alternatives once (counted by hand)") {
+    // 3 commuting steps per CPU: C(6,3) = 20 interleavings. The states where
+    // both CPUs can still run: (0,0) with CPU 0 last; then each (i,j) != (0,0)
+    // with i,j < 3, CPU 0 last if i > 0 and CPU 1 last if j > 0: 1 + 2*4 + 2 + 2 = 13.
+    explore::ExploreConfig cfg;
+    cfg.preemption_bound = 10;
+    cfg.prune = false;
+    auto s = explore::explore(commuting(3), {}, cfg, [](const std::vector<int>&, emu::RunResult&&) { return true; });
+    CHECK(s.schedules == 20);
+    CHECK(s.states == 0);
+    cfg.prune = true;
+    s = explore::explore(commuting(3), {}, cfg, [](const std::vector<int>&, emu::RunResult&&) { return true; });
+    CHECK(s.complete);
+    CHECK(s.states == 13);
+    // The first run, then one per state for its one alternative.
+    CHECK(s.schedules == 14);
+    // Depth first, four runs reach a state seen before: 00 1 0 1 meets 00 1 1
+    // at (2,2,1); 1 1 0 0 meets 0 1 1 0 at (2,2,0); 1 0 0 meets 0 1 0 at
+    // (2,1,0); 1 0 1 meets 0 1 1 at (1,2,1).
+    CHECK(s.pruned == 4);
+}
+
+TEST_CASE("explore: a state seen with fewer deviations left is explored again when reached with more") {
+    // Three CPUs. At the start CPU 0 yields to CPU 1 (the default) or CPU 2,
+    // both free. CPU 1 may preempt itself for CPU 2 (one deviation): that
+    // reaches state 2 with no deviation left. Reaching it straight from the
+    // start leaves one, and only then can CPU 2 be preempted for CPU 1, which
+    // is the bug. Pruning on "seen before" alone would miss it.
+    const std::vector<ScriptedPoint> tree = {
+        {0, false, {1, 2}, {{1, 1}, {2, 2}}},
+        {1, true, {1, 2}, {{1, kClean}, {2, 2}}},
+        {2, true, {1, 2}, {{2, kClean}, {1, kBug}}},
+    };
+    emu::MachineConfig base;
+    base.cpus = 3;
+    explore::ExploreConfig cfg;
+    cfg.preemption_bound = 1;
+    std::vector<std::string> bugs;
+    const auto s = explore::explore(scripted(tree), base, cfg, [&](const std::vector<int>& schedule, emu::RunResult&& r) {
+        if (r.verdict == Verdict::Bug) bugs.push_back(explore::format_schedule(schedule));
+        return true;
+    });
+    CHECK(s.complete);
+    CHECK(s.schedules == 4);
+    CHECK(s.pruned == 0);
+    CHECK(bugs == std::vector<std::string>{"2,1,*"});
+}
+
+namespace {
 // One CPU takes `steps` steps with an interrupt pending from the start: at
 // each step it may take the interrupt first (the default) or hold it back.
 explore::RunFn toy_interrupt(int steps) {
@@ -224,6 +329,30 @@ TEST_CASE("explore: no schedule of a correct program deadlocks (wake-ups reach a
     CHECK(s.complete);
     CHECK(s.schedules > 100);
     CHECK(verdicts[Verdict::Clean] == static_cast<int>(s.schedules));
+}
+
+TEST_CASE("explore: on a real guest, pruning finds every verdict the full search finds, in fewer schedules") {
+    for (const int bound : {1, 2, 3}) {
+        CAPTURE(bound);
+        explore::ExploreConfig cfg;
+        cfg.preemption_bound = bound;
+        cfg.prune = false;
+        explore::ExploreSummary full, pruned;
+        const auto all = explore_counter(cfg, full);
+        cfg.prune = true;
+        const auto some = explore_counter(cfg, pruned);
+        CHECK(full.complete);
+        CHECK(pruned.complete);
+        CHECK(full.states == 0);
+        CHECK(pruned.states > 0);
+        std::set<Verdict> a, b;
+        for (const auto& [v, n] : all.verdicts) a.insert(v);
+        for (const auto& [v, n] : some.verdicts) b.insert(v);
+        CHECK(a == b);
+        CHECK(a.count(Verdict::Bug));
+        CHECK(pruned.schedules <= full.schedules);
+        if (bound == 3) CHECK(pruned.schedules < full.schedules);
+    }
 }
 
 TEST_CASE("explore: max_schedules stops an exploration and says it is not complete") {

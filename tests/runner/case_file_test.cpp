@@ -133,6 +133,11 @@ TEST_CASE("case file: threads, [explore] and schedules are checked where they ar
     CHECK(std::string(bound.what()) == "preemption_bound must be between 0 and 10");
     const auto schedules = error_of(head + "[[expect]]\nverdict = \"clean\"\nschedules = \"some\"\n");
     CHECK(std::string(schedules.what()) == "'schedules' needs an [explore] table");
+    const auto prune = error_of(head + "[explore]\nprune = 1\n" + expect);
+    CHECK(std::string(prune.what()) == "prune is true or false");
+    const auto prune_random = error_of(head + "[explore]\nstrategy = \"random\"\nprune = false\n" + expect);
+    CHECK(std::string(prune_random.what()) == "prune applies to strategy = \"exhaustive\" only");
+    CHECK(prune_random.pos().line == 6);
     const auto quantifier = error_of(head + "[explore]\n[[expect]]\nverdict = \"clean\"\nschedules = \"most\"\n");
     CHECK(quantifier.pos().line == 7);
     const auto name = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\nthreads = [\"a\", \"2b\"]\n" + expect);
@@ -148,6 +153,7 @@ TEST_CASE("case file: threads, [explore] and schedules are checked where they ar
     REQUIRE(c.explore);
     CHECK(c.explore->strategy == explore::Strategy::Pct);
     CHECK(c.explore->depth == 3);
+    CHECK(c.explore->prune);
     REQUIRE(c.sources.size() == 2);
     CHECK(c.sources.back().text->find("fns[])(void) = { writer, reader }") != std::string::npos);
 }
