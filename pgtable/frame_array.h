@@ -37,7 +37,9 @@ public:
 
     // For state hashing: a frame still shared with the copy this one was made
     // from (the booted state) is that copy's, named by its address; a frame
-    // written since is its bytes. T must have no padding.
+    // written since is its bytes. T must have no padding. An address names
+    // the same bytes only while that copy lives: hashes are compared within
+    // one machine's exploration, whose booted state outlives it.
     template <class Hasher>
     void hash_state(Hasher& h) const {
         static_assert(std::has_unique_object_representations_v<T>, "hashed as bytes: no padding");
