@@ -55,7 +55,14 @@ void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<ui
     // to hold it back, which would be one more turn of the same spin.
     p.running_enabled = (kind != PointKind::Yield && kind != PointKind::Idle) || irq_deliverable(running_);
     p.kind = kind;
-    p.state = [this, kind, pc, resume_pc] { return state_hash(kind, pc, resume_pc); };
+    // Called, if at all, before schedule_point() returns: `where` outlives it,
+    // and a capture of two pointers needs no allocation.
+    const struct {
+        PointKind kind;
+        uint64_t pc;
+        std::optional<uint64_t> resume_pc;
+    } where{kind, pc, resume_pc};
+    p.state = [this, &where] { return state_hash(where.kind, where.pc, where.resume_pc); };
     for (int c = 0; c < config_.cpus; ++c)
         if (c == running_ ? p.running_enabled : can_run(c)) p.enabled.push_back(c);
     const size_t runnable = p.enabled.size();
