@@ -46,7 +46,9 @@ bool Machine::Impl::irq_deliverable(int c) {
 }
 
 void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<uint64_t> resume_pc) {
-    if (config_.cpus < 2 || booting_ || ended_ || switch_to_ >= 0) return;
+    if (booting_ || ended_) return;
+    check_mm_invariants(pc);
+    if (config_.cpus < 2 || ended_ || switch_to_ >= 0) return;
     quantum_left_ = config_.quantum_blocks;
     ChoicePoint p;
     p.index = result_.steps.size();

@@ -2,7 +2,7 @@
 // hold one concern of it (boot.cpp, snapshot.cpp, pool_hooks.cpp,
 // hypercalls.cpp, faults.cpp, incidents.cpp, guest_memory.cpp, smp.cpp,
 // sched.cpp, interrupts.cpp, interleave.cpp, kasan.cpp, mm.cpp,
-// lockdep.cpp, machine.cpp).
+// mm_invariants.cpp, lockdep.cpp, state_hash.cpp, machine.cpp).
 // Not to be included outside emu/.
 #pragma once
 
@@ -165,6 +165,10 @@ private:
     void lock_acquire(uint64_t lock);
     void lock_release(uint64_t lock);
 
+    // The mm lifetime invariants (mm_invariants.cpp), with CONFIG_MM_INVARIANTS.
+    void load_mm_invariants();
+    void check_mm_invariants(uint64_t pc);
+
     void kmalloc(uint64_t size, uint64_t cache_name);
     void kfree(uint64_t addr);
     void kasan_check(uint64_t va, uint64_t size, bool write);
@@ -312,6 +316,10 @@ private:
     std::vector<SlabObject> slab_;                           // by slot, in allocation order
     std::map<uint64_t, LockUsage> lock_usage_;               // by lock address
     std::map<uint64_t, std::vector<uint64_t>> held_locks_;   // by task: spinlocks held, in order
+    bool mm_invariants_looked_ = false;
+    std::optional<lmemu_mm_invariants> mm_invariants_;  // the kernel's layout, if it asks for the checks
+    std::map<uint64_t, uint64_t> mm_pgd_pa_;             // mm_struct -> its pgd's physical address, once seen
+    std::map<int, uint64_t> last_point_pc_;              // per CPU: its previous scheduling point (report only)
     std::vector<Trigger> triggers_;
     uint64_t irq_vector_ = 0;  // el1h_64_irq
     // A call/return hook re-fires when the interrupted instruction runs after

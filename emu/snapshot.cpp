@@ -55,6 +55,8 @@ void Machine::Impl::restore_snapshot() {
     slab_.clear();
     lock_usage_.clear();
     held_locks_.clear();
+    mm_pgd_pa_.clear();
+    last_point_pc_.clear();
     for (size_t i = 0; i < cpus_.size(); ++i) {
         Cpu& c = *cpus_[i];
         check(uc_context_restore(c.uc.raw(), booted_->contexts[i]), "uc_context_restore");

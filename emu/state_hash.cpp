@@ -9,7 +9,7 @@
 //   history: result_.steps, console, trace, timeline, notes, dropped;
 //            Cpu::ttbr0_write/ttbr0_writer; SlabObject tasks and stacks;
 //            LockUsage locations (only whether each usage was seen counts);
-//            Origin backtraces.
+//            Origin backtraces; last_point_pc_.
 //   per run, the same for every schedule: config_, triggers_, inject hooks,
 //            rewritten_, atomic_pcs_, image and engines' translated code.
 #include "emu/machine_impl.h"
@@ -120,6 +120,11 @@ std::optional<StateHash> Machine::Impl::state_hash(PointKind kind, uint64_t pc, 
     for (const auto& [task, locks] : held_locks_) {
         h.add(task);
         h.add(locks);
+    }
+    h.add(mm_pgd_pa_.size());
+    for (const auto& [mm, pa] : mm_pgd_pa_) {
+        h.add(mm);
+        h.add(pa);
     }
     h.add(resumes_.size());
     for (const Resume& r : resumes_) {

@@ -6,7 +6,7 @@
 namespace lmemu::lazymmu {
 namespace {
 
-constexpr std::array<std::pair<Hazard, std::string_view>, 15> kHazards{{
+constexpr std::array<std::pair<Hazard, std::string_view>, 18> kHazards{{
     {Hazard::UnactionedMapping, "unactioned-mapping"},
     {Hazard::StaleTlb, "stale-tlb"},
     {Hazard::BreakBeforeMake, "break-before-make"},
@@ -22,6 +22,9 @@ constexpr std::array<std::pair<Hazard, std::string_view>, 15> kHazards{{
     {Hazard::WrongMm, "wrong-mm"},
     {Hazard::InconsistentLockState, "inconsistent-lock-state"},
     {Hazard::RecursiveLocking, "recursive-locking"},
+    {Hazard::MmInUseWithoutUsers, "mm-in-use-without-users"},
+    {Hazard::MmInUseWithoutCount, "mm-in-use-without-count"},
+    {Hazard::MmUsersWithoutCount, "mm-users-without-count"},
 }};
 
 constexpr std::array<std::pair<Verdict, std::string_view>, 6> kVerdicts{{

@@ -17,8 +17,9 @@
 #include <asm/pgalloc.h>
 #include <asm/mmu_context.h>
 
-static struct task_struct task_table[LMEMU_MAX_TASKS] __aligned(64);
-static int task_slot_used[LMEMU_MAX_TASKS];
+/* Not static: CONFIG_MM_INVARIANTS tells the host where they are (kernel/sched/core.c). */
+struct task_struct task_table[LMEMU_MAX_TASKS] __aligned(64);
+int task_slot_used[LMEMU_MAX_TASKS];
 
 int copy_thread(struct task_struct *p, int (*fn)(void *), void *arg);
 

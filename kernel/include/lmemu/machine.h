@@ -74,6 +74,24 @@
 #define LMEMU_TASK_COMM_OFFSET	24
 #define LMEMU_TASK_COMM_LEN	16
 #define LMEMU_TASK_MM_OFFSET	176	/* task_struct.mm, for the return-to-user check */
+
+#ifndef __ASSEMBLER__
+/*
+ * With CONFIG_MM_INVARIANTS the kernel defines `lmemu_mm_invariants`, which
+ * tells the host where tasks, run queues and mm_struct fields are, and the
+ * host checks the mm lifetime invariants at every scheduling point
+ * (emu/mm_invariants.cpp). 64-bit fields: the same layout for guest and host.
+ */
+struct lmemu_mm_invariants {
+	unsigned long long task_table, task_slot_used, nr_task_slots, task_size;
+	unsigned long long cpu_tasks;			/* LMEMU_MAX_CPUS pointers: each CPU's idle task */
+	unsigned long long runqueues, rq_size, rq_prev_mm;
+	unsigned long long task_mm, task_active_mm;	/* offsets in task_struct */
+	unsigned long long mm_users, mm_count;		/* offsets in mm_struct */
+	unsigned long long init_mm;
+	unsigned long long lazy_refcount;		/* MMU_LAZY_TLB_REFCOUNT: active_mm holds an mm_count */
+};
+#endif
 #define LMEMU_MM_PGD_OFFSET	0
 
 /*

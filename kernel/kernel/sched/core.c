@@ -66,6 +66,29 @@ static struct rq runqueues[LMEMU_MAX_CPUS];
 #define cpu_rq(cpu)	(&runqueues[(cpu)])
 #define this_rq()	cpu_rq(smp_processor_id())
 
+#ifdef CONFIG_MM_INVARIANTS
+extern struct task_struct task_table[LMEMU_MAX_TASKS];
+extern int task_slot_used[LMEMU_MAX_TASKS];
+
+/* Catalin Marinas' kernel-tla ctxsw invariants, checked by the host at every step. */
+const struct lmemu_mm_invariants lmemu_mm_invariants = {
+	.task_table = (unsigned long)task_table,
+	.task_slot_used = (unsigned long)task_slot_used,
+	.nr_task_slots = LMEMU_MAX_TASKS,
+	.task_size = sizeof(struct task_struct),
+	.cpu_tasks = (unsigned long)cpu_tasks,
+	.runqueues = (unsigned long)runqueues,
+	.rq_size = sizeof(struct rq),
+	.rq_prev_mm = __builtin_offsetof(struct rq, prev_mm),
+	.task_mm = __builtin_offsetof(struct task_struct, mm),
+	.task_active_mm = __builtin_offsetof(struct task_struct, active_mm),
+	.mm_users = __builtin_offsetof(struct mm_struct, mm_users),
+	.mm_count = __builtin_offsetof(struct mm_struct, mm_count),
+	.init_mm = (unsigned long)&init_mm,
+	.lazy_refcount = IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT),
+};
+#endif
+
 void sched_init(void)
 {
 	int cpu;

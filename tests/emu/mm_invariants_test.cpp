@@ -1,0 +1,78 @@
+// The mm lifetime invariants (CONFIG_MM_INVARIANTS), each broken on purpose
+// by a scenario that sets a reference count or a pointer by hand.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include "emu/machine.h"
+#include "tests/support/guest.h"
+
+using namespace lmemu;
+using lazymmu::Hazard;
+using lazymmu::Verdict;
+
+namespace {
+// `body` runs on the boot task with `mm` a fresh mm_struct (mm_users 1, mm_count 1).
+emu::RunResult run_with_mm(const std::string& body, bool lazy_refcount = true, bool checks = true) {
+    std::map<std::string, std::string> defines;
+    if (checks) defines["CONFIG_MM_INVARIANTS"] = "1";
+    if (lazy_refcount) defines["CONFIG_MMU_LAZY_TLB_REFCOUNT"] = "1";
+    const auto image = test::build_guest(fmt::format(R"(
+        #include <linux/kernel.h>
+        #include <linux/printk.h>
+        #include <linux/sched.h>
+        #include <linux/sched/mm.h>
+        void scenario(void)
+        {{
+            struct mm_struct *mm = mm_alloc();
+            BUG_ON(!mm);
+            {}
+            pr_info("a scheduling point\n");
+        }}
+    )",
+                                                     body),
+                                         defines);
+    return emu::Machine(image, {}).run();
+}
+}  // namespace
+
+TEST_CASE("mm invariants: a task's mm must have users") {
+    const auto r = run_with_mm("current->mm = mm; atomic_set(&mm->mm_users, 0);");
+    CHECK(r.verdict == Verdict::Hazard);
+    REQUIRE(r.incident);
+    CHECK(r.incident->hazard == Hazard::MmInUseWithoutUsers);
+    CHECK(r.incident->message.find("swapper/0's mm") != std::string::npos);
+    CHECK(r.incident->message.find("mm_users 0, mm_count 1") != std::string::npos);
+    // Unchecked, the same scenario runs to its end.
+    CHECK(run_with_mm("current->mm = mm; atomic_set(&mm->mm_users, 0); current->mm = NULL;", true, false).verdict ==
+          Verdict::Clean);
+}
+
+TEST_CASE("mm invariants: mm_users > 0 needs mm_count > 0") {
+    const auto r = run_with_mm("atomic_set(&mm->mm_count, 0);");
+    CHECK(r.verdict == Verdict::Hazard);
+    REQUIRE(r.incident);
+    CHECK(r.incident->hazard == Hazard::MmUsersWithoutCount);
+    CHECK(r.incident->message.find("broken on CPU 0 between") != std::string::npos);
+}
+
+TEST_CASE("mm invariants: an active_mm with mm_count 0 is broken under refcounted lazy TLB, a freed one always") {
+    // Not freed, count 0: only MMU_LAZY_TLB_REFCOUNT makes active_mm a counted reference.
+    const std::string uncounted = "atomic_set(&mm->mm_users, 0); atomic_set(&mm->mm_count, 0); current->active_mm = mm; "
+                                  "pr_info(\"on mm\\n\"); current->active_mm = &init_mm;";
+    const auto counted = run_with_mm(uncounted, true);
+    CHECK(counted.verdict == Verdict::Hazard);
+    REQUIRE(counted.incident);
+    CHECK(counted.incident->hazard == Hazard::MmInUseWithoutCount);
+    CHECK(counted.incident->message.find("swapper/0's active_mm names mm") != std::string::npos);
+    CHECK(run_with_mm(uncounted, false).verdict == Verdict::Clean);
+    // The last mmput() with the active_mm uncounted: refcounted, seen when
+    // mm_count reaches 0 in __mmdrop(); otherwise when the mm is freed.
+    for (const bool refcount : {true, false}) {
+        const auto freed = run_with_mm("current->active_mm = mm; mmput(mm);", refcount);
+        CHECK(freed.verdict == Verdict::Hazard);
+        REQUIRE(freed.incident);
+        CHECK(freed.incident->hazard == Hazard::MmInUseWithoutCount);
+        CHECK(freed.incident->message.find(refcount ? "mm_users 0, mm_count 0" : "which is freed") != std::string::npos);
+    }
+}
