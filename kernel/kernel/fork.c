@@ -94,6 +94,7 @@ struct mm_struct *mm_alloc(void)
 		return NULL;
 	atomic_set(&mm->mm_users, 1);
 	atomic_set(&mm->mm_count, 1);
+	atomic_set(&mm->mm_struct_refs, 1);
 	spin_lock_init(&mm->page_table_lock);
 	mm->pgd = pgd_alloc(mm);
 	if (!mm->pgd) {
@@ -152,6 +153,11 @@ void __mmdrop(struct mm_struct *mm)
 	WARN_ON_ONCE(mm == current->active_mm);
 	pgd_free(mm, mm->pgd);
 	check_mm(mm);
+	mmdrop_struct(mm);	/* mm_count's one reference to the struct */
+}
+
+void __mmdrop_struct(struct mm_struct *mm)
+{
 	kmem_cache_free(mm_cachep, mm);
 }
 

@@ -1,5 +1,6 @@
 // The mm lifetime invariants (CONFIG_MM_INVARIANTS), each broken on purpose
-// by a scenario that sets a reference count or a pointer by hand.
+// by a scenario that sets a reference count or a pointer by hand; and the
+// struct-only reference that the invariants leave out.
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@ emu::RunResult run_with_mm(const std::string& body, bool lazy_refcount = true, b
         #include <linux/printk.h>
         #include <linux/sched.h>
         #include <linux/sched/mm.h>
+        #include <linux/kasan.h>
         void scenario(void)
         {{
             struct mm_struct *mm = mm_alloc();
@@ -75,4 +77,21 @@ TEST_CASE("mm invariants: an active_mm with mm_count 0 is broken under refcounte
         CHECK(freed.incident->hazard == Hazard::MmInUseWithoutCount);
         CHECK(freed.incident->message.find(refcount ? "mm_users 0, mm_count 0" : "which is freed") != std::string::npos);
     }
+}
+
+TEST_CASE("mm refcounts: a struct-only reference keeps the struct past the last mmdrop(), and its own drop frees it") {
+    // The last user goes: mm_count reaches 0 and the pgd is freed, the
+    // struct stays; every invariant holds meanwhile.
+    const std::string kept = "mmgrab_struct(mm); mmput(mm); pr_info(\"pgd freed\\n\"); kasan_check_byte(mm);";
+    CHECK(run_with_mm(kept).verdict == Verdict::Clean);
+    const auto r = run_with_mm(kept + " mmdrop_struct(mm); kasan_check_byte(mm);");
+    CHECK(r.verdict == Verdict::Hazard);
+    REQUIRE(r.incident);
+    CHECK(r.incident->hazard == Hazard::UseAfterFree);
+    // Freed by the struct-only drop, not by __mmdrop().
+    const std::string& m = r.incident->message;
+    const auto freed = m.find("Freed by task");
+    REQUIRE(freed != std::string::npos);
+    CHECK(m.find("  __mmdrop_struct+", freed) != std::string::npos);
+    CHECK(m.find("  __mmdrop+", freed) == std::string::npos);
 }

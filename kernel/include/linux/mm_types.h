@@ -30,8 +30,14 @@ struct mm_struct {
 	pgd_t *pgd;
 	/* Users of the address space (tasks, mmget()); the last mmput() tears it down. */
 	atomic_t mm_users;
-	/* References to the struct itself (mmgrab()); mm_users counts as one. */
+	/* References to the struct and its pgd (mmgrab()); mm_users counts as one. */
 	atomic_t mm_count;
+	/*
+	 * References to the struct alone (mmgrab_struct()); mm_count counts as
+	 * one. Jann Horn's 2020 RFC "mm: Add refcount for preserving mm_struct
+	 * without pgd" (seed 002, not merged); the names are lmemu's.
+	 */
+	atomic_t mm_struct_refs;
 	atomic_long_t pgtables_bytes;
 	atomic_long_t rss_stat[NR_MM_COUNTERS];
 	spinlock_t page_table_lock;

@@ -29,6 +29,7 @@ void __mmdrop(struct mm_struct *mm);
 void mmput(struct mm_struct *mm);
 /* mmdrop() for contexts that may not free an mm (RCU callbacks): __mmdrop() runs from a worker. */
 void mmdrop_async(struct mm_struct *mm);
+void __mmdrop_struct(struct mm_struct *mm);
 
 static inline void mmgrab(struct mm_struct *mm)
 {
@@ -40,6 +41,22 @@ static inline void mmdrop(struct mm_struct *mm)
 	/* The implicit full barrier of atomic_dec_and_test() orders the uses before the free. */
 	if (atomic_dec_and_test(&mm->mm_count))
 		__mmdrop(mm);
+}
+
+/*
+ * A reference that keeps the mm_struct but not its pgd (seed 002's third
+ * refcount, for ptrace's and mmget_not_zero()'s users): the last drop only
+ * frees the struct, which takes no lock, so it may run in any context.
+ */
+static inline void mmgrab_struct(struct mm_struct *mm)
+{
+	atomic_inc(&mm->mm_struct_refs);
+}
+
+static inline void mmdrop_struct(struct mm_struct *mm)
+{
+	if (atomic_dec_and_test(&mm->mm_struct_refs))
+		__mmdrop_struct(mm);
 }
 
 /* mmdrop() here even under PREEMPT_RT, which defers it to RCU: there is no RCU. */
