@@ -47,7 +47,8 @@ bool Machine::Impl::irq_deliverable(int c) {
 
 void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<uint64_t> resume_pc) {
     if (booting_ || ended_) return;
-    check_mm_invariants(pc);
+    // Off unless the kernel asked for them: one test on this hot path.
+    if (mm_invariants_ || !mm_invariants_looked_) check_mm_invariants(pc);
     if (config_.cpus < 2 || ended_ || switch_to_ >= 0) return;
     quantum_left_ = config_.quantum_blocks;
     ChoicePoint p;

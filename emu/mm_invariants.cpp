@@ -34,7 +34,7 @@ void Machine::Impl::load_mm_invariants() {
 
 void Machine::Impl::check_mm_invariants(uint64_t pc) {
     if (!mm_invariants_looked_) load_mm_invariants();
-    if (!mm_invariants_) return;
+    if (!mm_invariants_) return;  // only the first point of a machine gets here without them
     const lmemu_mm_invariants& l = *mm_invariants_;
     const bool refcount = l.lazy_refcount != 0;
 
