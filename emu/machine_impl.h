@@ -39,6 +39,7 @@ using pgtable::VirtAddr;
 inline constexpr uint64_t kPage = pgtable::kPageSize;
 inline constexpr uint64_t kDaifIrq = 1u << 7;    // PSTATE.I
 inline constexpr uint64_t kDaifAll = 0xfu << 6;  // D, A, I, F: all masked on exception entry
+inline constexpr uint64_t kTtbrBaddr = 0x0000fffffffffffeULL;  // TTBR0_EL1.BADDR (48-bit PA); ASID in [63:48]
 
 // Hypercalls after which another CPU may run: the ones a kernel would make
 // as ordinary calls. Not those that switch CPUs themselves, nor interrupt

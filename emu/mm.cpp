@@ -9,10 +9,6 @@
 
 namespace lmemu::emu {
 
-namespace {
-constexpr uint64_t kTtbrBaddr = 0x0000fffffffffffeULL;  // TTBR0_EL1.BADDR (48-bit PA); ASID in [63:48]
-}
-
 void Machine::Impl::write_ttbr0(uint64_t value) {
     uc().set_sysreg(sysreg::kTTBR0_EL1, value);
     cpu().ttbr0_write = locate(hvc_pc_);

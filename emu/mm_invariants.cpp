@@ -14,10 +14,6 @@
 
 namespace lmemu::emu {
 
-namespace {
-constexpr uint64_t kTtbrBaddr = 0x0000fffffffffffeULL;
-}
-
 void Machine::Impl::load_mm_invariants() {
     mm_invariants_looked_ = true;
     const auto at = image_.symbol("lmemu_mm_invariants");
