@@ -120,8 +120,11 @@ const ElfImage::Symbol* ElfImage::symbol_at(uint64_t addr) const {
     return nullptr;
 }
 
-std::string ElfImage::symbolize(uint64_t addr) const {
-    if (const Symbol* s = symbol_at(addr)) return fmt::format("{}+{:#x}/{:#x}", s->name, addr - s->addr, s->size);
+std::string ElfImage::symbolize(uint64_t addr, bool return_address) const {
+    // A call that never returns can be its function's last instruction: its
+    // return address is the next function's start (Linux's %pB does the same).
+    if (const Symbol* s = symbol_at(return_address ? addr - 4 : addr))
+        return fmt::format("{}+{:#x}/{:#x}", s->name, addr - s->addr, s->size);
     return fmt::format("{:#018x}", addr);
 }
 

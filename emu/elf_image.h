@@ -51,7 +51,8 @@ public:
     const Symbol* function(const std::string& name) const;
     std::vector<std::string> function_names() const;
     // "name+0xoff/0xsize", or the bare hex address when no symbol covers it.
-    std::string symbolize(uint64_t addr) const;
+    // A return address is looked up at its call (addr - 4).
+    std::string symbolize(uint64_t addr, bool return_address = false) const;
     std::string function_at(uint64_t addr) const;
     // "kernel/arch/arm64/mm/mmu.c:262" for the instruction at `addr`, as the
     // DWARF line table names it, or "" without line information. Read from

@@ -71,6 +71,9 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_RETURN_TO_USER: return return_to_user();
     case LMEMU_HVC_LOCK_ACQUIRE: return lock_acquire(x0);
     case LMEMU_HVC_LOCK_RELEASE: return lock_release(x0);
+    case LMEMU_HVC_RCU_SUSPICIOUS: return rcu_suspicious(x0, x1, x2);
+    case LMEMU_HVC_CPU_OFF: return cpu_off();
+    case LMEMU_HVC_CPU_ON: return cpu_on(x0);
     case LMEMU_HVC_SMP_RETURN: return smp_return();
     case LMEMU_HVC_TASK_STACK: uc().set_reg(UC_ARM64_REG_X0, task_stack(x0)); return;
     case LMEMU_HVC_TASK_EXIT: {

@@ -35,14 +35,14 @@ int deviations(const ChoicePoint& p, int choice) {
 
 bool Machine::Impl::can_run(int c) const {
     const Cpu& x = *cpus_[c];
-    if (std::find(waiting_.begin(), waiting_.end(), c) != waiting_.end()) return false;
+    if (x.off || std::find(waiting_.begin(), waiting_.end(), c) != waiting_.end()) return false;
     return x.kicked || (x.started && !x.idle);
 }
 
 // An interrupt waits on CPU c that it would take if it ran now.
 bool Machine::Impl::irq_deliverable(int c) {
     Cpu& x = *cpus_[c];
-    return x.started && !x.pending.empty() && !x.taking && !(x.uc.reg(UC_ARM64_REG_PSTATE) & kDaifIrq);
+    return x.started && !x.off && !x.pending.empty() && !x.taking && !(x.uc.reg(UC_ARM64_REG_PSTATE) & kDaifIrq);
 }
 
 void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<uint64_t> resume_pc) {

@@ -8,6 +8,8 @@
 // in a run where the interrupt never lands inside the section. Taking a
 // lock the task already holds is "possible recursive locking detected":
 // the spin would never end. Locks are told apart by address, not class.
+// PROVE_RCU's check that RCU watches a CPU entering a read-side critical
+// section reports here too (rcu_suspicious()).
 #include "emu/machine_impl.h"
 
 namespace lmemu::emu {
@@ -72,6 +74,21 @@ void Machine::Impl::lock_release(uint64_t lock) {
                    incident_here(fmt::format("{} releases lock {:#x} ({}), which it does not hold",
                                              task_name(current_task(running_)), lock, image_.symbolize(lock))));
     held.erase(std::next(it).base());
+}
+
+// lockdep_rcu_suspicious(): an RCU reader where RCU does not watch. The one
+// such place lmemu knows is a CPU past rcutree_report_cpu_dead() on its way
+// down, which RCU ignores: a grace period may end under the reader.
+void Machine::Impl::rcu_suspicious(uint64_t file, uint64_t line, uint64_t message) {
+    const auto f = read_string(file, 256), m = read_string(message, 256);
+    if (!f || !m)
+        return end(Verdict::GuestFault, incident_here(fmt::format("hypercall RCU_SUSPICIOUS: bad guest pointer {:#x}", !f ? file : message)));
+    Incident i = incident_here(fmt::format(
+        "=============================\nWARNING: suspicious RCU usage\n-----------------------------\n{}:{} {}!\n\n"
+        "other info that might help us debug this:\n\nRCU used illegally from offline CPU!\n{} on CPU {} is running",
+        *f, line, *m, task_name(current_task(running_)), running_));
+    i.hazard = Hazard::SuspiciousRcuUsage;
+    end(Verdict::Hazard, std::move(i));
 }
 
 }  // namespace lmemu::emu

@@ -113,6 +113,7 @@ private:
         bool started = false;  // has run: its registers hold a context to resume
         bool kicked = false;   // a reschedule IPI is waiting for it
         bool idle = false;     // waits for an IPI (wfi in the idle loop)
+        bool off = false;      // powered off by cpu_die() (PSCI CPU_OFF) until add_cpu()'s CPU_ON
         uint64_t resume_at = 0;  // switched away before the instruction here: run it without a choice
         uc_context* smp_saved = nullptr;  // its context while it runs an smp_call_function_single() callback
         bool smp_resume = false;          // restore smp_saved when the callback returns
@@ -144,6 +145,10 @@ private:
     void smp_return();
     void smp_call_async(uint64_t target, uint64_t func, uint64_t info);
     void smp_call_csd(uint64_t target, uint64_t csd);
+    // CPU hotplug: PSCI's CPU_OFF for the running CPU, CPU_ON for another.
+    void cpu_off();
+    void cpu_on(uint64_t target);
+    bool powered_off(uint64_t target, std::string_view what);
 
     // The slab allocator and its KASAN-style checker (kasan.cpp).
     struct SlabObject {
@@ -165,6 +170,7 @@ private:
     };
     void lock_acquire(uint64_t lock);
     void lock_release(uint64_t lock);
+    void rcu_suspicious(uint64_t file, uint64_t line, uint64_t message);
 
     // The mm lifetime invariants (mm_invariants.cpp), with CONFIG_MM_INVARIANTS.
     void load_mm_invariants();
@@ -246,7 +252,7 @@ private:
     std::vector<Location> symbolize(const std::vector<uint64_t>& addrs) const;
     // `pc` an instruction; a return address is looked up at its call (pc - 4).
     Location locate(uint64_t pc, bool return_address = false) const {
-        return {pc, image_.symbolize(pc), image_.source_line(return_address ? pc - 4 : pc)};
+        return {pc, image_.symbolize(pc, return_address), image_.source_line(return_address ? pc - 4 : pc)};
     }
     uint32_t code_at(uint64_t pc) const;
     // The instruction a memory callback is for (guest_memory.cpp).

@@ -3,9 +3,10 @@
 // CONFIG_MM_INVARIANTS (it then defines `lmemu_mm_invariants`, the layout
 // the host reads tasks, run queues and mm_structs by):
 //   - a task's mm has mm_users > 0                   (mm-in-use-without-users)
-//   - an mm named by an active_mm, a run queue's prev_mm or a CPU's TTBR0 is
-//     not freed, and with MMU_LAZY_TLB_REFCOUNT (every such name holds an
-//     mm_count reference) has mm_count > 0           (mm-in-use-without-count)
+//   - an mm named by an active_mm, a run queue's prev_mm, lazy_mm or drop_mm,
+//     or a CPU's TTBR0 is not freed; with MMU_LAZY_TLB_REFCOUNT (every such
+//     name holds an mm_count reference), and for drop_mm in any mode, it has
+//     mm_count > 0                                    (mm-in-use-without-count)
 //   - mm_users > 0 implies mm_count > 0              (mm-users-without-count)
 // The return-to-user check (mm.cpp) is the fourth. A broken invariant ends
 // the run where it is first seen: the step that broke it ran on this CPU
@@ -64,14 +65,16 @@ void Machine::Impl::check_mm_invariants(uint64_t pc) {
         i.hazard = h;
         end(Verdict::Hazard, std::move(i));
     };
-    // Names an mm that must stay alive: not freed, and counted under refcount.
-    auto check_named = [&](uint64_t addr, const std::string& by) {
+    // Names an mm that must stay alive: not freed, and, if the name holds a reference, counted.
+    auto check_named = [&](uint64_t addr, const std::string& by, bool counted) {
         if (!addr) return true;
         const auto m = mm_at(addr);
-        if (!m || (!m->freed && (!refcount || m->count > 0))) return true;
+        if (!m || (!m->freed && (!counted || m->count > 0))) return true;
         broken(Hazard::MmInUseWithoutCount,
                fmt::format("{} names mm {:#x}, which {}{}", by, addr, counts(*m),
-                           m->freed ? "" : " (MMU_LAZY_TLB_REFCOUNT: every active_mm holds an mm_count reference)"));
+                           m->freed   ? ""
+                           : refcount ? " (MMU_LAZY_TLB_REFCOUNT: every active_mm holds an mm_count reference)"
+                                      : " (it holds an mm_count reference)"));
         return false;
     };
 
@@ -93,16 +96,20 @@ void Machine::Impl::check_mm_invariants(uint64_t pc) {
                 return broken(Hazard::MmInUseWithoutUsers,
                               fmt::format("{}'s mm {:#x} {}: a task's mm holds an mm_users reference", task_name(t), mm,
                                           counts(*m)));
-        if (!check_named(read_virt(t + l.task_active_mm, 8).value_or(0), fmt::format("{}'s active_mm", task_name(t))))
+        if (!check_named(read_virt(t + l.task_active_mm, 8).value_or(0), fmt::format("{}'s active_mm", task_name(t)),
+                         refcount))
             return;
     }
     for (int c = 0; c < config_.cpus; ++c) {
         const uint64_t rq = l.runqueues + static_cast<uint64_t>(c) * l.rq_size;
-        if (!check_named(read_virt(rq + l.rq_prev_mm, 8).value_or(0), fmt::format("CPU {}'s rq->prev_mm", c))) return;
-        if (!cpus_[c]->started) continue;
+        if (!check_named(read_virt(rq + l.rq_prev_mm, 8).value_or(0), fmt::format("CPU {}'s rq->prev_mm", c), refcount) ||
+            !check_named(read_virt(rq + l.rq_lazy_mm, 8).value_or(0), fmt::format("CPU {}'s rq->lazy_mm", c), false) ||
+            !check_named(read_virt(rq + l.rq_drop_mm, 8).value_or(0), fmt::format("CPU {}'s rq->drop_mm", c), true))
+            return;
+        if (!cpus_[c]->started || cpus_[c]->off) continue;
         const uint64_t root = cpus_[c]->uc.sysreg(sysreg::kTTBR0_EL1) & kTtbrBaddr;
         for (const auto& [mm, pa] : mm_pgd_pa_)
-            if (root && pa == root && !check_named(mm, fmt::format("CPU {}'s TTBR0_EL1 (its pgd)", c))) return;
+            if (root && pa == root && !check_named(mm, fmt::format("CPU {}'s TTBR0_EL1 (its pgd)", c), refcount)) return;
     }
     for (const auto& s : slab_)
         if (s.cache == "mm_struct")

@@ -60,6 +60,7 @@ void Machine::Impl::cpu_idle() {
 void Machine::Impl::send_ipi(uint64_t target) {
     if (target >= cpus_.size())
         return end(Verdict::GuestFault, incident_here(fmt::format("reschedule IPI to CPU {}, which does not exist", target)));
+    if (powered_off(target, "reschedule IPI")) return;
     trace(TraceModule::Sched, [&] { return fmt::format("reschedule IPI from CPU {} to CPU {}", running_, target); });
     if (static_cast<int>(target) == running_) return;
     Cpu& t = *cpus_[target];

@@ -1,7 +1,7 @@
 // Other CPUs: smp_call_function_single() switches the running engine. A
 // target that has run before (idle, waiting for work) keeps its context: the
 // call runs below its stack pointer, as an interrupt would, and the context
-// is restored afterwards.
+// is restored afterwards. CPU hotplug powers a CPU off and on (PSCI).
 #include "emu/machine_impl.h"
 
 namespace lmemu::emu {
@@ -14,6 +14,7 @@ void Machine::Impl::smp_call(uint64_t target, uint64_t func, uint64_t info) {
     const bool busy = target < cpus_.size() &&
                       (static_cast<int>(target) == running_ ||
                        std::find(waiting_.begin(), waiting_.end(), static_cast<int>(target)) != waiting_.end());
+    if (powered_off(target, "smp_call_function_single()")) return;
     if (target >= cpus_.size() || busy)
         return end(Verdict::GuestFault,
                    incident_here(fmt::format("smp_call_function_single() to CPU {}, which {}", target,
@@ -62,6 +63,7 @@ bool Machine::Impl::queue_call_ipi(std::string_view caller, uint64_t target, uin
         end(Verdict::GuestFault, incident_here("the kernel image has no el1h_64_irq to take an IPI"));
         return false;
     }
+    if (powered_off(target, caller)) return false;
     if (target >= cpus_.size() || static_cast<int>(target) == running_) {
         end(Verdict::GuestFault, incident_here(fmt::format("{} to CPU {}, which {}", caller, target,
                                                            target >= cpus_.size() ? "does not exist" : "is the caller")));
@@ -87,6 +89,50 @@ void Machine::Impl::smp_return() {
     waiting_.pop_back();
     cpus_[switch_to_]->uc.set_reg(UC_ARM64_REG_X0, 0);  // smp_call_function_single() returns 0
     uc().stop();
+}
+
+// ---- CPU hotplug -------------------------------------------------------------------
+
+// An IPI to a CPU that is powered off would never be taken (Linux sends
+// none: the CPU left cpu_online_mask first). The guest fault names who sent it.
+bool Machine::Impl::powered_off(uint64_t target, std::string_view what) {
+    if (target >= cpus_.size() || !cpus_[target]->off) return false;
+    end(Verdict::GuestFault, incident_here(fmt::format("{} to CPU {}, which is powered off (cpu_die())", what, target)));
+    return true;
+}
+
+// cpu_die()'s PSCI CPU_OFF: the running CPU stops for good, with whatever
+// was pending for it; another CPU goes on, if one can.
+void Machine::Impl::cpu_off() {
+    if (running_ == 0) return end(Verdict::GuestFault, incident_here("PSCI CPU_OFF on the boot CPU, which runs the scenario"));
+    if (!waiting_.empty())
+        return end(Verdict::GuestFault, incident_here("PSCI CPU_OFF inside an smp_call_function_single() callback"));
+    Cpu& c = cpu();
+    trace(TraceModule::Sched, [&] { return fmt::format("CPU {} powers off", running_); });
+    timeline('i', "hotplug", [&] { return fmt::format("CPU {} off", running_); });
+    c.off = true;
+    c.idle = c.kicked = false;
+    c.pending.clear();
+    c.taking.reset();
+    c.handlers.clear();
+    for (int t = 0; t < config_.cpus; ++t)
+        if (t != running_ && can_run(t)) return schedule_point(PointKind::Idle, hvc_pc_);
+    end(Verdict::GuestFault, incident_here(fmt::format("CPU {} powered off and no other CPU can run", running_)));
+}
+
+// add_cpu()'s PSCI CPU_ON: the CPU starts again at secondary_startup, on its
+// boot stack, the next time it is chosen to run. Returns 0, or PSCI's
+// ALREADY_ON (-4) as Linux's __cpu_up() would see it.
+void Machine::Impl::cpu_on(uint64_t target) {
+    if (target >= cpus_.size())
+        return end(Verdict::GuestFault, incident_here(fmt::format("PSCI CPU_ON for CPU {}, which does not exist", target)));
+    Cpu& t = *cpus_[target];
+    if (!t.off) return uc().set_reg(UC_ARM64_REG_X0, static_cast<uint64_t>(-4));
+    trace(TraceModule::Sched, [&] { return fmt::format("CPU {} powers on CPU {}", running_, target); });
+    t.off = false;
+    t.started = false;
+    t.kicked = true;
+    uc().set_reg(UC_ARM64_REG_X0, 0);
 }
 
 }  // namespace lmemu::emu

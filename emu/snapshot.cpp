@@ -61,7 +61,7 @@ void Machine::Impl::restore_snapshot() {
         Cpu& c = *cpus_[i];
         check(uc_context_restore(c.uc.raw(), booted_->contexts[i]), "uc_context_restore");
         c.started = i == 0;
-        c.kicked = c.smp_resume = c.idle = false;
+        c.kicked = c.smp_resume = c.idle = c.off = false;
         c.resume_at = 0;
         c.pending.clear();
         c.taking.reset();

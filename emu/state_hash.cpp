@@ -64,6 +64,7 @@ std::optional<StateHash> Machine::Impl::state_hash(PointKind kind, uint64_t pc, 
         h.add(c.started);
         h.add(c.kicked);
         h.add(c.idle);
+        h.add(c.off);
         h.add(c.resume_at);
         if (c.started) {
             std::array<uint64_t, kNumHashedRegs> values{};

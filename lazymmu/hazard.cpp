@@ -6,7 +6,7 @@
 namespace lmemu::lazymmu {
 namespace {
 
-constexpr std::array<std::pair<Hazard, std::string_view>, 18> kHazards{{
+constexpr std::array<std::pair<Hazard, std::string_view>, 19> kHazards{{
     {Hazard::UnactionedMapping, "unactioned-mapping"},
     {Hazard::StaleTlb, "stale-tlb"},
     {Hazard::BreakBeforeMake, "break-before-make"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<Hazard, std::string_view>, 18> kHazards{{
     {Hazard::InvalidFree, "invalid-free"},
     {Hazard::WrongMm, "wrong-mm"},
     {Hazard::InconsistentLockState, "inconsistent-lock-state"},
+    {Hazard::SuspiciousRcuUsage, "suspicious-rcu-usage"},
     {Hazard::RecursiveLocking, "recursive-locking"},
     {Hazard::MmInUseWithoutUsers, "mm-in-use-without-users"},
     {Hazard::MmInUseWithoutCount, "mm-in-use-without-count"},

@@ -26,6 +26,7 @@ enum class Hazard {
     WrongMm,            // a task returns to user space with another mm's root loaded in TTBR0
     InconsistentLockState,  // lockdep: a lock taken in an interrupt and where that interrupt may come
     RecursiveLocking,       // lockdep: a task takes a spinlock it already holds
+    SuspiciousRcuUsage,     // PROVE_RCU: an RCU reader where RCU does not watch (an offline CPU)
     // The mm lifetime invariants (CONFIG_MM_INVARIANTS), after kernel-tla's ctxsw model:
     MmInUseWithoutUsers,  // a task's mm has mm_users == 0 (or is freed)
     MmInUseWithoutCount,  // an active_mm, rq->prev_mm or loaded root names an mm with mm_count == 0 (or freed)

@@ -25,7 +25,7 @@ namespace {
 // Lowercase [config] keys: lmemu's own settings. UPPERCASE keys are kernel options.
 const std::vector<std::string> kSettings{"policy", "budget_blocks", "timeout_ms", "cpus", "arch_features", "lazy_tlb"};
 // lazy_tlb: how a CPU's lazily used mm is kept alive (include/linux/sched/mm.h).
-const std::vector<std::string> kLazyTlbModes{"refcount", "shootdown", "none"};
+const std::vector<std::string> kLazyTlbModes{"refcount", "shootdown", "hazard-ptr", "none"};
 
 size_t edit_distance(const std::string& a, const std::string& b) {
     std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -717,9 +717,12 @@ CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
         else if (k == "cpus") s.cpus = std::stoi(v);
         else if (k == "arch_features") s.arch_features = *lazymmu::parse_arch_features(v);
         // Kconfig's MMU_LAZY_TLB_REFCOUNT (default y) or MMU_LAZY_TLB_SHOOTDOWN;
-        // "none" is neither: lazy mms uncounted and not shot down (seed 000).
+        // "hazard-ptr" is Andy Lutomirski's per-CPU hazard pointers (seed 003,
+        // not merged; the option name is lmemu's); "none" is none of them:
+        // lazy mms uncounted and not shot down (seed 000).
         else if (k == "lazy_tlb" && v == "refcount") s.defines["CONFIG_MMU_LAZY_TLB_REFCOUNT"] = "1";
         else if (k == "lazy_tlb" && v == "shootdown") s.defines["CONFIG_MMU_LAZY_TLB_SHOOTDOWN"] = "1";
+        else if (k == "lazy_tlb" && v == "hazard-ptr") s.defines["CONFIG_MMU_LAZY_TLB_HAZARD_PTR"] = "1";
         else if (k == "lazy_tlb") continue;
         else if (v == "true") s.defines["CONFIG_" + k] = "1";
         else if (v != "false" && v != "0") s.defines["CONFIG_" + k] = v;  // off: undefined, as #ifdef and IS_ENABLED() read it

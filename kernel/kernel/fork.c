@@ -9,6 +9,7 @@
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/irqflags.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -77,7 +78,8 @@ struct task_struct *copy_process(int (*fn)(void *), void *arg, const char *name)
 
 /*
  * The mm_struct's life (v6.16 kernel/fork.c): mm_alloc(), mmput() and
- * __mmdrop(). There are no VMAs yet, so __mmput() has no exit_mmap() to do.
+ * __mmdrop(). __mmput()'s exit_mmap() (mm/mmap.c) unmaps what a scenario
+ * populated; there are no VMAs, files or binfmts to put.
  */
 static struct kmem_cache *mm_cachep;
 
@@ -177,6 +179,11 @@ void mmdrop_async(struct mm_struct *mm)
 void mmput(struct mm_struct *mm)
 {
 	might_sleep();
-	if (atomic_dec_and_test(&mm->mm_users))
-		mmdrop(mm);	/* __mmput(): exit_mmap() has nothing to unmap yet */
+	if (atomic_dec_and_test(&mm->mm_users)) {
+		/* __mmput() */
+		exit_mmap(mm);
+		if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_HAZARD_PTR))
+			mm_unlazy_mm_count(mm);
+		mmdrop(mm);
+	}
 }

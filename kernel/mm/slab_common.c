@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/bug.h>
 #include <linux/sched.h>
+#include <linux/rcupdate.h>
 #include <lmemu/hypercall.h>
 
 #define MAX_CACHES	32
@@ -31,6 +32,9 @@ void *__kmalloc(size_t size, const char *cache, gfp_t flags)
 
 void kfree(const void *objp)
 {
+	/* memcg_slab_free_hook(): the object's obj_cgroup is read under RCU. */
+	rcu_read_lock();
+	rcu_read_unlock();
 	lmemu_hvc1(LMEMU_HVC_KFREE, objp);
 }
 

@@ -190,13 +190,17 @@ TEST_CASE("case file: lazy_tlb picks the Kconfig lazy TLB mode; refcount by defa
     const auto shoot = settings_for({{"lazy_tlb", "shootdown"}});
     CHECK(shoot.defines.count("CONFIG_MMU_LAZY_TLB_SHOOTDOWN") == 1);
     CHECK(shoot.defines.count("CONFIG_MMU_LAZY_TLB_REFCOUNT") == 0);
+    const auto hazard = settings_for({{"lazy_tlb", "hazard-ptr"}});
+    CHECK(hazard.defines.count("CONFIG_MMU_LAZY_TLB_HAZARD_PTR") == 1);
+    CHECK(hazard.defines.count("CONFIG_MMU_LAZY_TLB_REFCOUNT") == 0);
     const auto none = settings_for({{"lazy_tlb", "none"}});
     CHECK(none.defines.count("CONFIG_MMU_LAZY_TLB_SHOOTDOWN") == 0);
+    CHECK(none.defines.count("CONFIG_MMU_LAZY_TLB_HAZARD_PTR") == 0);
     CHECK(none.defines.count("CONFIG_MMU_LAZY_TLB_REFCOUNT") == 0);
     const auto e = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[config]\nlazy_tlb = \"refcounted\"\n"
                             "[[expect]]\nverdict = \"clean\"\n");
     CHECK(e.pos().line == 5);
-    CHECK(e.note() == "modes: refcount, shootdown, none");
+    CHECK(e.note() == "modes: refcount, shootdown, hazard-ptr, none");
 }
 
 TEST_CASE("case file: a kernel option nothing refers to is an error with 'did you mean'; one the case reads is fine") {

@@ -1,6 +1,7 @@
 /*
  * Follows Linux include/linux/cpumask.h (subset): a bitmap of CPUs, the
- * online mask and the iterators. Every CPU below nr_cpu_ids is online.
+ * online mask and the iterators. Every CPU below nr_cpu_ids is online at
+ * boot; remove_cpu() and add_cpu() (kernel/cpu.c) change that.
  */
 #ifndef __LINUX_CPUMASK_H
 #define __LINUX_CPUMASK_H
@@ -35,7 +36,22 @@ static inline bool cpumask_and(struct cpumask *dstp, const struct cpumask *src1p
 	return dstp->bits[0] != 0;
 }
 
+static inline unsigned int cpumask_first(const struct cpumask *srcp)
+{
+	return srcp->bits[0] ? (unsigned int)__builtin_ctzl(srcp->bits[0]) : NR_CPUS;
+}
+
 #define cpu_online(cpu)		cpumask_test_cpu((cpu), cpu_online_mask)
+#define cpu_is_offline(cpu)	unlikely(!cpu_online(cpu))
+#define num_online_cpus()	cpumask_weight(cpu_online_mask)
+
+static inline void set_cpu_online(unsigned int cpu, bool online)
+{
+	if (online)
+		cpumask_set_cpu(cpu, &__cpu_online_mask);
+	else
+		cpumask_clear_cpu(cpu, &__cpu_online_mask);
+}
 
 #define for_each_cpu(cpu, mask)						\
 	for ((cpu) = 0; (cpu) < (int)nr_cpu_ids; (cpu)++)		\

@@ -30,6 +30,9 @@ pud_t *pud_alloc_track(struct mm_struct *mm, p4d_t *p4d, unsigned long addr, pgt
 #endif
 
 void __kernel_map_pages(struct page *page, int numpages, int enable);
+/* User mappings (mm/mmap.c). */
+int lmemu_vm_mmap_populate(struct mm_struct *mm, unsigned long addr, unsigned long len);
+void exit_mmap(struct mm_struct *mm);
 void dump_page(const struct page *page, const char *reason);
 
 /* Whether a pfn has a struct page: the page-table pool and RAM. */

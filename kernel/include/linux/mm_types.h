@@ -38,6 +38,7 @@ struct mm_struct {
 	 * without pgd" (seed 002, not merged); the names are lmemu's.
 	 */
 	atomic_t mm_struct_refs;
+	int map_count;		/* ranges lmemu_vm_mmap_populate() mapped, standing for VMAs */
 	atomic_long_t pgtables_bytes;
 	atomic_long_t rss_stat[NR_MM_COUNTERS];
 	spinlock_t page_table_lock;

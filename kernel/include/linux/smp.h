@@ -44,7 +44,6 @@ static __always_inline int raw_smp_processor_id(void)
 	return (int)cpu;
 }
 #define smp_processor_id()	raw_smp_processor_id()
-#define num_online_cpus()	nr_cpu_ids
 
 /* Marks CPUs 0 .. nr_cpu_ids - 1 online (start_kernel()). */
 void smp_init(void);

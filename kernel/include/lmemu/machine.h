@@ -86,6 +86,7 @@ struct lmemu_mm_invariants {
 	unsigned long long task_table, task_slot_used, nr_task_slots, task_size;
 	unsigned long long cpu_tasks;			/* LMEMU_MAX_CPUS pointers: each CPU's idle task */
 	unsigned long long runqueues, rq_size, rq_prev_mm;
+	unsigned long long rq_lazy_mm, rq_drop_mm;	/* HAZARD_PTR's hazard pointer and handed reference */
 	unsigned long long task_mm, task_active_mm;	/* offsets in task_struct */
 	unsigned long long mm_users, mm_count;		/* offsets in mm_struct */
 	unsigned long long init_mm;
@@ -127,6 +128,9 @@ struct lmemu_mm_invariants {
 #define LMEMU_HVC_RETURN_TO_USER 27	/* current returns to user space: its mm's root must be loaded */
 #define LMEMU_HVC_LOCK_ACQUIRE	28	/* CONFIG_LOCKDEP: x0 = spinlock_t *, before taking it */
 #define LMEMU_HVC_LOCK_RELEASE	29	/* CONFIG_LOCKDEP: x0 = spinlock_t *, after releasing it */
+#define LMEMU_HVC_RCU_SUSPICIOUS 30	/* CONFIG_PROVE_RCU: x0 = file VA, x1 = line, x2 = message VA */
+#define LMEMU_HVC_CPU_OFF	31	/* PSCI CPU_OFF: this CPU powers off (cpu_die()) */
+#define LMEMU_HVC_CPU_ON	32	/* PSCI CPU_ON: x0 = cpu, powered off -> starts at secondary_startup */
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff

@@ -21,7 +21,16 @@
  *    waits for an interrupt inside __schedule();
  *  - a preemption may move the preempted task to another CPU
  *    (task->migrate_to, set by an injected preemption with `migrate`),
- *    standing in for the load balancer.
+ *    standing in for the load balancer;
+ *  - a CPU going offline gives its queued tasks to an online CPU when it
+ *    stops taking interrupts (sched_cpu_dying()'s migrate_tasks(), as before
+ *    v5.11's balance_push()), and a task woken or preempted on an offline
+ *    CPU goes to the first online one (select_fallback_rq()).
+ *
+ * CONFIG_MMU_LAZY_TLB_HAZARD_PTR is Andy Lutomirski's June 2021 patch as
+ * Peter Zijlstra posted it (seed 003): rq->lazy_mm is a hazard pointer to
+ * the mm this CPU uses lazily, rq->drop_mm an mm_count reference a remote
+ * mm_unlazy_mm_count() left for this CPU to drop.
  */
 #include <linux/kernel.h>
 #include <linux/sched.h>
@@ -31,6 +40,7 @@
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
 #include <linux/kasan.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <asm/mmu_context.h>
 
@@ -59,6 +69,8 @@ struct rq {
 	struct task_struct *idle;	/* NULL on the boot CPU */
 	struct task_struct *head, *tail;	/* queued, not counting the running task */
 	struct mm_struct *prev_mm;	/* a lazy mm to drop once the switch is done */
+	struct mm_struct *lazy_mm;	/* HAZARD_PTR: the mm this CPU uses lazily */
+	struct mm_struct *drop_mm;	/* HAZARD_PTR: a reference to drop once done with it */
 };
 
 static struct rq runqueues[LMEMU_MAX_CPUS];
@@ -80,6 +92,8 @@ const struct lmemu_mm_invariants lmemu_mm_invariants = {
 	.runqueues = (unsigned long)runqueues,
 	.rq_size = sizeof(struct rq),
 	.rq_prev_mm = __builtin_offsetof(struct rq, prev_mm),
+	.rq_lazy_mm = __builtin_offsetof(struct rq, lazy_mm),
+	.rq_drop_mm = __builtin_offsetof(struct rq, drop_mm),
 	.task_mm = __builtin_offsetof(struct task_struct, mm),
 	.task_active_mm = __builtin_offsetof(struct task_struct, active_mm),
 	.mm_users = __builtin_offsetof(struct mm_struct, mm_users),
@@ -135,11 +149,17 @@ static void set_task_cpu(struct task_struct *p, int cpu)
 	WRITE_ONCE(task_thread_info(p)->cpu, cpu);
 }
 
-/* Queues p on its CPU and, if that is another CPU, sends it a reschedule IPI. */
+/* Queues p on its CPU (an online one) and, if that is another CPU, sends it a reschedule IPI. */
 static void activate_task(struct task_struct *p)
 {
 	int cpu = task_cpu(p);
-	struct rq *rq = cpu_rq(cpu);
+	struct rq *rq;
+
+	if (cpu_is_offline(cpu)) {	/* select_fallback_rq() */
+		cpu = cpumask_first(cpu_online_mask);
+		set_task_cpu(p, cpu);
+	}
+	rq = cpu_rq(cpu);
 
 	raw_spin_lock(&rq->lock);
 	enqueue_task(rq, p);
@@ -165,6 +185,7 @@ int wake_up_process(struct task_struct *p)
 	int ret = 0;
 
 	local_irq_save(flags);
+	rcu_read_lock();	/* select_task_rq()'s domain walk */
 	if (p->__state != TASK_RUNNING) {
 		WRITE_ONCE(p->__state, TASK_RUNNING);
 		/* Still running, or still queued after a preemption: nothing to queue. */
@@ -175,6 +196,7 @@ int wake_up_process(struct task_struct *p)
 			smp_send_reschedule(task_cpu(p));
 		ret = 1;
 	}
+	rcu_read_unlock();
 	local_irq_restore(flags);
 	return ret;
 }
@@ -189,6 +211,85 @@ __weak void arch_start_context_switch(struct task_struct *prev)
 
 __weak void arch_end_context_switch(struct task_struct *next)
 {
+}
+
+/*
+ * HAZARD_PTR: drops the reference a remote mm_unlazy_mm_count() handed this
+ * CPU, once it no longer uses that mm. As posted, the patch dropped it at the
+ * next switch whatever that switch did; a kernel -> kernel switch keeps the
+ * lazy mm, and the drop freed it under the CPU (a WARN in __mmdrop() here).
+ */
+static void mmdrop_lazy(struct rq *rq)
+{
+	struct mm_struct *old_mm = READ_ONCE(rq->drop_mm);
+
+	if (likely(!old_mm) || old_mm == READ_ONCE(rq->lazy_mm))
+		return;
+	/* Slow path. This only happens when we recently stopped using an mm that is exiting. */
+	old_mm = xchg(&rq->drop_mm, NULL);
+	if (old_mm)
+		mmdrop(old_mm);
+}
+
+/* HAZARD_PTR: this CPU starts using mm lazily (mmgrab_lazy_tlb()). */
+void lazy_mm_hazard_set(struct mm_struct *mm)
+{
+	if (mm == &init_mm)
+		return;	/* never freed */
+	WRITE_ONCE(this_rq()->lazy_mm, mm);
+}
+
+/* HAZARD_PTR: this CPU no longer uses mm lazily (mmdrop_lazy_tlb()). */
+void lazy_mm_hazard_clear(struct mm_struct *mm)
+{
+	struct rq *rq = this_rq();
+
+	if (READ_ONCE(rq->lazy_mm) == mm)
+		smp_store_release(&rq->lazy_mm, NULL);
+	mmdrop_lazy(rq);
+}
+
+/*
+ * HAZARD_PTR: converts all lazy_mm references to mm to mm_count refcounts.
+ * Our caller holds an mm_count reference, so we don't need to worry about
+ * mm being freed out from under us. On x86 (and here, where switch_mm()
+ * keeps it) mm_cpumask() holds every CPU that might use mm lazily.
+ */
+void mm_unlazy_mm_count(struct mm_struct *mm)
+{
+	unsigned int drop_count = nr_cpu_ids;	/* num_possible_cpus() */
+	int cpu;
+
+	/* mm_users is zero, so no cpu will set its rq->lazy_mm to mm. */
+	WARN_ON_ONCE(atomic_read(&mm->mm_users) != 0);
+
+	/* Grab enough references for the rest of this function. */
+	atomic_add(drop_count, &mm->mm_count);
+
+	for_each_cpu(cpu, mm_cpumask(mm)) {
+		struct rq *rq = cpu_rq(cpu);
+		struct mm_struct *old_mm;
+
+		if (smp_load_acquire(&rq->lazy_mm) != mm)
+			continue;
+
+		drop_count--;	/* grab a reference; cpu will drop it later. */
+
+		old_mm = xchg(&rq->drop_mm, mm);
+
+		/* We were the only cpu putting mm into any drop_mm variable. */
+		WARN_ON_ONCE(old_mm == mm);
+		if (unlikely(old_mm)) {
+			/*
+			 * We just stole an mm reference from the target CPU: it
+			 * stored its new lazy_mm after that xchg, so it is done
+			 * with old. Drop old on its behalf.
+			 */
+			mmdrop(old_mm);
+		}
+	}
+
+	atomic_sub(drop_count, &mm->mm_count);
 }
 
 static struct task_struct *finish_task_switch(struct task_struct *prev)
@@ -206,6 +307,12 @@ static struct task_struct *finish_task_switch(struct task_struct *prev)
 	/* The lazy reference a kernel thread held, dropped now that no CPU runs on it. */
 	if (mm)
 		mmdrop_lazy_tlb_sched(mm);
+	/*
+	 * HAZARD_PTR, unconditionally: a remote CPU that saw rq->lazy_mm may
+	 * have handed us a reference while we were switching.
+	 */
+	if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_HAZARD_PTR))
+		mmdrop_lazy(rq);
 	if (prev->__state == TASK_DEAD)
 		put_task_struct(prev);
 	return prev;
@@ -248,16 +355,33 @@ static void context_switch(struct task_struct *prev, struct task_struct *next)
 	if (!next->mm) {				/* to kernel */
 		enter_lazy_tlb(prev->active_mm, next);
 		next->active_mm = prev->active_mm;
-		if (prev->mm)				/* from user */
-			mmgrab_lazy_tlb(prev->active_mm);
-		else
+		if (prev->mm) {				/* from user */
+			if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_HAZARD_PTR)) {
+				WARN_ON_ONCE(rq->lazy_mm);
+				/*
+				 * No explicit barrier needed: we still hold an
+				 * mm_users reference; __mmput() can't be called
+				 * until we drop it, and it is a release barrier.
+				 */
+				WRITE_ONCE(rq->lazy_mm, next->active_mm);
+			} else {
+				mmgrab_lazy_tlb(prev->active_mm);
+			}
+		} else {
 			prev->active_mm = NULL;
+		}
 	} else {					/* to user */
 		switch_mm_irqs_off(prev->active_mm, next->mm, next);
 		if (!prev->mm) {			/* from kernel */
-			/* will mmdrop_lazy_tlb() in finish_task_switch(). */
-			rq->prev_mm = prev->active_mm;
-			prev->active_mm = NULL;
+			if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_HAZARD_PTR)) {
+				prev->active_mm = NULL;
+				/* After this, any CPU may free the old lazy mm if it is unreferenced. */
+				smp_store_release(&rq->lazy_mm, NULL);
+			} else {
+				/* will mmdrop_lazy_tlb() in finish_task_switch(). */
+				rq->prev_mm = prev->active_mm;
+				prev->active_mm = NULL;
+			}
 		}
 	}
 
@@ -294,8 +418,11 @@ static void __schedule(int sched_mode)
 	if ((sched_mode == SM_PREEMPT || prev->__state == TASK_RUNNING) && prev != rq->idle) {
 		int to = prev->migrate_to;
 
-		if (sched_mode == SM_PREEMPT && to >= 0 && to != smp_processor_id() &&
-		    (unsigned int)to < nr_cpu_ids) {
+		if (cpu_is_offline(smp_processor_id())) {	/* take_cpu_down() asked it to leave */
+			set_task_cpu(prev, cpumask_first(cpu_online_mask));
+			activate_task(prev);
+		} else if (sched_mode == SM_PREEMPT && to >= 0 && to != smp_processor_id() &&
+			   (unsigned int)to < nr_cpu_ids) {
 			prev->migrate_to = -1;
 			set_task_cpu(prev, to);
 			activate_task(prev);
@@ -309,8 +436,16 @@ static void __schedule(int sched_mode)
 	raw_spin_lock(&rq->lock);
 	for (;;) {
 		next = pick_next_task(rq);
-		if (next)
+		if (next) {
+			/*
+			 * The boot CPU's blocked task, woken while it waited
+			 * below for this one: it runs after it.
+			 */
+			if (next != prev && prev != rq->idle && READ_ONCE(prev->__state) == TASK_RUNNING &&
+			    !READ_ONCE(prev->on_rq))
+				enqueue_task(rq, prev);
 			break;
+		}
 		if (rq->idle) {
 			next = rq->idle;
 			break;
@@ -375,4 +510,72 @@ void preempt_schedule_irq(void)
 		local_irq_disable();
 		preempt_enable_no_resched();
 	} while (need_resched());
+}
+
+/*
+ * CPU hotplug's scheduler side (v6.16 kernel/sched/core.c). __weak, so a case
+ * can put an older kernel's in its place (cases/arm64/hotplug/).
+ */
+
+/* The AP's CPUHP_AP_SCHED_WAIT_EMPTY step, in its hotplug thread: leave any lazy mm (21641bd9a7a7). */
+static void sched_force_init_mm(void)
+{
+	struct mm_struct *mm = current->active_mm;
+
+	if (mm != &init_mm) {
+		mmgrab_lazy_tlb(&init_mm);
+		local_irq_disable();
+		current->active_mm = &init_mm;
+		switch_mm_irqs_off(mm, &init_mm, current);
+		local_irq_enable();
+		finish_arch_post_lock_switch();
+		mmdrop_lazy_tlb(mm);
+	}
+
+	/* finish_cpu(), as ran on the BP, will clean up the active_mm state */
+}
+
+__weak int sched_cpu_wait_empty(unsigned int cpu)
+{
+	sched_force_init_mm();
+	return 0;
+}
+
+/* The AP, in take_cpu_down() with interrupts off: its queued tasks go to an online CPU. */
+void sched_cpu_dying(unsigned int cpu)
+{
+	struct rq *rq = cpu_rq(cpu);
+	struct task_struct *p;
+
+	raw_spin_lock(&rq->lock);
+	while ((p = pick_next_task(rq))) {
+		raw_spin_unlock(&rq->lock);
+		set_task_cpu(p, cpumask_first(cpu_online_mask));
+		activate_task(p);
+		raw_spin_lock(&rq->lock);
+	}
+	raw_spin_unlock(&rq->lock);
+	/* A task still running here leaves at its next switch (__schedule()). */
+	if (current != rq->idle)
+		set_tsk_need_resched(current);
+}
+
+/* The dying CPU's idle task, from cpu_die(). */
+__weak void idle_task_exit(void)
+{
+	struct mm_struct *mm = current->active_mm;
+
+	BUG_ON(current != this_rq()->idle);
+
+	if (mm != &init_mm) {
+		switch_mm(mm, &init_mm, current);
+		finish_arch_post_lock_switch();
+	}
+
+	/* finish_cpu(), as ran on the BP, will clean up the active_mm state */
+}
+
+struct task_struct *idle_thread_get(unsigned int cpu)
+{
+	return cpu_rq(cpu)->idle;
 }

@@ -48,13 +48,14 @@ secondary_entry:
 
 /*
  * Where a secondary CPU starts when the host first wakes it to run a task
- * (a reschedule IPI): the host has set sp (its boot stack) and sp_el0 (its
- * idle task). Like Linux's secondary_start_kernel(), it ends in the idle loop.
+ * (a reschedule IPI), or when add_cpu() powers it on again (PSCI CPU_ON):
+ * the host has set sp (its boot stack) and sp_el0 (its idle task).
+ * secondary_start_kernel() ends in the idle loop.
  */
 	.globl	secondary_startup
 	.type	secondary_startup, %function
 secondary_startup:
 	cpu_setup
-	bl	cpu_startup_entry
+	bl	secondary_start_kernel
 	b	.
 	.size	secondary_startup, . - secondary_startup

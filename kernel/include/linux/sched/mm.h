@@ -9,7 +9,11 @@
  * thread keeps the previous task's mm as its active_mm (lazy TLB): with
  * CONFIG_MMU_LAZY_TLB_REFCOUNT that is a counted reference; with
  * CONFIG_MMU_LAZY_TLB_SHOOTDOWN it is not, and __mmdrop() makes every CPU
- * in mm_cpumask() switch away first; with neither it is a dangling pointer
+ * in mm_cpumask() switch away first; with CONFIG_MMU_LAZY_TLB_HAZARD_PTR
+ * (lmemu's name for Andy Lutomirski's 2021 patch, seed 003) each CPU
+ * publishes the mm it uses lazily in rq->lazy_mm, and the last mmput()
+ * turns those hazard pointers into mm_count references the CPUs drop later
+ * (mm_unlazy_mm_count()); with none of them it is a dangling pointer
  * waiting to happen (seed 000).
  */
 #ifndef _LINUX_SCHED_MM_H
@@ -19,8 +23,8 @@
 #include <linux/mm_types.h>
 #include <asm/barrier.h>
 
-/* Kconfig: MMU_LAZY_TLB_REFCOUNT depends on !MMU_LAZY_TLB_SHOOTDOWN. */
-#ifdef CONFIG_MMU_LAZY_TLB_SHOOTDOWN
+/* Kconfig: MMU_LAZY_TLB_REFCOUNT depends on !MMU_LAZY_TLB_SHOOTDOWN (and here on !HAZARD_PTR). */
+#if defined(CONFIG_MMU_LAZY_TLB_SHOOTDOWN) || defined(CONFIG_MMU_LAZY_TLB_HAZARD_PTR)
 #undef CONFIG_MMU_LAZY_TLB_REFCOUNT
 #endif
 
@@ -30,6 +34,10 @@ void mmput(struct mm_struct *mm);
 /* mmdrop() for contexts that may not free an mm (RCU callbacks): __mmdrop() runs from a worker. */
 void mmdrop_async(struct mm_struct *mm);
 void __mmdrop_struct(struct mm_struct *mm);
+/* CONFIG_MMU_LAZY_TLB_HAZARD_PTR (kernel/sched/core.c). */
+void mm_unlazy_mm_count(struct mm_struct *mm);
+void lazy_mm_hazard_set(struct mm_struct *mm);
+void lazy_mm_hazard_clear(struct mm_struct *mm);
 
 static inline void mmgrab(struct mm_struct *mm)
 {
@@ -65,16 +73,28 @@ static inline void mmdrop_sched(struct mm_struct *mm)
 	mmdrop(mm);
 }
 
+/*
+ * A lazy reference, taken by the CPU that is about to use mm lazily and
+ * dropped by the CPU that stopped. Andy Lutomirski's patch set and cleared
+ * rq->lazy_mm in context_switch() only; lmemu's hazard-pointer mode does the
+ * same for the other places that take or drop one (exit_mm(),
+ * kthread_use_mm()/kthread_unuse_mm(), exec_mmap(), CPU hotplug), which his
+ * later series reworked.
+ */
 static inline void mmgrab_lazy_tlb(struct mm_struct *mm)
 {
 	if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT))
 		mmgrab(mm);
+	else if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_HAZARD_PTR))
+		lazy_mm_hazard_set(mm);
 }
 
 static inline void mmdrop_lazy_tlb(struct mm_struct *mm)
 {
 	if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT))
 		mmdrop(mm);
+	else if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_HAZARD_PTR))
+		lazy_mm_hazard_clear(mm);
 	else
 		smp_mb();	/* what mmdrop()'s atomic would have ordered (membarrier) */
 }
@@ -84,7 +104,7 @@ static inline void mmdrop_lazy_tlb_sched(struct mm_struct *mm)
 	if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT))
 		mmdrop_sched(mm);
 	else
-		smp_mb();
+		mmdrop_lazy_tlb(mm);
 }
 
 static inline void mmget(struct mm_struct *mm)

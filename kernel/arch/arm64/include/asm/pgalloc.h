@@ -1,6 +1,6 @@
 /*
  * Follows Linux v6.16 arch/arm64/include/asm/pgalloc.h and
- * include/asm-generic/pgalloc.h (kernel tables only). Page-table frames come
+ * include/asm-generic/pgalloc.h (kernel tables, and user tables as kernel ones). Page-table frames come
  * from the lmemu page-table pool, the only memory whose stores the host
  * watches, instead of the buddy allocator.
  */
@@ -41,6 +41,11 @@ static inline void pte_free_kernel(struct mm_struct *mm, pte_t *pte)
 static inline void pmd_free(struct mm_struct *mm, pmd_t *pmd)
 {
 	lmemu_hvc1(LMEMU_HVC_FREE_PGTABLE, __pa(pmd));
+}
+
+static inline void pud_free(struct mm_struct *mm, pud_t *pud)
+{
+	lmemu_hvc1(LMEMU_HVC_FREE_PGTABLE, __pa(pud));
 }
 
 /* A user address space's top level (arch/arm64/mm/pgd.c, __weak). */

@@ -1,4 +1,4 @@
-/* Follows Linux v6.16 arch/arm64/include/asm/pgtable-prot.h (kernel protections). */
+/* Follows Linux v6.16 arch/arm64/include/asm/pgtable-prot.h (kernel protections, PAGE_SHARED). */
 #ifndef __ASM_PGTABLE_PROT_H
 #define __ASM_PGTABLE_PROT_H
 
@@ -23,5 +23,10 @@
 #define PAGE_KERNEL_RO		__pgprot((PROT_NORMAL & ~PTE_WRITE) | PTE_RDONLY)
 #define PAGE_KERNEL_ROX		__pgprot((PROT_NORMAL & ~(PTE_WRITE | PTE_PXN)) | PTE_RDONLY)
 #define PAGE_KERNEL_EXEC	__pgprot(PROT_NORMAL & ~PTE_PXN)
+
+/* User pages: not global (nG), so tagged with their mm's ASID in a TLB. */
+#define _PAGE_DEFAULT		(_PROT_DEFAULT | PTE_ATTRINDX(MT_NORMAL))
+#define _PAGE_SHARED		(_PAGE_DEFAULT | PTE_USER | PTE_RDONLY | PTE_NG | PTE_PXN | PTE_UXN | PTE_WRITE)
+#define PAGE_SHARED		__pgprot(_PAGE_SHARED)
 
 #endif

@@ -253,6 +253,7 @@ static inline void set_pud(pud_t *pudp, pud_t pud)
 }
 
 static inline void pud_clear(pud_t *pudp) { set_pud(pudp, __pud(0)); }
+#define p4d_clear(p4dp)	set_p4d((p4dp), __p4d(0))
 
 static inline void set_p4d(p4d_t *p4dp, p4d_t p4d)
 {

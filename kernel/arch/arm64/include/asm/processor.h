@@ -23,6 +23,9 @@ struct thread_struct {
 	struct cpu_context	cpu_context;
 };
 
+/* The user address range, TTBR0's. */
+#define TASK_SIZE	(1UL << VA_BITS)
+
 #define cpu_relax()	asm volatile("yield" ::: "memory")
 
 #endif
