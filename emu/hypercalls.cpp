@@ -42,6 +42,7 @@ void Machine::Impl::rewritten(uint64_t pc) {
     }
     const uint64_t xt = r.rt == 31 ? 0 : uc().x(r.rt);
     if (auto t = decode_tlbi(r, xt, config_.arch_features.lpa2)) model_.on_tlbi(running_, *t);
+    user_tlbi(r, xt);
     timeline('i', "barrier", [&] { return fmt::format("{} ({:#x})", dis_.text(r.insn, pc), xt); });
     trace(TraceModule::Barrier,
           [&] { return fmt::format("{} ({:#x}) at {}{}", dis_.text(r.insn, pc), xt, image_.symbolize(pc), cpu_tag()); });
@@ -121,7 +122,8 @@ void Machine::Impl::hypercall(uint16_t nr) {
     }
     case LMEMU_HVC_FREE_PGTABLE:
         if (const auto r = pool_alloc_.free(x0 >> 12, 0, allocator::PageState::PageTable); r != allocator::FreeResult::Ok)
-            bad_page(x0, 0, r);
+            return bad_page(x0, 0, r);
+        forget_user_root(x0);
         return;
     case LMEMU_HVC_PRINTK: {
         const auto s = read_string(x0, std::min<uint64_t>(x1, 1024));

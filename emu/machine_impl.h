@@ -123,6 +123,13 @@ private:
         std::vector<uc_hook> inject_hooks;  // this run's call/return hooks
         std::optional<Location> ttbr0_write;  // where TTBR0_EL1 was last written this run, and by which task
         std::string ttbr0_writer;
+        // User translations its TLB may hold, by ASID: the root they came
+        // from, since no TLBI VMALLE1 or ASIDE1 removed them (mm.cpp).
+        struct AsidTag {
+            uint64_t root = 0;
+            std::string loaded;  // where and by whom
+        };
+        std::map<uint64_t, AsidTag> asid_tags;
     };
     // An injection point being counted.
     struct Trigger {
@@ -161,6 +168,8 @@ private:
     };
     // User roots (mm.cpp): switch_mm()'s TTBR0 writes, and the return-to-user check.
     void write_ttbr0(uint64_t value);
+    void user_tlbi(const MaintenanceInsn& t, uint64_t xt);
+    void forget_user_root(uint64_t frame);
     void return_to_user();
 
     // CONFIG_LOCKDEP's usage checks (lockdep.cpp).
@@ -323,6 +332,10 @@ private:
     std::vector<SlabObject> slab_;                           // by slot, in allocation order
     std::map<uint64_t, LockUsage> lock_usage_;               // by lock address
     std::map<uint64_t, std::vector<uint64_t>> held_locks_;   // by task: spinlocks held, in order
+    // The ASID width the guest's allocator uses (its `asid_bits`): with 8,
+    // the top byte of an ASID field is ignored, as with TCR_EL1.AS = 0.
+    std::optional<uint64_t> asid_mask_;
+    uint64_t hw_asid(uint64_t field);
     bool mm_invariants_looked_ = false;
     std::optional<lmemu_mm_invariants> mm_invariants_;  // the kernel's layout, if it asks for the checks
     std::map<uint64_t, uint64_t> mm_pgd_pa_;             // mm_struct -> its pgd's physical address, once seen

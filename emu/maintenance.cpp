@@ -62,7 +62,9 @@ std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt, 
         case 0: op.all = true; return op;                // VMALLE1
         case 1: case 3: break;                           // VAE1, VAAE1
         case 5: case 7: op.last_level = true; break;     // VALE1, VAALE1
-        default: return std::nullopt;                    // ASIDE1
+        // ASIDE1: only non-global entries tagged with that ASID, and the
+        // model holds none (user translations are never walked: EPD0).
+        default: return std::nullopt;
         }
         // VA[55:12] in Xt[43:0].
         op.va = pgtable::VirtAddr{sign_extend((xt & ((uint64_t{1} << 44) - 1)) << 12, 55)};

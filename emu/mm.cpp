@@ -1,21 +1,84 @@
 // User roots. switch_mm() loads an mm's pgd into TTBR0_EL1 (cpu_switch_mm());
 // the write is rewritten at load, like the other regime registers, and
 // carried out here, with where and by whom it was made. TTBR0 walks stay
-// off (TCR_EL1.EPD0: there are no user mappings), so what the root is for
-// is the check at a return to user space: the CPU must have the returning
-// task's own mm loaded. Seed 001's races end exactly there, a task
-// returning to user space on another mm's tables.
+// off (TCR_EL1.EPD0: user pages are mapped but never accessed), so what the
+// root is for is two checks:
+//   - at a return to user space the CPU must have the returning task's own
+//     mm loaded. Seed 001's races end exactly there, a task returning to
+//     user space on another mm's tables;
+//   - a root loaded with an ASID makes the CPU's TLB hold translations
+//     tagged with it (hardware may walk ahead of any access) until a TLBI
+//     VMALLE1 or ASIDE1 removes them: loading another root with the same
+//     ASID before that lets the CPU use the first mm's translations for the
+//     second's (stale-asid). The ASID allocator's rollover
+//     (arch/arm64/mm/context.c) owes each CPU a flush for exactly this.
+//     ASID 0 is left out: it is init_mm's, and an mm that never went
+//     through the allocator (a non-ASID switch_mm() a case puts back).
 #include "emu/machine_impl.h"
 
 namespace lmemu::emu {
 
+namespace {
+constexpr uint64_t kFreedRoot = ~uint64_t{0};  // a tag's root whose pgd was freed
+}  // namespace
+
+uint64_t Machine::Impl::hw_asid(uint64_t field) {
+    if (!asid_mask_) {
+        const auto at = image_.symbol("asid_bits");
+        const auto bits = at ? read_virt(*at, 8) : std::nullopt;
+        asid_mask_ = bits && *bits == 8 ? 0xff : 0xffff;
+    }
+    return field & *asid_mask_;
+}
+
 void Machine::Impl::write_ttbr0(uint64_t value) {
+    const uint64_t root = value & kTtbrBaddr, asid = hw_asid(value >> 48);
+    const std::string where =
+        fmt::format("{} by {}, with the pgd at phys {:#x}", image_.symbolize(hvc_pc_), task_name(current_task(running_)), root);
+    if (root && asid) {
+        auto& tags = cpu().asid_tags;
+        if (const auto it = tags.find(asid); it != tags.end() && it->second.root != root) {
+            Incident i = incident_here(fmt::format(
+                "CPU {} loads ASID {} with the pgd at phys {:#x}, but its TLB may still hold translations tagged ASID {} "
+                "from another address space (loaded at {}): no TLBI VMALLE1 or ASIDE1 since, so this address space "
+                "may use another's translations",
+                running_, asid, root, asid, it->second.loaded));
+            i.hazard = Hazard::StaleAsid;
+            return end(Verdict::Hazard, std::move(i));
+        }
+        tags[asid] = {root, where};
+    }
     uc().set_sysreg(sysreg::kTTBR0_EL1, value);
     cpu().ttbr0_write = locate(hvc_pc_);
     cpu().ttbr0_writer = task_name(current_task(running_));
     trace(TraceModule::Sched, [&] {
         return fmt::format("TTBR0_EL1 = {:#x} by {} at {}{}", value, cpu().ttbr0_writer, image_.symbolize(hvc_pc_), cpu_tag());
     });
+}
+
+// A freed pgd's address space is gone: translations still tagged with its
+// ASID belong to no root that can be loaded again, not even a new address
+// space whose pgd reuses the frame.
+void Machine::Impl::forget_user_root(uint64_t frame) {
+    for (auto& c : cpus_)
+        for (auto& [asid, tag] : c->asid_tags)
+            if (tag.root == frame) {
+                tag.root = kFreedRoot;
+                tag.loaded += fmt::format("; that pgd (phys {:#x}) has been freed since", frame);
+            }
+}
+
+// What a TLBI removes of the user translations: all of them (VMALLE1), or one
+// ASID's (ASIDE1); the IS forms on every CPU. By-VA forms leave the tag.
+void Machine::Impl::user_tlbi(const MaintenanceInsn& t, uint64_t xt) {
+    const bool range = t.crm == 2 || t.crm == 5 || t.crm == 6;
+    if (range || (t.op2 != 0 && t.op2 != 2)) return;
+    const bool broadcast = t.crm == 1 || t.crm == 3;
+    for (auto& c : cpus_) {
+        if (!broadcast && c->id != running_) continue;
+        if (t.op2 == 0) c->asid_tags.clear();
+        else c->asid_tags.erase(hw_asid(xt >> 48));
+    }
 }
 
 void Machine::Impl::return_to_user() {

@@ -68,6 +68,7 @@ void Machine::Impl::restore_snapshot() {
         c.handlers.clear();
         c.ttbr0_write.reset();
         c.ttbr0_writer.clear();
+        c.asid_tags.clear();
     }
     // The boot CPU's regime is set up: the host flush works there. The others
     // empty theirs at their own BOOTED hypercall, before anything can differ.

@@ -7,11 +7,11 @@
 // Every member of Machine::Impl a run changes is either hashed here or
 // listed below as history; a new member must be one or the other.
 //   history: result_.steps, console, trace, timeline, notes, dropped;
-//            Cpu::ttbr0_write/ttbr0_writer; SlabObject tasks and stacks;
+//            Cpu::ttbr0_write/ttbr0_writer, AsidTag::loaded; SlabObject tasks and stacks;
 //            LockUsage locations (only whether each usage was seen counts);
 //            Origin backtraces; last_point_pc_.
 //   per run, the same for every schedule: config_, triggers_, inject hooks,
-//            rewritten_, atomic_pcs_, image and engines' translated code.
+//            rewritten_, atomic_pcs_, asid_mask_, image and engines' translated code.
 #include "emu/machine_impl.h"
 #include "emu/state_hasher.h"
 
@@ -65,6 +65,11 @@ std::optional<StateHash> Machine::Impl::state_hash(PointKind kind, uint64_t pc, 
         h.add(c.kicked);
         h.add(c.idle);
         h.add(c.off);
+        h.add(c.asid_tags.size());
+        for (const auto& [asid, tag] : c.asid_tags) {
+            h.add(asid);
+            h.add(tag.root);
+        }
         h.add(c.resume_at);
         if (c.started) {
             std::array<uint64_t, kNumHashedRegs> values{};

@@ -6,7 +6,7 @@
 namespace lmemu::lazymmu {
 namespace {
 
-constexpr std::array<std::pair<Hazard, std::string_view>, 19> kHazards{{
+constexpr std::array<std::pair<Hazard, std::string_view>, 20> kHazards{{
     {Hazard::UnactionedMapping, "unactioned-mapping"},
     {Hazard::StaleTlb, "stale-tlb"},
     {Hazard::BreakBeforeMake, "break-before-make"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<Hazard, std::string_view>, 19> kHazards{{
     {Hazard::DoubleFree, "double-free"},
     {Hazard::InvalidFree, "invalid-free"},
     {Hazard::WrongMm, "wrong-mm"},
+    {Hazard::StaleAsid, "stale-asid"},
     {Hazard::InconsistentLockState, "inconsistent-lock-state"},
     {Hazard::SuspiciousRcuUsage, "suspicious-rcu-usage"},
     {Hazard::RecursiveLocking, "recursive-locking"},

@@ -24,6 +24,7 @@ enum class Hazard {
     DoubleFree,         // kfree() of an object already freed
     InvalidFree,        // kfree() of an address that is not the start of a slab object
     WrongMm,            // a task returns to user space with another mm's root loaded in TTBR0
+    StaleAsid,          // a root loaded with an ASID the CPU's TLB may still hold another root's translations for
     InconsistentLockState,  // lockdep: a lock taken in an interrupt and where that interrupt may come
     RecursiveLocking,       // lockdep: a task takes a spinlock it already holds
     SuspiciousRcuUsage,     // PROVE_RCU: an RCU reader where RCU does not watch (an offline CPU)

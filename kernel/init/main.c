@@ -11,11 +11,13 @@
 
 void scenario(void);
 void mm_cache_init(void);
+void asids_init(void);
 
 void __noreturn start_kernel(void)
 {
 	smp_init();
 	mm_cache_init();
+	asids_init();
 	sched_init();
 	scenario();
 	lmemu_hvc0(LMEMU_HVC_EXIT);

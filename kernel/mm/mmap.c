@@ -8,12 +8,13 @@
  * leave behind.
  *
  * Differs from Linux: TTBR0 walks are off (EPD0), so no CPU translates
- * through these tables or caches what they map, and exit_mmap() has no TLB
- * flush to do.
+ * through these tables; exit_mmap() still ends with tlb_finish_mmu()'s
+ * flush_tlb_mm(), the TLBI ASIDE1IS lmemu's ASID tracking sees (emu/mm.cpp).
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <asm/pgalloc.h>
+#include <asm/tlbflush.h>
 
 static void mm_inc_nr_table(struct mm_struct *mm)
 {
@@ -149,4 +150,5 @@ void exit_mmap(struct mm_struct *mm)
 		mm_dec_nr_table(mm);
 		p4d_clear(p4d);
 	}
+	flush_tlb_mm(mm);	/* tlb_finish_mmu() of a fullmm gather */
 }

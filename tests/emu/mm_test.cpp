@@ -68,3 +68,117 @@ TEST_CASE("mm: a kernel thread cannot return to user space") {
     REQUIRE(r.incident);
     CHECK(r.incident->message.find("has no mm") != std::string::npos);
 }
+
+namespace {
+// The boot task switches to `n` fresh mms in turn, each populated, used and
+// put; `check` runs (statements) with `mm` switched to and `i` its index.
+emu::RunResult run_many_mms(int n, const std::string& check, const std::string& extra = "",
+                            std::map<std::string, std::string> defines = {}) {
+    defines.emplace("CONFIG_MMU_LAZY_TLB_REFCOUNT", "1");
+    defines.emplace("CONFIG_ASID_BITS", "8");
+    const auto image = test::build_guest(fmt::format(R"(
+        #include <linux/kernel.h>
+        #include <linux/mm.h>
+        #include <linux/sched/mm.h>
+        #include <linux/kthread.h>
+        #include <asm/mmu_context.h>
+        #include <asm/tlbflush.h>
+        static unsigned long ttbr0(void)
+        {{
+            unsigned long v;
+            asm volatile("mrs %0, ttbr0_el1" : "=r" (v));
+            return v;
+        }}
+        {}
+        void scenario(void)
+        {{
+            int i;
+            for (i = 0; i < {}; i++) {{
+                struct mm_struct *mm = mm_alloc();
+                BUG_ON(!mm);
+                kthread_use_mm(mm);
+                {}
+                kthread_unuse_mm(mm);
+                mmput(mm);
+            }}
+        }}
+    )",
+                                                     extra, n, check),
+                                         defines);
+    return emu::Machine(image, {}).run();
+}
+}  // namespace
+
+TEST_CASE("mm: each mm gets an ASID of its own, loaded in TTBR0_EL1 with its pgd") {
+    const auto r = run_many_mms(3, R"(
+        static unsigned long seen[3];
+        BUG_ON(!ASID(mm));
+        BUG_ON(ttbr0() >> 48 != ASID(mm));
+        BUG_ON((ttbr0() & ~(0xffffUL << 48)) != __pa(mm->pgd));
+        seen[i] = ASID(mm);
+        BUG_ON(i && seen[i] == seen[i - 1]);
+    )");
+    CHECK_MESSAGE(r.verdict == Verdict::Clean, (r.incident ? r.incident->message : ""));
+}
+
+TEST_CASE("mm: ASID rollover flushes each CPU before an ASID is reused for another address space") {
+    // 8-bit ASIDs: 255 for user mms, so the 256th mm starts a new generation
+    // and gets ASID 1 again, which this CPU last loaded for the first mm.
+    const auto r = run_many_mms(300, R"(
+        if (i == 0 || i == 255) BUG_ON((ASID(mm) & 0xff) != 1);	/* the hardware's 8 bits */
+    )");
+    CHECK_MESSAGE(r.verdict == Verdict::Clean, (r.incident ? r.incident->message : ""));
+    // The same without the flush the rollover owes: the reused ASID is stale.
+    const auto broken = run_many_mms(300, "", R"(
+        void check_and_switch_context(struct mm_struct *mm, struct task_struct *tsk)
+        {
+            static long long next_asid = 1;
+            if (!atomic64_read(&mm->context.id)) {
+                atomic64_set(&mm->context.id, (1LL << 8) | next_asid);
+                next_asid = next_asid % 255 + 1;	/* wraps without flush_context() */
+            }
+            cpu_switch_mm(mm->pgd, mm);
+        }
+    )");
+    CHECK(broken.verdict == Verdict::Hazard);
+    REQUIRE(broken.incident);
+    CHECK(broken.incident->hazard == Hazard::StaleAsid);
+    CHECK(broken.incident->message.find("CPU 0 loads ASID 1") == 0);
+    CHECK(broken.incident->message.find("has been freed since") != std::string::npos);
+}
+
+TEST_CASE("mm: TLBI ASIDE1 removes the ASID's user translations, VMALLE1 all of them") {
+    // Two live mms forced onto one ASID: a stale-asid hazard, unless the CPU
+    // flushed that ASID (or everything) in between.
+    const std::string body = R"(
+        struct mm_struct *a = mm_alloc(), *b = mm_alloc();
+        BUG_ON(!a || !b);
+        atomic64_set(&a->context.id, 7);
+        atomic64_set(&b->context.id, 7);
+        cpu_switch_mm(a->pgd, a);
+        FLUSH;
+        cpu_switch_mm(b->pgd, b);
+        cpu_set_reserved_ttbr0();
+        mmput(a);
+        mmput(b);
+    )";
+    auto run_with = [&](const std::string& flush) {
+        std::string code = body;
+        code.replace(code.find("FLUSH"), 5, flush);
+        const auto image = test::build_guest(R"(
+            #include <linux/kernel.h>
+            #include <linux/sched/mm.h>
+            #include <asm/mmu_context.h>
+            #include <asm/tlbflush.h>
+            void scenario(void) {)" + code + "}",
+                                             {{"CONFIG_MMU_LAZY_TLB_REFCOUNT", "1"}});
+        return emu::Machine(image, {}).run();
+    };
+    const auto none = run_with("(void)0");
+    CHECK(none.verdict == Verdict::Hazard);
+    CHECK((none.incident && none.incident->hazard == Hazard::StaleAsid));
+    CHECK(run_with("flush_tlb_mm(a)").verdict == Verdict::Clean);
+    CHECK(run_with("local_flush_tlb_all()").verdict == Verdict::Clean);
+    // Another ASID's flush leaves ASID 7's translations.
+    CHECK(run_with("__tlbi(aside1is, __TLBI_VADDR(0, 8)); dsb(ish)").verdict == Verdict::Hazard);
+}

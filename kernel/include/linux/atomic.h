@@ -64,6 +64,7 @@ static inline bool prefix##_inc_not_zero(prefix##_t *v) { return prefix##_add_un
 
 __ATOMIC_OPS(atomic, int)
 __ATOMIC_OPS(atomic_long, long)
+__ATOMIC_OPS(atomic64, long long)
 #undef __ATOMIC_OPS
 
 #endif

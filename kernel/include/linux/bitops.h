@@ -42,6 +42,30 @@ static inline bool test_bit(long nr, const volatile unsigned long *addr)
 
 static inline void __set_bit(long nr, volatile unsigned long *addr) { addr[BIT_WORD(nr)] |= BIT_MASK(nr); }
 static inline void __clear_bit(long nr, volatile unsigned long *addr) { addr[BIT_WORD(nr)] &= ~BIT_MASK(nr); }
+static inline bool __test_and_set_bit(long nr, volatile unsigned long *addr)
+{
+	bool old = test_bit(nr, addr);
+
+	__set_bit(nr, addr);
+	return old;
+}
+
+/* The first clear bit at or after `offset`, or `size` if there is none. */
+static inline unsigned long find_next_zero_bit(const unsigned long *addr, unsigned long size, unsigned long offset)
+{
+	for (; offset < size; offset++)
+		if (!test_bit(offset, addr))
+			return offset;
+	return size;
+}
+
+static inline void bitmap_zero(unsigned long *dst, unsigned long nbits)
+{
+	unsigned long i;
+
+	for (i = 0; i < BIT_WORD(nbits + BITS_PER_LONG - 1); i++)
+		dst[i] = 0;
+}
 
 static inline int fls64(unsigned long x) { return x ? 64 - __builtin_clzl(x) : 0; }
 

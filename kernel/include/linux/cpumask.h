@@ -26,6 +26,8 @@ static inline void cpumask_clear_cpu(unsigned int cpu, struct cpumask *dstp) { c
 static inline void __cpumask_clear_cpu(unsigned int cpu, struct cpumask *dstp) { __clear_bit(cpu, dstp->bits); }
 static inline bool cpumask_test_cpu(int cpu, const struct cpumask *cpumask) { return test_bit(cpu, cpumask->bits); }
 static inline void cpumask_clear(struct cpumask *dstp) { dstp->bits[0] = 0; }
+static inline void cpumask_setall(struct cpumask *dstp) { dstp->bits[0] = (1UL << NR_CPUS) - 1; }
+static inline bool cpumask_test_and_clear_cpu(int cpu, struct cpumask *cpumask) { return test_and_clear_bit(cpu, cpumask->bits); }
 static inline void cpumask_copy(struct cpumask *dstp, const struct cpumask *srcp) { dstp->bits[0] = srcp->bits[0]; }
 static inline bool cpumask_empty(const struct cpumask *srcp) { return srcp->bits[0] == 0; }
 static inline unsigned int cpumask_weight(const struct cpumask *srcp) { return __builtin_popcountl(srcp->bits[0]); }

@@ -28,6 +28,10 @@ enum {
 
 struct mm_struct {
 	pgd_t *pgd;
+	struct {
+		atomic64_t id;		/* generation | ASID (arch/arm64/mm/context.c); 0: none yet */
+		int switch_pending;	/* a deferred switch to this mm (arm's 2013 per-mm flag) */
+	} context;
 	/* Users of the address space (tasks, mmget()); the last mmput() tears it down. */
 	atomic_t mm_users;
 	/* References to the struct and its pgd (mmgrab()); mm_users counts as one. */
@@ -45,14 +49,12 @@ struct mm_struct {
 	/* CPUs this mm has been switched to (arm64 keeps none; lmemu's switch_mm() does, for shootdown). */
 	struct cpumask cpu_bitmap;
 	struct work_struct async_put_work;	/* mmdrop_async() */
-	struct {
-		unsigned long id;	/* ASID: 0, there is no ASID allocator yet */
-		int switch_pending;	/* a deferred switch to this mm (arm's 2013 per-mm flag) */
-	} context;
 };
 
 _Static_assert(__builtin_offsetof(struct mm_struct, pgd) == LMEMU_MM_PGD_OFFSET,
 	       "the host reads pgd at LMEMU_MM_PGD_OFFSET");
+_Static_assert(__builtin_offsetof(struct mm_struct, context.id) == LMEMU_MM_CONTEXT_ID_OFFSET,
+	       "the host reads context.id at LMEMU_MM_CONTEXT_ID_OFFSET");
 
 #define mm_cpumask(mm)	(&(mm)->cpu_bitmap)
 

@@ -21,6 +21,7 @@ typedef _Bool bool;
 #define NULL ((void *)0)
 
 typedef struct { int counter; } atomic_t;
+typedef struct { long long counter; } atomic64_t;
 typedef struct { int raw_lock; } raw_spinlock_t;
 typedef struct { raw_spinlock_t rlock; } spinlock_t;
 

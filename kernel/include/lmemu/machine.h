@@ -94,6 +94,7 @@ struct lmemu_mm_invariants {
 };
 #endif
 #define LMEMU_MM_PGD_OFFSET	0
+#define LMEMU_MM_CONTEXT_ID_OFFSET 8	/* generation | ASID, arch/arm64/mm/context.c */
 
 /*
  * Hypercalls: `hvc #nr`, arguments in x0..x3, result in x0. Only what a real

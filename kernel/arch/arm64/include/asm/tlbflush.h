@@ -237,8 +237,8 @@ static inline void flush_tlb_kernel_range(unsigned long start, unsigned long end
 	isb();
 }
 
-/* There are no user address spaces: every mm is ASID 0, and kernel entries are global. */
-#define ASID(mm)	0UL
+/* The mm's ASID (arch/arm64/mm/context.c); init_mm's is 0. Kernel entries are global. */
+#define ASID(mm)	((unsigned long)atomic64_read(&(mm)->context.id) & 0xffff)
 
 static inline void flush_tlb_mm(struct mm_struct *mm)
 {
