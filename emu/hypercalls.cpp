@@ -42,6 +42,7 @@ void Machine::Impl::rewritten(uint64_t pc) {
     }
     const uint64_t xt = r.rt == 31 ? 0 : uc().x(r.rt);
     if (auto t = decode_tlbi(r, xt, config_.arch_features.lpa2)) model_.on_tlbi(running_, *t);
+    else ++model_.metrics().tlbi;  // by ASID: nothing the model holds, but a TLBI all the same
     user_tlbi(r, xt);
     timeline('i', "barrier", [&] { return fmt::format("{} ({:#x})", dis_.text(r.insn, pc), xt); });
     trace(TraceModule::Barrier,

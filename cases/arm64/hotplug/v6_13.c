@@ -3,13 +3,18 @@
  * the dying CPU keeps its lazy mm until idle_task_exit() switches it to
  * init_mm, and the BP drops the idle task's reference in finish_cpu().
  * This is v6.13, before 21641bd9a7a7, with mmdrop_lazy_tlb(), which
- * MMU_LAZY_TLB_SHOOTDOWN (v6.4) makes a no-op.
+ * MMU_LAZY_TLB_SHOOTDOWN (v6.4) makes a no-op; v5_13.c includes it with
+ * the plain mmdrop() of the kernels before lazy TLB modes existed.
  */
 #include <linux/kernel.h>
 #include <linux/cpu.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <asm/mmu_context.h>
+
+#ifndef finish_cpu_mmdrop
+#define finish_cpu_mmdrop	mmdrop_lazy_tlb
+#endif
 
 int sched_cpu_wait_empty(unsigned int cpu)
 {
@@ -42,6 +47,6 @@ int finish_cpu(unsigned int cpu)
 	 */
 	if (mm != &init_mm)
 		idle->active_mm = &init_mm;
-	mmdrop_lazy_tlb(mm);
+	finish_cpu_mmdrop(mm);
 	return 0;
 }
