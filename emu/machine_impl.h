@@ -334,6 +334,8 @@ private:
     std::map<uint64_t, std::vector<uint64_t>> held_locks_;   // by task: spinlocks held, in order
     // The ASID width the guest's allocator uses (its `asid_bits`): with 8,
     // the top byte of an ASID field is ignored, as with TCR_EL1.AS = 0.
+    // Fewer bits than hardware has are a model reduction (as asidalloc.tla
+    // checks with few ASIDs); anything else reads as 16.
     std::optional<uint64_t> asid_mask_;
     uint64_t hw_asid(uint64_t field);
     bool mm_invariants_looked_ = false;

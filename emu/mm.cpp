@@ -26,17 +26,16 @@ uint64_t Machine::Impl::hw_asid(uint64_t field) {
     if (!asid_mask_) {
         const auto at = image_.symbol("asid_bits");
         const auto bits = at ? read_virt(*at, 8) : std::nullopt;
-        asid_mask_ = bits && *bits == 8 ? 0xff : 0xffff;
+        asid_mask_ = bits && *bits >= 1 && *bits < 16 ? (uint64_t{1} << *bits) - 1 : 0xffff;
     }
     return field & *asid_mask_;
 }
 
 void Machine::Impl::write_ttbr0(uint64_t value) {
     const uint64_t root = value & kTtbrBaddr, asid = hw_asid(value >> 48);
-    const std::string where =
-        fmt::format("{} by {}, with the pgd at phys {:#x}", image_.symbolize(hvc_pc_), task_name(current_task(running_)), root);
-    if (root && asid) {
-        auto& tags = cpu().asid_tags;
+    const bool tagged = root && asid;
+    if (tagged) {
+        const auto& tags = cpu().asid_tags;
         if (const auto it = tags.find(asid); it != tags.end() && it->second.root != root) {
             Incident i = incident_here(fmt::format(
                 "CPU {} loads ASID {} with the pgd at phys {:#x}, but its TLB may still hold translations tagged ASID {} "
@@ -46,11 +45,13 @@ void Machine::Impl::write_ttbr0(uint64_t value) {
             i.hazard = Hazard::StaleAsid;
             return end(Verdict::Hazard, std::move(i));
         }
-        tags[asid] = {root, where};
     }
     uc().set_sysreg(sysreg::kTTBR0_EL1, value);
     cpu().ttbr0_write = locate(hvc_pc_);
     cpu().ttbr0_writer = task_name(current_task(running_));
+    if (tagged)
+        cpu().asid_tags[asid] = {
+            root, fmt::format("{} by {}, with the pgd at phys {:#x}", cpu().ttbr0_write->where, cpu().ttbr0_writer, root)};
     trace(TraceModule::Sched, [&] {
         return fmt::format("TTBR0_EL1 = {:#x} by {} at {}{}", value, cpu().ttbr0_writer, image_.symbolize(hvc_pc_), cpu_tag());
     });

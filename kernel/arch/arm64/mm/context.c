@@ -11,7 +11,7 @@
  *
  * Differs from Linux: no KPTI (no odd/even pairs), no CnP, no pinned ASIDs;
  * the ASID width is CONFIG_ASID_BITS (ID_AA64MMFR0_EL1.ASIDBits: 16 unless
- * a case says 8). The deferred-switch hooks are __weak so a case can replace
+ * a case says 8, or fewer as a model reduction that rolls over sooner). The deferred-switch hooks are __weak so a case can replace
  * them; arm64 itself switches at once and has nothing to finish.
  */
 #include <linux/kernel.h>
@@ -38,7 +38,7 @@
 const unsigned long asid_bits = ASID_BITS;
 atomic64_t asid_generation;
 
-static unsigned long asid_map[(1UL << ASID_BITS) / BITS_PER_LONG];
+static unsigned long asid_map[((1UL << ASID_BITS) + BITS_PER_LONG - 1) / BITS_PER_LONG];
 static atomic64_t active_asids[NR_CPUS];
 static long long reserved_asids[NR_CPUS];
 static cpumask_t tlb_flush_pending;
