@@ -10,9 +10,10 @@ namespace {
 
 constexpr uint32_t kHvcRewritten = 0xd4000002u | (LMEMU_HVC_REWRITTEN << 5);
 
-// Kernel VA windows Unicorn 2.0.1 must also find in its region list (it looks
-// the virtual address up before translating). Backed by one never-touched
-// reservation; the data lives at the physical addresses.
+// VA windows Unicorn 2.0.1 must also find in its region list (it looks the
+// virtual address up before translating). Backed by one never-touched
+// reservation; the data lives at the physical addresses. The user window
+// lies below every physical address the machine has.
 struct VaWindow {
     uint64_t start, size;
 };
@@ -20,6 +21,7 @@ constexpr VaWindow kVaWindows[] = {
     {LMEMU_PAGE_OFFSET, LMEMU_PHYS_END - LMEMU_PHYS_OFFSET},
     {LMEMU_KIMAGE_VADDR, LMEMU_KIMAGE_MAX},
     {LMEMU_VMALLOC_START, LMEMU_VMALLOC_SIZE},
+    {LMEMU_USER_START, LMEMU_USER_END - LMEMU_USER_START},
 };
 
 void* va_reservation() {
@@ -195,7 +197,8 @@ void Machine::Impl::setup_engine(Cpu& c, uint64_t task) {
     u.set_sysreg(kHCR_EL2, uint64_t{1} << 31);
     u.set_sysreg(kMAIR_EL1, pgtable::kMairValue);
     const uint64_t tcr = 16                      // T0SZ
-                         | (uint64_t{1} << 7)    // EPD0: no TTBR0 walks, there is no user space
+                         | kTcrEpd0              // no user tree until switch_mm() loads one (mm.cpp)
+                         | (uint64_t{1} << 8) | (uint64_t{1} << 10) | (uint64_t{3} << 12)  // TTBR0 walks: WB WA, inner shareable; TG0 = 4 KiB
                          | (uint64_t{16} << 16)  // T1SZ: 48-bit kernel VA
                          | (uint64_t{1} << 24) | (uint64_t{1} << 26) | (uint64_t{3} << 28)  // WB WA, inner shareable
                          | (uint64_t{2} << 30)   // TG1 = 4 KiB

@@ -32,10 +32,18 @@ void Machine::Impl::fault(uint32_t intno) {
     if (!(uc().sysreg(sysreg::kSCTLR_EL1) & 1))
         return end(Verdict::GuestFault, incident_here("the guest turned the MMU off (SCTLR_EL1.M clear): lmemu models "
                                                       "kernel code running with translation on"));
-    if (!kernel_va(a.va))
-        return kernel_fault(a, "translation fault at level 0: a user-space address, and there is no user space");
-    if (auto kasan = slab_access_report(a)) return end(Verdict::Hazard, std::move(*kasan));
-    const auto cause = model_.classify(running_, PhysAddr{pgd_}, VirtAddr{a.va},
+    uint64_t root = pgd_;
+    if (!kernel_va(a.va)) {
+        root = guest_ttbr0(cpu()) & kTtbrBaddr;
+        if (!user_va(a.va))
+            return kernel_fault(a, "translation fault at level 0: the address is in neither TTBR0's nor TTBR1's range");
+        if (!root || !pool_.contains(PhysAddr{root}))
+            return kernel_fault(a, "translation fault at level 0: a user address, and no user address space is "
+                                   "loaded (the reserved TTBR0 of init_mm and kernel threads)");
+    } else if (auto kasan = slab_access_report(a)) {
+        return end(Verdict::Hazard, std::move(*kasan));
+    }
+    const auto cause = model_.classify(running_, PhysAddr{root}, VirtAddr{a.va},
                                        a.type == AccessType::Write   ? lazymmu::Access::Write
                                        : a.type == AccessType::Fetch ? lazymmu::Access::Fetch
                                                                      : lazymmu::Access::Read);
@@ -111,7 +119,9 @@ bool Machine::Impl::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, 
         a.at = m->locate(pc);
         if (a.type != AccessType::Fetch) a.insn = m->dis_.text(m->code_at(pc), pc);
         // Outside every VA window: no page table can map it, so no hazard either.
-        m->kernel_fault(a, "translation fault: the address is outside every kernel VA region");
+        m->kernel_fault(a, fmt::format("translation fault: the address is outside every VA region lmemu maps (the "
+                                       "kernel's, and user addresses [{:#x}, {:#x}))",
+                                       LMEMU_USER_START, LMEMU_USER_END));
     });
     return false;
 }

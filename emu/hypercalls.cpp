@@ -21,6 +21,10 @@ void Machine::Impl::rewritten(uint64_t pc) {
         const unsigned rt = r.insn & 0x1f;  // MSR <sysreg>, Xt
         return write_ttbr0(rt == 31 ? 0 : uc().x(rt));
     }
+    if (r.kind == MaintenanceInsn::Ttbr0Read) {
+        uc().set_x(r.rt, guest_ttbr0(cpu()));
+        return;
+    }
     if (r.kind == MaintenanceInsn::RegimeWrite)
         return end(Verdict::GuestFault,
                    incident_here(fmt::format("the guest wrote {} ({}): lmemu's kernel translation regime is fixed — the "
@@ -41,8 +45,12 @@ void Machine::Impl::rewritten(uint64_t pc) {
         return;
     }
     const uint64_t xt = r.rt == 31 ? 0 : uc().x(r.rt);
-    if (auto t = decode_tlbi(r, xt, config_.arch_features.lpa2)) model_.on_tlbi(running_, *t);
-    else ++model_.metrics().tlbi;  // by ASID: nothing the model holds, but a TLBI all the same
+    if (auto t = decode_tlbi(r, xt, config_.arch_features.lpa2)) {
+        if (t->asid >= 0) t->asid = static_cast<int32_t>(hw_asid(static_cast<uint64_t>(t->asid)));
+        model_.on_tlbi(running_, *t);
+    } else {
+        ++model_.metrics().tlbi;  // an encoding the model does not decode, but a TLBI all the same
+    }
     user_tlbi(r, xt);
     timeline('i', "barrier", [&] { return fmt::format("{} ({:#x})", dis_.text(r.insn, pc), xt); });
     trace(TraceModule::Barrier,

@@ -40,6 +40,7 @@ inline constexpr uint64_t kPage = pgtable::kPageSize;
 inline constexpr uint64_t kDaifIrq = 1u << 7;    // PSTATE.I
 inline constexpr uint64_t kDaifAll = 0xfu << 6;  // D, A, I, F: all masked on exception entry
 inline constexpr uint64_t kTtbrBaddr = 0x0000fffffffffffeULL;  // TTBR0_EL1.BADDR (48-bit PA); ASID in [63:48]
+inline constexpr uint64_t kTcrEpd0 = uint64_t{1} << 7;            // TCR_EL1.EPD0: no TTBR0 walks
 
 // Hypercalls after which another CPU may run: the ones a kernel would make
 // as ordinary calls. Not those that switch CPUs themselves, nor interrupt
@@ -55,8 +56,9 @@ constexpr bool is_scheduling_hypercall(uint16_t nr) {
     }
 }
 
-// TTBR1 translates only the top 256 TiB; TTBR0 walks are disabled (no user space).
+// TTBR1 translates the top 256 TiB, TTBR0 the bottom 256 TiB (the user half).
 constexpr bool kernel_va(uint64_t va) { return (va >> 48) == 0xffff; }
+constexpr bool user_va(uint64_t va) { return (va >> 48) == 0; }
 
 class Machine::Impl {
 public:
@@ -168,6 +170,10 @@ private:
     };
     // User roots (mm.cpp): switch_mm()'s TTBR0 writes, and the return-to-user check.
     void write_ttbr0(uint64_t value);
+    // Gives Unicorn the root to walk (through the walk alias) and the model the ASID.
+    void load_ttbr0(uint64_t value);
+    // TTBR0_EL1 as the guest wrote it (Unicorn holds the walk alias instead).
+    uint64_t guest_ttbr0(Cpu& c);
     void user_tlbi(const MaintenanceInsn& t, uint64_t xt);
     void forget_user_root(uint64_t frame);
     void return_to_user();
@@ -235,7 +241,8 @@ private:
     void load_image();
     uint64_t new_table();
     uint64_t root() const { return pgd_; }
-    PhysAddr ttbr1() const { return PhysAddr{pgd_ - LMEMU_PHYS_OFFSET + LMEMU_WALK_ALIAS}; }
+    static uint64_t walk_alias(uint64_t pool_pa) { return pool_pa - LMEMU_PHYS_OFFSET + LMEMU_WALK_ALIAS; }
+    PhysAddr ttbr1() const { return PhysAddr{walk_alias(pgd_)}; }
 
     // Guest memory by physical address: RAM or the CPU view of the pool.
     std::optional<uint64_t> read_phys(uint64_t pa, unsigned size) const;

@@ -29,6 +29,9 @@ std::optional<MaintenanceInsn> decode_maintenance(uint32_t insn) {
     if ((insn & 0xffffffe0) == 0xd51b4220)
         return MaintenanceInsn{MaintenanceInsn::DaifWrite, insn, {}, 0, 0, static_cast<uint8_t>(insn & 0x1f)};
     if (regime_register(insn)) return MaintenanceInsn{MaintenanceInsn::RegimeWrite, insn, {}};
+    // MRS Xt, TTBR0_EL1: op0 3, op1 0, CRn 2, CRm 0, op2 0, L 1.
+    if ((insn & 0xffffffe0) == 0xd5382000)
+        return MaintenanceInsn{MaintenanceInsn::Ttbr0Read, insn, {}, 0, 0, static_cast<uint8_t>(insn & 0x1f)};
     return std::nullopt;
 }
 
@@ -57,13 +60,14 @@ std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt, 
     // CRm: 1 outer-shareable, 2/5/6 range (IS/OS/local), 3 inner-shareable, 7 local.
     const bool range = t.crm == 2 || t.crm == 5 || t.crm == 6;
     op.broadcast = t.crm == 1 || t.crm == 2 || t.crm == 3 || t.crm == 5;
+    // ASID in Xt[63:48] for the forms that name one (op2 1, 2, 5: VAE1, ASIDE1, VALE1 and their range forms).
+    if (t.op2 == 1 || t.op2 == 2 || t.op2 == 5) op.asid = static_cast<int32_t>(xt >> 48);
     if (!range) {
         switch (t.op2) {
         case 0: op.all = true; return op;                // VMALLE1
+        case 2: op.all = true; return op;                // ASIDE1: every non-global entry of one ASID
         case 1: case 3: break;                           // VAE1, VAAE1
         case 5: case 7: op.last_level = true; break;     // VALE1, VAALE1
-        // ASIDE1: only non-global entries tagged with that ASID, and the
-        // model holds none (user translations are never walked: EPD0).
         default: return std::nullopt;
         }
         // VA[55:12] in Xt[43:0].

@@ -1,8 +1,11 @@
 // User roots. switch_mm() loads an mm's pgd into TTBR0_EL1 (cpu_switch_mm());
 // the write is rewritten at load, like the other regime registers, and
-// carried out here, with where and by whom it was made. TTBR0 walks stay
-// off (TCR_EL1.EPD0: user pages are mapped but never accessed), so what the
-// root is for is two checks:
+// carried out here, with where and by whom it was made. Unicorn walks a
+// user tree through the walk alias, as it walks the kernel's, so the model
+// answers those walks and judges user accesses: a CPU's TLB may hold a
+// tree's translations tagged with the ASID it was loaded with
+// (Arm64Model::on_ttbr0()). With no tree loaded (the reserved TTBR0),
+// TCR_EL1.EPD0 makes every user access fault. Besides, two checks:
 //   - at a return to user space the CPU must have the returning task's own
 //     mm loaded. Seed 001's races end exactly there, a task returning to
 //     user space on another mm's tables;
@@ -46,7 +49,7 @@ void Machine::Impl::write_ttbr0(uint64_t value) {
             return end(Verdict::Hazard, std::move(i));
         }
     }
-    uc().set_sysreg(sysreg::kTTBR0_EL1, value);
+    load_ttbr0(value);
     cpu().ttbr0_write = locate(hvc_pc_);
     cpu().ttbr0_writer = task_name(current_task(running_));
     if (tagged)
@@ -55,6 +58,25 @@ void Machine::Impl::write_ttbr0(uint64_t value) {
     trace(TraceModule::Sched, [&] {
         return fmt::format("TTBR0_EL1 = {:#x} by {} at {}{}", value, cpu().ttbr0_writer, image_.symbolize(hvc_pc_), cpu_tag());
     });
+}
+
+void Machine::Impl::load_ttbr0(uint64_t value) {
+    const uint64_t root = value & kTtbrBaddr;
+    const bool walked = root && pool_.contains(PhysAddr{root});
+    uint64_t tcr = uc().sysreg(sysreg::kTCR_EL1);
+    uc().set_sysreg(sysreg::kTCR_EL1, walked ? tcr & ~kTcrEpd0 : tcr | kTcrEpd0);
+    uc().set_sysreg(sysreg::kTTBR0_EL1, walked && config_.observe ? value - root + walk_alias(root) : value);
+    if (config_.observe) model_.on_ttbr0(running_, walked ? std::optional(PhysAddr{root}) : std::nullopt,
+                                         static_cast<uint16_t>(hw_asid(value >> 48)));
+    // Unicorn's TLB is not tagged with ASIDs, and the walks the model answers depend on the one loaded.
+    uc().flush_tlb();
+}
+
+uint64_t Machine::Impl::guest_ttbr0(Cpu& c) {
+    const uint64_t v = c.uc.sysreg(sysreg::kTTBR0_EL1), baddr = v & kTtbrBaddr;
+    if (baddr >= LMEMU_WALK_ALIAS && baddr - LMEMU_WALK_ALIAS < LMEMU_POOL_SIZE)
+        return v - baddr + (baddr - LMEMU_WALK_ALIAS + LMEMU_PHYS_OFFSET);
+    return v;
 }
 
 // A freed pgd's address space is gone: translations still tagged with its
@@ -92,7 +114,7 @@ void Machine::Impl::return_to_user() {
     const auto pgd = read_virt(*mm + LMEMU_MM_PGD_OFFSET, 8);
     const auto pgd_pa = pgd ? translate(*pgd) : std::nullopt;
     if (!pgd_pa) return end(Verdict::GuestFault, incident_here(fmt::format("{}'s mm {:#x} has no readable pgd", name, *mm)));
-    const uint64_t ttbr0 = uc().sysreg(sysreg::kTTBR0_EL1);
+    const uint64_t ttbr0 = guest_ttbr0(cpu());
     if ((ttbr0 & kTtbrBaddr) == *pgd_pa) return;
     // Name the root that is loaded: a live mm_struct's pgd, or none at all.
     std::string loaded = fmt::format("pgd at phys {:#x}", ttbr0 & kTtbrBaddr);

@@ -107,7 +107,7 @@ void Machine::Impl::check_mm_invariants(uint64_t pc) {
             !check_named(read_virt(rq + l.rq_drop_mm, 8).value_or(0), fmt::format("CPU {}'s rq->drop_mm", c), true))
             return;
         if (!cpus_[c]->started || cpus_[c]->off) continue;
-        const uint64_t root = cpus_[c]->uc.sysreg(sysreg::kTTBR0_EL1) & kTtbrBaddr;
+        const uint64_t root = guest_ttbr0(*cpus_[c]) & kTtbrBaddr;
         for (const auto& [mm, pa] : mm_pgd_pa_)
             if (root && pa == root && !check_named(mm, fmt::format("CPU {}'s TTBR0_EL1 (its pgd)", c), refcount)) return;
     }

@@ -42,6 +42,11 @@ uint64_t Unicorn::x(unsigned n) {
     return reg(n == 29 ? UC_ARM64_REG_X29 : n == 30 ? UC_ARM64_REG_X30 : UC_ARM64_REG_X0 + static_cast<int>(n));
 }
 
+void Unicorn::set_x(unsigned n, uint64_t value) {
+    if (n >= 31) return;
+    set_reg(n == 29 ? UC_ARM64_REG_X29 : n == 30 ? UC_ARM64_REG_X30 : UC_ARM64_REG_X0 + static_cast<int>(n), value);
+}
+
 uint64_t Unicorn::sysreg(const SysReg& r) {
     uc_arm64_cp_reg cp{r.crn, r.crm, r.op0, r.op1, r.op2, 0};
     check(uc_reg_read(uc_, UC_ARM64_REG_CP_REG, &cp), "uc_reg_read(CP_REG)");

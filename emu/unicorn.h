@@ -46,6 +46,7 @@ public:
     uint64_t reg(int id);
     void set_reg(int id, uint64_t value);
     uint64_t x(unsigned n);  // x0..x30; 31 reads as xzr
+    void set_x(unsigned n, uint64_t value);  // x0..x30; 31 (xzr) ignores it
     uint64_t sysreg(const SysReg& r);
     void set_sysreg(const SysReg& r, uint64_t value);
 

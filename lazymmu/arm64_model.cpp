@@ -62,13 +62,15 @@ std::optional<uint64_t> Arm64Model::shown_value(int cpu, size_t index, bool& by_
         // A leaf record over what is now a table is judged by the entries below, VA by VA.
         const bool table_now = Pte{walker}.type(level) == DescType::Table && now == walker && !pending;
         for (const Stale& s : stale_)
-            if (s.cpu == cpu && s.entry == index && !(s.leaf && table_now) && !fold(s.value)) return std::nullopt;
+            if (s.cpu == cpu && s.entry == index && in_regime(cpu, s) && !(s.leaf && table_now) && !fold(s.value))
+                return std::nullopt;
         by_agreement = true;
     }
     // A leaf an entry above this one may still give from a TLB must translate this entry's VAs alike.
     if (linked && level > 0 && Pte{shown}.valid())
         for (const Stale& s : stale_)
-            if (s.cpu == cpu && s.leaf && s.level >= 0 && s.level < level && va.value - s.va.value < s.span()) {
+            if (s.cpu == cpu && in_regime(cpu, s) && s.leaf && s.level >= 0 && s.level < level &&
+                va.value - s.va.value < s.span()) {
                 if (!fold(leaf_part(s.value, va.value - s.va.value, level))) return std::nullopt;
                 by_agreement = true;
             }
@@ -267,9 +269,10 @@ std::optional<BreakBeforeMake> Arm64Model::check_break_before_make(size_t index,
     for (const Stale& s : stale_)
         if (s.entry == index && !s.awaiting_cse)
             if (auto v = violation(s.value,
-                                   fmt::format("in CPU {}'s TLB: no TLBI covering it has completed since store #{} "
+                                   fmt::format("in CPU {}'s TLB{}: no TLBI covering it has completed since store #{} "
                                                "{} it",
-                                               s.cpu, writes_[s.write].seq, s.superseded ? "wrote" : "replaced"),
+                                               s.cpu, s.asid >= 0 ? fmt::format(" (tagged ASID {})", s.asid) : "",
+                                               writes_[s.write].seq, s.superseded ? "wrote" : "replaced"),
                                    s.superseded ? std::nullopt : std::optional<PteWrite>(writes_[s.write])))
                 return v;
     // A contiguous range whose valid entries disagree lets a TLB amalgamate them wrongly.
@@ -340,6 +343,7 @@ void Arm64Model::action(int cpu, size_t index) {
         auto& child = pool_.frame(new_pte.output_address());
         child.level = level + 1;
         child.va_base = va;
+        child.root = pool_.frame_of_entry(index).root;
     }
     m.pending_write[cpu] = 0;
 }
@@ -350,10 +354,56 @@ void Arm64Model::add_stale(size_t index, uint64_t value, uint64_t write, bool su
     uint64_t span = 0;
     const bool linked = pool_.entry_span(index, level, va, span);
     EntryMeta& m = meta_.at(index);
-    for (int c = 0; c < static_cast<int>(cpus_.size()); ++c) {
-        stale_.push_back({c, index, va, level, linked && Pte{value}.is_leaf(level), value, tick_, write, superseded});
+    const bool leaf = linked && Pte{value}.is_leaf(level);
+    auto record = [&](int c, int32_t asid) {
+        stale_.push_back({c, index, va, level, leaf, value, tick_, write, superseded, false, asid});
         ++m.stale[c];
+    };
+    if (linked && !(va.value >> 63)) {
+        // A user (TTBR0) tree's translations are tagged with the ASID it was
+        // loaded with, and only in the TLBs of CPUs that loaded it.
+        const PhysAddr root = pool_.frame_of_entry(index).root;
+        for (int c = 0; c < static_cast<int>(cpus_.size()); ++c)
+            for (const UserTag& t : cpus_[c].user_tags)
+                if (t.root == root) record(c, t.asid);
+        return;
     }
+    for (int c = 0; c < static_cast<int>(cpus_.size()); ++c) record(c, -1);
+}
+
+void Arm64Model::link_user_tree(PhysAddr table, int level, VirtAddr va_base, PhysAddr root) {
+    auto& f = pool_.frame(table);
+    f.level = level;
+    f.va_base = va_base;
+    f.root = root;
+    if (level == 3) return;
+    const size_t first = pool_.index_of(table);
+    for (size_t i = 0; i < pgtable::kEntriesPerTable; ++i) {
+        const Pte e{pool_.walker(first + i)};
+        if (e.type(level) == DescType::Table && pool_.contains(e.output_address()))
+            link_user_tree(e.output_address(), level + 1, VirtAddr{va_base.value + i * pgtable::level_span(level)}, root);
+    }
+}
+
+void Arm64Model::on_ttbr0(int cpu, std::optional<PhysAddr> root, uint16_t asid) {
+    ++tick_;
+    CpuState& c = cpus_[cpu];
+    c.asid = asid;
+    c.user_root = root.value_or(PhysAddr{});
+    if (!root || !pool_.contains(*root)) return;
+    if (pool_.frame(*root).level < 0) link_user_tree(*root, 0, VirtAddr{0}, *root);
+    const auto it = std::find_if(c.user_tags.begin(), c.user_tags.end(),
+                                 [&](const UserTag& t) { return t.asid == asid && t.root == *root; });
+    if (it != c.user_tags.end()) it->since = tick_;
+    else c.user_tags.push_back({asid, *root, tick_});
+}
+
+void Arm64Model::drop_user_tags(int cpu, const PendingTlbi& t) {
+    CpuState& c = cpus_[cpu];
+    std::erase_if(c.user_tags, [&](const UserTag& u) {
+        const bool loaded = u.asid == c.asid && u.root == c.user_root;
+        return !loaded && u.since < t.issued && (t.op.asid < 0 || u.asid == t.op.asid);
+    });
 }
 
 void Arm64Model::on_context_sync(int cpu) {
@@ -388,6 +438,9 @@ void Arm64Model::on_barrier(int cpu, Barrier b, uint64_t pc) {
     }
     std::erase_if(c.tlbis, [&](const PendingTlbi& t) {
         if (!b.completes_tlbi(t.op.broadcast)) return false;
+        if (t.op.all)
+            for (int o = 0; o < static_cast<int>(cpus_.size()); ++o)
+                if (t.op.broadcast || o == cpu) drop_user_tags(o, t);
         std::erase_if(stale_, [&](Stale& s) {
             if (s.awaiting_cse || (!t.op.broadcast && s.cpu != cpu) || s.reached_walker >= t.issued ||
                 !tlbi_covers(t.op, s))
@@ -407,7 +460,9 @@ void Arm64Model::on_barrier(int cpu, Barrier b, uint64_t pc) {
 }
 
 bool Arm64Model::tlbi_covers(const Tlbi& op, const Stale& s) const {
-    if (op.all) return true;
+    // By ASID: another address space's translations stay, global ones go only by VA.
+    if (op.asid >= 0 && s.asid >= 0 && s.asid != op.asid) return false;
+    if (op.all) return op.asid < 0 || s.asid >= 0;
     if (op.wrong_granule) return false;
     if (op.last_level && !s.leaf) return false;
     // A wrong level hint leaves the leaf entry in place; walk-cache entries are not leaves.
@@ -445,7 +500,9 @@ uint64_t Arm64Model::walker_answer(int cpu, size_t index) {
 }
 
 std::string Arm64Model::stale_why(const Stale& s) const {
-    const std::string translation = pgtable::describe(Pte{s.value}, s.level >= 0 ? s.level : 3);
+    const std::string translation =
+        pgtable::describe(Pte{s.value}, s.level >= 0 ? s.level : 3) +
+        (s.asid >= 0 ? fmt::format(" (tagged ASID {})", s.asid) : "");
     if (s.awaiting_cse)
         return fmt::format("the access may use the TLB entry {}: a TLBI covering it has completed (DSB), but no ISB (or "
                            "exception entry or return) has followed on this CPU, which may still use it",
@@ -495,7 +552,7 @@ FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, Access acce
     }
     // 2. A translation the TLB may still hold: it would let the access succeed, or use the wrong page.
     for (const Stale& s : stale_) {
-        if (s.cpu != cpu) continue;
+        if (s.cpu != cpu || !in_regime(cpu, s)) continue;
         const bool covers = s.level >= 0 ? (va.value >= s.va.value && va.value - s.va.value < s.span())
                                    : std::any_of(w.steps.begin(), w.steps.begin() + w.depth, [&](const auto& st) {
                                          return pool_.index_of(st.entry) == s.entry;

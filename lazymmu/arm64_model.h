@@ -26,8 +26,12 @@
 // Verdicts come from this bookkeeping alone, never from Unicorn's own TLB.
 //
 // Per CPU: its unactioned stores (its store buffer, as far as walks are
-// concerned), the entries it must still ISB, the TLBIs it has issued, and
-// the stale translations its TLB may hold. The walker view is shared.
+// concerned), the entries it must still ISB, the TLBIs it has issued, the
+// stale translations its TLB may hold, and the user (TTBR0) trees it has
+// loaded with their ASIDs: a user translation is cached tagged with the
+// ASID, only by CPUs that loaded its tree, used only while that ASID is
+// loaded, and removed only by TLBIs for that ASID or for all. The walker
+// view is shared.
 #pragma once
 
 #include <array>
@@ -82,7 +86,10 @@ struct Barrier {
 };
 
 struct Tlbi {
-    bool all = false;         // VMALLE1*, else by VA
+    bool all = false;         // VMALLE1* or ASIDE1*, else by VA
+    // The ASID the operation names (VAE1, VALE1, ASIDE1 and their range and
+    // IS forms), masked to the ASID width in use; -1 for every ASID (VMALLE1, VAAE1, VAALE1).
+    int32_t asid = -1;
     bool broadcast = false;   // the ...IS forms
     bool last_level = false;  // VALE1/VAALE1: leaf entries only
     VirtAddr va;
@@ -152,6 +159,12 @@ public:
     void forget_frame(PhysAddr frame);
     void on_barrier(int cpu, Barrier b, uint64_t pc = 0);
     void on_tlbi(int cpu, const Tlbi& t);
+    // CPU `cpu` loaded TTBR0_EL1 with the user tree at `root` (nullopt: none,
+    // user walks fault) and `asid`. From then on its TLB may hold that tree's
+    // translations tagged with the ASID, until a TLBI VMALLE1 or ASIDE1 issued
+    // after another root replaced it completes: an entry of the tree that
+    // changes leaves a stale record tagged so on that CPU.
+    void on_ttbr0(int cpu, std::optional<PhysAddr> root, uint16_t asid);
     // An ISB, or an exception taken or returned from, on `cpu`.
     void on_context_sync(int cpu);
 
@@ -192,6 +205,14 @@ public:
             }
             h.add(c.deferral_undecided);
             h.add(c.unsynchronized_dsb_pc);
+            h.add(c.asid);
+            h.add(c.user_root.value);
+            h.add(c.user_tags.size());
+            for (const UserTag& t : c.user_tags) {
+                h.add(t.asid);
+                h.add(t.root.value);
+                h.add(t.since);
+            }
         }
         h.add(stale_.size());
         for (const Stale& s : stale_) {
@@ -205,6 +226,7 @@ public:
             h.add(s.write);
             h.add(s.superseded);
             h.add(s.awaiting_cse);
+            h.add(s.asid);
         }
         h.add(writes_.size());
         for (size_t i = std::min(writes_from, writes_.size()); i < writes_.size(); ++i) {
@@ -240,6 +262,7 @@ private:
         h.add(t.pages);
         h.add(t.level_hint);
         h.add(t.wrong_granule);
+        h.add(t.asid);
     }
 
     // A translation a CPU's TLB may hold although the entry no longer gives it.
@@ -254,6 +277,7 @@ private:
         uint64_t write;           // index into writes_: the store that replaced it (or, superseded, wrote it)
         bool superseded;          // written and overwritten before any DSB
         bool awaiting_cse = false;  // invalidated; this CPU needs a context synchronization event still
+        int32_t asid = -1;  // a user translation's ASID tag; -1: global (kernel entries), matches any
         uint64_t span() const { return level >= 0 ? pgtable::level_span(level) : 0; }  // VA bytes it translates
     };
     struct PendingTlbi {
@@ -272,6 +296,12 @@ private:
         size_t entry;
         uint32_t write;  // writes_ index + 1 of the overwritten store
     };
+    // A user tree whose translations a CPU's TLB may hold, tagged with an ASID.
+    struct UserTag {
+        uint16_t asid;
+        PhysAddr root;
+        uint64_t since;  // tick of its latest load: a TLBI issued before it does not remove it
+    };
     struct CpuState {
         std::vector<size_t> pending;  // entries with pending_write, in store order
         // Valid values stored and overwritten by this CPU before a DSB: the
@@ -287,11 +317,22 @@ private:
         // The first DSB since the last context synchronization event that left
         // this CPU owing one (an ISB for a new entry or a completed TLBI).
         uint64_t unsynchronized_dsb_pc = 0;
+        // TTBR0_EL1: the ASID user walks and accesses are tagged with now, the
+        // root loaded (0: none), and every tree the TLB may hold translations of.
+        uint16_t asid = 0;
+        PhysAddr user_root;
+        std::vector<UserTag> user_tags;
     };
 
     void action(int cpu, size_t index);
     void add_stale(size_t index, uint64_t value, uint64_t write, bool superseded);
     bool tlbi_covers(const Tlbi& op, const Stale& s) const;
+    // A TLBI VMALLE1 or ASIDE1 completed on `cpu`: trees it no longer has loaded leave its TLB.
+    void drop_user_tags(int cpu, const PendingTlbi& t);
+    // Whether CPU `cpu`'s accesses can use the record now: a global one, or one tagged with the ASID loaded.
+    bool in_regime(int cpu, const Stale& s) const { return s.asid < 0 || s.asid == cpus_[cpu].asid; }
+    // Records the level, VA range and root of the user tree under `table` (a walker-view table at `level`).
+    void link_user_tree(PhysAddr table, int level, VirtAddr va_base, PhysAddr root);
     // The value CPU `cpu`'s walks are shown for entry `index`, or nullopt to
     // make them fault into the host. An entry whose translations may differ
     // (a store not yet actioned, a TLB record) is still shown if they all

@@ -5,7 +5,8 @@
 //   - the walker view: what this machine's table walker may see, which the
 //     lazy-MMU model advances at barriers.
 // Per frame it records the level and VA range the frame translates, learnt
-// when a table descriptor pointing at it becomes visible to the walker.
+// when a table descriptor pointing at it becomes visible to the walker (for
+// a user tree, once its root is first loaded into TTBR0_EL1), and its tree's root.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ public:
     struct FrameInfo {
         int level = -1;  // -1: not (yet) linked into the walker view
         VirtAddr va_base;
+        PhysAddr root;  // the top table of its tree: for a user (TTBR0) tree, which address space it is
     };
 
     TablePool(PhysAddr base, uint64_t size)
@@ -81,6 +83,7 @@ public:
         for (const FrameInfo& f : frames_) {
             info.push_back(static_cast<uint64_t>(f.level));
             info.push_back(f.va_base.value);
+            info.push_back(f.root.value);
         }
         h.add(info);
     }

@@ -30,8 +30,11 @@ void kthread_bind(struct task_struct *p, unsigned int cpu)
 	task_thread_info(p)->cpu = cpu;
 }
 
-/* A kernel thread takes on an address space (v6.16, without membarrier's and task_lock's parts). */
-void kthread_use_mm(struct mm_struct *mm)
+/*
+ * A kernel thread takes on an address space (v6.16, without membarrier's and
+ * task_lock's parts). __weak: a case may put back an older version.
+ */
+__weak void kthread_use_mm(struct mm_struct *mm)
 {
 	struct mm_struct *active_mm;
 	struct task_struct *tsk = current;

@@ -7,9 +7,15 @@
  * and pgtables_bytes. What check_mm() reads at __mmdrop() is what these
  * leave behind.
  *
- * Differs from Linux: TTBR0 walks are off (EPD0), so no CPU translates
- * through these tables; exit_mmap() still ends with tlb_finish_mmu()'s
- * flush_tlb_mm(), the TLBI ASIDE1IS lmemu's ASID tracking sees (emu/mm.cpp).
+ * CPUs translate through these tables once switch_mm() loads them, tagging
+ * what they cache with the mm's ASID; exit_mmap() ends with
+ * tlb_finish_mmu()'s flush_tlb_mm().
+ *
+ * Differs from Linux: there is no user page-fault handler. Linux sets user
+ * PTEs with no DSB and lets a CPU that faults on one before it is visible
+ * find it present and retry (a spurious fault); lmemu would report that
+ * fault, so lmemu_vm_mmap_populate() publishes its entries with a DSB and
+ * an ISB, as __set_pte() does for kernel entries.
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -86,7 +92,8 @@ int lmemu_vm_mmap_populate(struct mm_struct *mm, unsigned long addr, unsigned lo
 		}
 		spin_lock(&mm->page_table_lock);
 		if (pte_none(ptep_get(pte))) {
-			set_pte_at(mm, addr, pte, pfn_pte(__pa(page) >> PAGE_SHIFT, PAGE_SHARED));
+			/* do_anonymous_page() of a write fault: dirty, so writable without a fault */
+			set_pte_at(mm, addr, pte, pte_mkdirty(pfn_pte(__pa(page) >> PAGE_SHIFT, PAGE_SHARED)));
 			atomic_long_inc(&mm->rss_stat[MM_ANONPAGES]);	/* inc_mm_counter() */
 			page = 0;
 		}
@@ -94,7 +101,21 @@ int lmemu_vm_mmap_populate(struct mm_struct *mm, unsigned long addr, unsigned lo
 		if (page)
 			free_page(page);
 	}
+	dsb(ishst);
+	isb();
 	return 0;
+}
+
+/* mm/memory.c's, with the mm's page_table_lock as the PTE lock (no split PTE locks). */
+pte_t *get_locked_pte(struct mm_struct *mm, unsigned long addr, spinlock_t **ptl)
+{
+	pte_t *pte = user_pte_alloc(mm, addr);
+
+	if (pte) {
+		*ptl = &mm->page_table_lock;
+		spin_lock(*ptl);
+	}
+	return pte;
 }
 
 static void zap_pte_table(struct mm_struct *mm, pte_t *table, unsigned long addr)

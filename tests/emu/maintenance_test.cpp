@@ -40,7 +40,23 @@ TEST_CASE("maintenance: TLBIs decode to their scope") {
     CHECK(all->all);
     CHECK_FALSE(all->broadcast);
 
-    CHECK_FALSE(decode_tlbi(*decode_maintenance(0xd5088748), 0));  // tlbi aside1, x8: nothing global
+    CHECK(op->asid == -1);  // VAALE1: every ASID
+
+    const auto by_asid = decode_tlbi(*decode_maintenance(0xd5088748), uint64_t{0x2a} << 48);  // tlbi aside1, x8
+    REQUIRE(by_asid);
+    CHECK(by_asid->all);
+    CHECK(by_asid->asid == 0x2a);
+    const auto user_page = decode_tlbi(*decode_maintenance(0xd50883a8), (uint64_t{7} << 48) | 0x400);  // tlbi vale1is, x8
+    REQUIRE(user_page);
+    CHECK(user_page->asid == 7);
+    CHECK(user_page->last_level);
+    CHECK(user_page->va.value == 0x400000);
+
+    // mrs x3, ttbr0_el1: the host answers with the value the guest wrote.
+    const auto read = decode_maintenance(0xd5382003);
+    REQUIRE(read);
+    CHECK(read->kind == MaintenanceInsn::Ttbr0Read);
+    CHECK(read->rt == 3);
 
     // tlbi rvaae1is, x1 with BaseADDR = VA[48:12] of 0xffff800100000000, NUM 3, SCALE 1.
     const uint64_t base = (0xffff800100000000ULL >> 12) & ((uint64_t{1} << 37) - 1);

@@ -1,5 +1,6 @@
-// User roots: switch_mm() loads TTBR0_EL1 through the host, and a task that
-// returns to user space must have its own mm's root loaded.
+// User roots: switch_mm() loads TTBR0_EL1 through the host, a task that
+// returns to user space must have its own mm's root loaded, and user pages
+// are reached through the loaded tree with ASID-tagged TLB entries.
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
@@ -19,7 +20,11 @@ emu::RunResult run_user(const std::string& body) {
         #include <linux/sched/mm.h>
         #include <linux/kthread.h>
         #include <linux/completion.h>
+        #include <linux/mm.h>
+        #include <linux/uaccess.h>
         #include <asm/mmu_context.h>
+        #include <asm/sysreg.h>
+        #include <asm/tlbflush.h>
         static struct mm_struct *mm;
         static struct completion done;
         static int user(void *data)
@@ -189,4 +194,62 @@ TEST_CASE("mm: TLBI ASIDE1 removes the ASID's user translations, VMALLE1 all of 
     CHECK(run_with("local_flush_tlb_all()").verdict == Verdict::Clean);
     // Another ASID's flush leaves ASID 7's translations.
     CHECK(run_with("__tlbi(aside1is, __TLBI_VADDR(0, 8)); dsb(ish)").verdict == Verdict::Hazard);
+}
+
+namespace {
+// A kernel thread on a fresh mm with one user page at 0x400000, read once
+// (so the CPU's TLB may hold it), then `body`, then `read` again.
+emu::RunResult run_user_page(const std::string& body) {
+    return run_user(fmt::format(R"(
+        unsigned long v = 0, __user *p = (unsigned long __user *)0x400000;
+        BUG_ON(lmemu_vm_mmap_populate(mm, 0x400000, PAGE_SIZE));
+        get_user(v, p);
+        {}
+        get_user(v, p);
+    )",
+                                body));
+}
+}  // namespace
+
+TEST_CASE("mm: kernel code reads and writes its mm's user pages through TTBR0_EL1") {
+    const auto r = run_user(R"(
+        unsigned long v = 0, __user *p = (unsigned long __user *)0x400000;
+        BUG_ON(lmemu_vm_mmap_populate(mm, 0x400000, 2 * PAGE_SIZE));
+        BUG_ON(put_user(42UL, p) || put_user(43UL, p + PAGE_SIZE / sizeof(*p)));
+        BUG_ON(get_user(v, p) || v != 42);
+        BUG_ON(get_user(v, p + PAGE_SIZE / sizeof(*p)) || v != 43);
+        /* MRS reads what the guest wrote, not the walk alias Unicorn uses. */
+        BUG_ON((read_sysreg(ttbr0_el1) & ~(0xffffUL << 48)) != __pa(mm->pgd));
+    )");
+    CHECK_MESSAGE(r.verdict == Verdict::Clean, (r.incident ? r.incident->message : ""));
+}
+
+TEST_CASE("mm: a user page cleared without a TLBI for its ASID stays in the TLB") {
+    const std::string clear = R"(
+        spinlock_t *ptl;
+        pte_t *ptep = get_locked_pte(mm, 0x400000, &ptl);
+        ptep_get_and_clear(mm, 0x400000, ptep);
+        pte_unmap_unlock(ptep, ptl);
+        dsb(ishst);
+    )";
+    const auto none = run_user_page(clear);
+    REQUIRE(none.incident);
+    CHECK(none.incident->hazard == Hazard::StaleTlb);
+    CHECK(none.incident->message.find("tagged ASID 1") != std::string::npos);
+    // flush_tlb_page(): TLBI VALE1IS with the mm's ASID, then the access faults as it should.
+    const auto flushed = run_user_page(clear + "__tlbi(vale1is, __TLBI_VADDR(0x400000, ASID(mm))); dsb(ish); isb();");
+    REQUIRE(flushed.incident);
+    CHECK(flushed.incident->hazard == Hazard::KernelFault);
+    CHECK(flushed.incident->message.find("not mapped") != std::string::npos);
+    // The same TLBI for another ASID leaves this one's translation.
+    const auto other = run_user_page(clear + "__tlbi(vale1is, __TLBI_VADDR(0x400000, ASID(mm) + 1)); dsb(ish); isb();");
+    REQUIRE(other.incident);
+    CHECK(other.incident->hazard == Hazard::StaleTlb);
+}
+
+TEST_CASE("mm: a user address with no user tree loaded faults, and says so") {
+    const auto r = run_user_page("cpu_set_reserved_ttbr0();");
+    REQUIRE(r.incident);
+    CHECK(r.incident->hazard == Hazard::KernelFault);
+    CHECK(r.incident->message.find("no user address space is loaded") != std::string::npos);
 }

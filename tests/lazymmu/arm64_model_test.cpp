@@ -584,3 +584,124 @@ TEST_CASE("arm64 model: a table's hierarchical restrictions count when translati
     t.store(t.pmd_index(), Pte::table(PhysAddr{kBase + 3 * pgtable::kPageSize}).raw() | pgtable::field::kAPTableReadOnly);
     CHECK(t.model.walker_answer(0, t.pmd_index()) == 0);
 }
+
+namespace {
+
+constexpr uint64_t kUserVa = 0x0000004000200000ULL;
+const uint64_t kUserPage =
+    Pte::page(PhysAddr{0x40c00000}, pgtable::prot::kNormalAttrs | pgtable::field::kAPUser | pgtable::field::kNG |
+                                        pgtable::field::kPXN | pgtable::field::kUXN)
+        .raw();
+
+// A user tree (pgd -> pte in frames 0..3) mapping kUserVa, built before any
+// CPU loaded it: no frame is linked until on_ttbr0() links the tree.
+struct UserTree {
+    pgtable::TablePool pool{PhysAddr{kBase}, 4 * pgtable::kPageSize};
+    Arm64Model model{pool, 2};
+
+    UserTree() {
+        for (int level = 0; level < 3; ++level) pool.set_both(entry(level), Pte::table(frame(level + 1)).raw());
+        pool.set_both(entry(3), kUserPage);
+    }
+    static PhysAddr frame(int level) { return PhysAddr{kBase + static_cast<uint64_t>(level) * pgtable::kPageSize}; }
+    size_t entry(int level) const {
+        return pool.index_of(PhysAddr{frame(level).value + 8 * VirtAddr{kUserVa}.index(level)});
+    }
+    // pte_clear() and the DSB that publishes it, on `cpu`.
+    void unmap(int cpu) {
+        const uint64_t old = pool.cpu(entry(3));
+        pool.set_cpu(entry(3), 0);
+        model.on_store(cpu, entry(3), old, {}, {});
+        model.on_barrier(cpu, kDsbIshst);
+    }
+    // A TLBI and the DSB that completes it, then an ISB, on `cpu`.
+    void flush(int cpu, Tlbi op) {
+        model.on_tlbi(cpu, op);
+        model.on_barrier(cpu, op.broadcast ? kDsbIsh : Barrier{BarrierKind::Dsb, 0x7});
+        model.on_barrier(cpu, kIsb);
+    }
+    Hazard access(int cpu) const { return model.classify(cpu, frame(0), VirtAddr{kUserVa}, Access::Read).hazard; }
+};
+
+}  // namespace
+
+TEST_CASE("arm64 model: a user translation is cached tagged with the ASID its tree was loaded with") {
+    UserTree t;
+    t.model.on_ttbr0(0, UserTree::frame(0), 5);
+    CHECK(t.pool.frame(UserTree::frame(3)).level == 3);  // loading the root linked the tree below it
+    CHECK(t.pool.frame(UserTree::frame(3)).root == UserTree::frame(0));
+    t.model.on_ttbr0(0, std::nullopt, 0);  // the reserved TTBR0: the tree stays in CPU 0's TLB
+    t.unmap(1);
+    // Only CPU 0 ever loaded the tree: only its TLB may hold the old translation.
+    t.model.on_ttbr0(1, UserTree::frame(0), 5);
+    CHECK(t.access(1) == Hazard::KernelFault);
+    t.model.on_ttbr0(0, UserTree::frame(0), 7);  // another ASID does not find it
+    CHECK(t.access(0) == Hazard::KernelFault);
+    t.model.on_ttbr0(0, UserTree::frame(0), 5);
+    CHECK(t.access(0) == Hazard::StaleTlb);
+}
+
+TEST_CASE("arm64 model: TLBI by ASID removes only that ASID's user translations") {
+    const Tlbi by_va{.asid = 5, .broadcast = true, .va = VirtAddr{kUserVa}};
+    struct Flush {
+        const char* name;
+        Tlbi op;
+        bool removes;
+    };
+    const Flush flushes[] = {
+        {"ASIDE1IS, the tree's ASID", {.all = true, .asid = 5, .broadcast = true}, true},
+        {"ASIDE1IS, another ASID", {.all = true, .asid = 6, .broadcast = true}, false},
+        {"VAE1IS, the tree's ASID", by_va, true},
+        {"VAE1IS, another ASID", {.asid = 6, .broadcast = true, .va = VirtAddr{kUserVa}}, false},
+        {"VAAE1IS, every ASID", {.broadcast = true, .va = VirtAddr{kUserVa}}, true},
+        {"VMALLE1IS", {.all = true, .broadcast = true}, true},
+        {"VAE1IS, another page", {.asid = 5, .broadcast = true, .va = VirtAddr{kUserVa + 0x1000}}, false},
+    };
+    for (const Flush& f : flushes) {
+        CAPTURE(f.name);
+        UserTree t;
+        t.model.on_ttbr0(0, UserTree::frame(0), 5);
+        t.unmap(1);
+        t.flush(1, f.op);
+        CHECK(t.access(0) == (f.removes ? Hazard::KernelFault : Hazard::StaleTlb));
+    }
+    // ASIDE1 leaves global (kernel) translations, which carry no ASID.
+    Tables k;
+    k.store_and_sync(k.pte_index(), kValid);
+    k.store(k.pte_index(), 0);
+    k.model.on_barrier(0, kDsbIshst);
+    k.model.on_tlbi(0, {.all = true, .asid = 5, .broadcast = true});
+    k.model.on_barrier(0, kDsbIsh);
+    CHECK(k.fault(kVa, 1).hazard == Hazard::StaleTlb);
+}
+
+TEST_CASE("arm64 model: a CPU forgets a tree once a TLBI for its ASID completes while another is loaded") {
+    SUBCASE("flushed after switching away: a later change leaves nothing in its TLB") {
+        UserTree t;
+        t.model.on_ttbr0(0, UserTree::frame(0), 5);
+        t.model.on_ttbr0(0, std::nullopt, 0);
+        t.flush(0, {.all = true, .asid = 5});
+        t.unmap(1);
+        t.model.on_ttbr0(0, UserTree::frame(0), 5);
+        CHECK(t.access(0) == Hazard::KernelFault);
+    }
+    SUBCASE("flushed while loaded: the walker may refill it at once") {
+        UserTree t;
+        t.model.on_ttbr0(0, UserTree::frame(0), 5);
+        t.flush(0, {.all = true, .asid = 5});
+        t.unmap(1);
+        CHECK(t.access(0) == Hazard::StaleTlb);
+    }
+    SUBCASE("a TLBI issued before the tree was loaded again does not remove it") {
+        UserTree t;
+        t.model.on_ttbr0(0, UserTree::frame(0), 5);
+        t.model.on_ttbr0(0, std::nullopt, 0);
+        t.model.on_tlbi(0, {.all = true, .asid = 5});
+        t.model.on_ttbr0(0, UserTree::frame(0), 5);
+        t.model.on_ttbr0(0, std::nullopt, 0);
+        t.model.on_barrier(0, Barrier{BarrierKind::Dsb, 0x7});
+        t.unmap(1);
+        t.model.on_ttbr0(0, UserTree::frame(0), 5);
+        CHECK(t.access(0) == Hazard::StaleTlb);
+    }
+}

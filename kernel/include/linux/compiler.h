@@ -5,6 +5,7 @@
 #include <linux/kconfig.h>	/* Linux force-includes it everywhere */
 
 #define __weak		__attribute__((__weak__))
+#define __user
 #define __always_inline	inline __attribute__((__always_inline__))
 #define noinline	__attribute__((__noinline__))
 #define __noreturn	__attribute__((__noreturn__))

@@ -32,6 +32,9 @@ pud_t *pud_alloc_track(struct mm_struct *mm, p4d_t *p4d, unsigned long addr, pgt
 void __kernel_map_pages(struct page *page, int numpages, int enable);
 /* User mappings (mm/mmap.c). */
 int lmemu_vm_mmap_populate(struct mm_struct *mm, unsigned long addr, unsigned long len);
+/* The PTE mapping addr in mm (its tables allocated if need be), with its lock held. */
+pte_t *get_locked_pte(struct mm_struct *mm, unsigned long addr, spinlock_t **ptl);
+#define pte_unmap_unlock(pte, ptl)	spin_unlock(ptl)
 void exit_mmap(struct mm_struct *mm);
 void dump_page(const struct page *page, const char *reason);
 

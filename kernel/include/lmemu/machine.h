@@ -35,7 +35,16 @@
  */
 #define LMEMU_WALK_ALIAS	0x100000000UL
 
-/* Kernel virtual layout (48-bit VA, 4 KiB granule, TTBR1 only). */
+/*
+ * The user addresses kernel code can access (through TTBR0): from arm64's
+ * CONFIG_DEFAULT_MMAP_MIN_ADDR up to the first physical address, since
+ * Unicorn needs a region at every address it translates (emu/boot.cpp).
+ * User pages may be mapped anywhere below TASK_SIZE.
+ */
+#define LMEMU_USER_START	0x8000UL
+#define LMEMU_USER_END		LMEMU_PHYS_OFFSET
+
+/* Kernel virtual layout (48-bit VA, 4 KiB granule, TTBR1). */
 #define LMEMU_PAGE_OFFSET	0xffff000000000000UL
 #define LMEMU_KIMAGE_VADDR	0xffff800080000000UL
 #define LMEMU_VMALLOC_START	0xffff800100000000UL

@@ -2,13 +2,13 @@
  * Follows Linux v6.16 arch/arm64/include/asm/mmu_context.h (subset):
  * switch_mm(), activate_mm(), enter_lazy_tlb().
  *
- * Differs from Linux: there are no user mappings yet (TTBR0 walks stay
- * off) and no ASID allocator, so check_and_switch_context() just loads the
- * mm's pgd into TTBR0_EL1, which the host checks at every return to user
- * space. It and finish_arch_post_lock_switch() are out of line and __weak
+ * check_and_switch_context() (v6.16's ASID allocator) and
+ * finish_arch_post_lock_switch() are out of line and __weak
  * (arch/arm64/mm/context.c), so a case can put a deferred switch in their
- * place, as arm and s390 had in 2013 (seed 001). __switch_mm() also records
- * the CPU in mm_cpumask(), which arm64 does not keep but
+ * place, as arm and s390 had in 2013 (seed 001).
+ *
+ * Differs from Linux: no KPTI, no TTBR0 PAN emulation. __switch_mm() also
+ * records the CPU in mm_cpumask(), which arm64 does not keep but
  * MMU_LAZY_TLB_SHOOTDOWN needs (powerpc keeps it so).
  */
 #ifndef __ASM_MMU_CONTEXT_H
