@@ -303,6 +303,8 @@ void Arm64Model::forget_frame(PhysAddr frame) {
         std::erase_if(c.superseded, [&](const Superseded& s) { return in_frame(s.entry); });
     }
     std::erase_if(stale_, [&](const Stale& s) { return in_frame(s.entry); });
+    // A freed pgd's address space is gone: a tree built in the frame again is another one.
+    for (auto& c : cpus_) std::erase_if(c.user_tags, [&](const UserTag& t) { return t.root == frame; });
     meta_.reset_frame(first / pgtable::kEntriesPerTable);
     pool_.clear_frame(frame);
 }

@@ -155,7 +155,8 @@ public:
     // every translation it may give agreed, which a store here can undo.
     // The caller flushes when told to.
     bool flush_before_store(size_t index);
-    // A page-table frame was (re)allocated and zeroed: forget what its entries were.
+    // A page-table frame was (re)allocated and zeroed: forget what its entries
+    // were and, if it was a user root, which TLBs loaded that tree.
     void forget_frame(PhysAddr frame);
     void on_barrier(int cpu, Barrier b, uint64_t pc = 0);
     void on_tlbi(int cpu, const Tlbi& t);

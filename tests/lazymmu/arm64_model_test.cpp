@@ -705,3 +705,21 @@ TEST_CASE("arm64 model: a CPU forgets a tree once a TLBI for its ASID completes 
         CHECK(t.access(0) == Hazard::StaleTlb);
     }
 }
+
+TEST_CASE("arm64 model: a pgd frame reallocated for another mm does not inherit the old tree's TLBs") {
+    UserTree t;
+    t.model.on_ttbr0(0, UserTree::frame(0), 5);
+    t.model.on_ttbr0(0, std::nullopt, 0);
+    // The mm is torn down and its frames reallocated (zeroed) for a new mm's tree, which only CPU 1 loads.
+    for (int level = 0; level < 4; ++level) t.model.forget_frame(UserTree::frame(level));
+    for (int level = 0; level < 3; ++level)
+        t.pool.set_both(t.entry(level), Pte::table(UserTree::frame(level + 1)).raw());
+    t.pool.set_both(t.entry(3), kUserPage);
+    t.model.on_ttbr0(1, UserTree::frame(0), 6);
+    t.unmap(1);
+    // CPU 0 never walked the new tree: nothing of it can be stale there, whatever ASID it loads it with.
+    t.model.on_ttbr0(0, UserTree::frame(0), 5);
+    CHECK(t.access(0) == Hazard::KernelFault);
+    t.model.on_ttbr0(1, UserTree::frame(0), 6);
+    CHECK(t.access(1) == Hazard::StaleTlb);
+}
