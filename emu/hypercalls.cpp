@@ -48,10 +48,10 @@ void Machine::Impl::rewritten(uint64_t pc) {
     if (auto t = decode_tlbi(r, xt, config_.arch_features.lpa2)) {
         if (t->asid >= 0) t->asid = static_cast<int32_t>(hw_asid(static_cast<uint64_t>(t->asid)));
         model_.on_tlbi(running_, *t);
+        user_tlbi(*t);
     } else {
         ++model_.metrics().tlbi;  // an encoding the model does not decode, but a TLBI all the same
     }
-    user_tlbi(r, xt);
     timeline('i', "barrier", [&] { return fmt::format("{} ({:#x})", dis_.text(r.insn, pc), xt); });
     trace(TraceModule::Barrier,
           [&] { return fmt::format("{} ({:#x}) at {}{}", dis_.text(r.insn, pc), xt, image_.symbolize(pc), cpu_tag()); });

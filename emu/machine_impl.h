@@ -174,7 +174,7 @@ private:
     void load_ttbr0(uint64_t value);
     // TTBR0_EL1 as the guest wrote it (Unicorn holds the walk alias instead).
     uint64_t guest_ttbr0(Cpu& c);
-    void user_tlbi(const MaintenanceInsn& t, uint64_t xt);
+    void user_tlbi(const lazymmu::Tlbi& t);
     void forget_user_root(uint64_t frame);
     void return_to_user();
 

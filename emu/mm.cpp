@@ -93,14 +93,12 @@ void Machine::Impl::forget_user_root(uint64_t frame) {
 
 // What a TLBI removes of the user translations: all of them (VMALLE1), or one
 // ASID's (ASIDE1); the IS forms on every CPU. By-VA forms leave the tag.
-void Machine::Impl::user_tlbi(const MaintenanceInsn& t, uint64_t xt) {
-    const bool range = t.crm == 2 || t.crm == 5 || t.crm == 6;
-    if (range || (t.op2 != 0 && t.op2 != 2)) return;
-    const bool broadcast = t.crm == 1 || t.crm == 3;
+void Machine::Impl::user_tlbi(const lazymmu::Tlbi& t) {
+    if (!t.all) return;
     for (auto& c : cpus_) {
-        if (!broadcast && c->id != running_) continue;
-        if (t.op2 == 0) c->asid_tags.clear();
-        else c->asid_tags.erase(hw_asid(xt >> 48));
+        if (!t.broadcast && c->id != running_) continue;
+        if (t.asid < 0) c->asid_tags.clear();
+        else c->asid_tags.erase(static_cast<uint64_t>(t.asid));
     }
 }
 
