@@ -33,8 +33,10 @@ build: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j $(JOBS)
 
+# -O1, as AddressSanitizer's documentation advises: the same checks (asserts
+# stay on), and the explored cases run about twice as fast as at -O0.
 build-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLMEMU_SANITIZE=ON
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DLMEMU_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 test-unit: build
