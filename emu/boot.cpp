@@ -37,6 +37,7 @@ Machine::Impl::Impl(const ElfImage& image, MachineConfig config, bool keep_boote
       config_(config),
       pool_(PhysAddr{LMEMU_PHYS_OFFSET}, LMEMU_POOL_SIZE),
       model_(pool_, config.cpus, config.arch_features),
+      xen_(config.cpus),
       ram_alloc_(LMEMU_RAM_PHYS >> 12, LMEMU_RAM_SIZE >> 12),
       pool_alloc_(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12) {
     if (config_.cpus < 1 || config_.cpus > LMEMU_MAX_CPUS)
@@ -47,6 +48,7 @@ Machine::Impl::Impl(const ElfImage& image, MachineConfig config, bool keep_boote
     ram_.reset(static_cast<uint8_t*>(ram));
     for (int i = 0; i < config_.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(i));
     pool_alloc_.release_range(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12);
+    if (config_.arch == lazymmu::ArchModel::XenPv) xen_lazy_mode_va_ = image_.symbol("xen_lazy_mode");
     boot();
     boot_to_snapshot(keep_booted);
 }

@@ -43,10 +43,12 @@ void Machine::Impl::fault(uint32_t intno) {
     } else if (auto kasan = slab_access_report(a)) {
         return end(Verdict::Hazard, std::move(*kasan));
     }
-    const auto cause = model_.classify(running_, PhysAddr{root}, VirtAddr{a.va},
-                                       a.type == AccessType::Write   ? lazymmu::Access::Write
-                                       : a.type == AccessType::Fetch ? lazymmu::Access::Fetch
-                                                                     : lazymmu::Access::Read);
+    auto cause = model_.classify(running_, PhysAddr{root}, VirtAddr{a.va},
+                                 a.type == AccessType::Write   ? lazymmu::Access::Write
+                                 : a.type == AccessType::Fetch ? lazymmu::Access::Fetch
+                                                               : lazymmu::Access::Read);
+    if (xen_pv() && cause.hazard == lazymmu::Hazard::KernelFault)
+        if (auto queued = xen_queued_cause(cause.cpu_walk)) cause = std::move(*queued);
     if (cause.cpu_walk.mapped() && !backed(cause.cpu_walk.pa.value))
         return end(Verdict::GuestFault,
                    incident_here(fmt::format("the page tables map {:#x} to phys {:#x}, outside RAM and the page-table "
@@ -65,7 +67,8 @@ void Machine::Impl::fault(uint32_t intno) {
         const auto& s = cause.cpu_walk.steps[l];
         i.walk.push_back(fmt::format("{} @ {:#x}: {}", pgtable::level_name(s.level), s.entry.value, pgtable::describe(s.pte, s.level)));
     }
-    if (cause.write) i.write = WriteInfo{*cause.write, symbolize(cause.write->origin.backtrace)};
+    if (cause.write)
+        i.write = WriteInfo{*cause.write, symbolize(cause.write->origin.backtrace), cause.queued};
     end(Verdict::Hazard, std::move(i));
 }
 

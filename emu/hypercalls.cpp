@@ -47,8 +47,12 @@ void Machine::Impl::rewritten(uint64_t pc) {
     const uint64_t xt = r.rt == 31 ? 0 : uc().x(r.rt);
     if (auto t = decode_tlbi(r, xt, config_.arch_features.lpa2)) {
         if (t->asid >= 0) t->asid = static_cast<int32_t>(hw_asid(static_cast<uint64_t>(t->asid)));
-        model_.on_tlbi(running_, *t);
-        user_tlbi(*t);
+        if (xen_pv()) {
+            xen_flush_tlb(*t);  // a PV guest's flushes are hypercalls, batched like its updates
+        } else {
+            model_.on_tlbi(running_, *t);
+            user_tlbi(*t);
+        }
     } else {
         ++model_.metrics().tlbi;  // an encoding the model does not decode, but a TLBI all the same
     }
@@ -84,6 +88,8 @@ void Machine::Impl::hypercall(uint16_t nr) {
     case LMEMU_HVC_RCU_SUSPICIOUS: return rcu_suspicious(x0, x1, x2);
     case LMEMU_HVC_CPU_OFF: return cpu_off();
     case LMEMU_HVC_CPU_ON: return cpu_on(x0);
+    case LMEMU_HVC_XEN_MMU_UPDATE: return xen_mmu_update(x0, x1, x2 != 0);
+    case LMEMU_HVC_XEN_MC_FLUSH: return xen_mc_flush();
     case LMEMU_HVC_SMP_RETURN: return smp_return();
     case LMEMU_HVC_TASK_STACK: uc().set_reg(UC_ARM64_REG_X0, task_stack(x0)); return;
     case LMEMU_HVC_TASK_EXIT: {

@@ -18,6 +18,10 @@ lazymmu::LazyState Machine::Impl::lazy_state(int cpu) const {
         s.paused = t->paused();
     }
     s.pending_writes = model_.pending_writes(cpu);
+    if (xen_pv()) {
+        s.xen_lazy_mode = xen_lazy_mode(cpu);
+        s.pending_writes = static_cast<int>(xen_.queued(cpu));
+    }
     return s;
 }
 

@@ -30,6 +30,7 @@
 #include "emu/inject.h"
 #include "emu/insn.h"
 #include "emu/state_hash.h"
+#include "lazymmu/arch_model.h"
 #include "lazymmu/arm64_model.h"
 #include "lazymmu/nesting.h"
 
@@ -98,6 +99,7 @@ int deviations(const ChoicePoint& p, int choice);
 struct MachineConfig {
     bool debug_pagealloc = false;  // free frames are unmapped from the linear map
     lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
+    lazymmu::ArchModel arch = lazymmu::ArchModel::Arm64;  // what lazy MMU mode defers (lazymmu/arch_model.h)
     // The guest's budget: translated-block executions (a block is a run of
     // straight-line guest code; QEMU's own unit, counted by a block hook at no
     // measurable cost), the same on every machine. 1..10^12.
@@ -140,6 +142,7 @@ struct AccessInfo {
 struct WriteInfo {
     lazymmu::PteWrite write;
     std::vector<Location> backtrace;  // of the store, innermost first
+    bool queued = false;  // xen-pv: a request still in the multicall batch, not made yet
 };
 
 // Everything a report says about one hazard, fault or BUG.

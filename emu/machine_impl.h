@@ -25,6 +25,7 @@
 #include "emu/ram_snapshot.h"
 #include "emu/unicorn.h"
 #include "kernel/include/lmemu/machine.h"
+#include "lazymmu/xen_multicall.h"
 #include "pgtable/table_pool.h"
 #include "pgtable/walker.h"
 
@@ -175,6 +176,18 @@ private:
     // TTBR0_EL1 as the guest wrote it (Unicorn holds the walk alias instead).
     uint64_t guest_ttbr0(Cpu& c);
     void user_tlbi(const lazymmu::Tlbi& t);
+
+    // xen-pv (xen_pv.cpp): the host plays the hypervisor.
+    bool xen_pv() const { return config_.arch == lazymmu::ArchModel::XenPv; }
+    void xen_mmu_update(uint64_t pa, uint64_t value, bool batched);
+    void xen_queue(lazymmu::XenRequest r);
+    void xen_mc_flush();  // issue the running CPU's batch
+    void xen_flush_tlb(const lazymmu::Tlbi& t);  // a guest TLBI: queued in lazy MMU mode, else made at once
+    void xen_apply(lazymmu::XenRequest r, bool queued);
+    lazymmu::PteWrite xen_queued_write(const lazymmu::XenRequest& r) const;
+    int xen_lazy_mode(int cpu) const;  // the guest's xen_lazy_mode[cpu]
+    void xen_check_load(uint64_t offset, unsigned size);
+    std::optional<lazymmu::FaultCause> xen_queued_cause(const pgtable::Walk& walk) const;
     void forget_user_root(uint64_t frame);
     void return_to_user();
 
@@ -325,6 +338,8 @@ private:
     std::unique_ptr<RamSnapshot> ram_snapshot_;
     pgtable::TablePool pool_;
     lazymmu::Arm64Model model_;
+    lazymmu::XenMulticall xen_;                   // xen-pv: each CPU's multicall batch
+    std::optional<uint64_t> xen_lazy_mode_va_;    // xen-pv: the guest's xen_lazy_mode[]
     allocator::BuddyAllocator ram_alloc_;
     allocator::BuddyAllocator pool_alloc_;
     std::unordered_map<uint64_t, MaintenanceInsn> rewritten_;

@@ -9,7 +9,9 @@ namespace lmemu::emu {
 // ---- page-table pool ----------------------------------------------------------
 
 uint64_t Machine::Impl::pool_read(uc_engine*, uint64_t offset, unsigned size, void* self) {
-    return static_cast<Impl*>(self)->pool_.read_bytes(offset, size);
+    auto* m = static_cast<Impl*>(self);
+    if (m->xen_pv()) m->guard([&] { m->xen_check_load(offset, size); });
+    return m->pool_.read_bytes(offset, size);
 }
 
 // Whether `a`, computed from the registers now, is the store that writes
@@ -89,8 +91,11 @@ void Machine::Impl::commit_store(bool in_store_callback) {
     store_.reset();
     if (pool_.cpu(s.index) == s.old_value) return;
     const uint64_t store_pc = s.origin.pc;
-    if (auto bbm = model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy_state(running_)))
+    if (auto bbm = model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy_state(running_),
+                                   xen_pv() ? std::optional(false) : std::nullopt))
         return break_before_make(std::move(*bbm));
+    // xen-pv: a store to a (read-only) table traps; the hypervisor emulates it at once.
+    if (xen_pv()) model_.on_hypervisor_store(running_, s.index);
     // Only a store that completes in its own callback can be interrupted right after it.
     if (in_store_callback) completed_store_ = store_pc + 4;
     else if (!triggers_.empty()) injection_event(InjectPoint::Event::PteWrite, store_pc, 0);

@@ -78,6 +78,7 @@ void Machine::Impl::restore_snapshot() {
     resumed_ = false;
     waiting_.clear();
     trackers_.clear();
+    xen_.clear();
     resumes_.clear();
     interrupted_store_.reset();
     completed_store_.reset();

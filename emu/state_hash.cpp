@@ -153,6 +153,7 @@ std::optional<StateHash> Machine::Impl::state_hash(PointKind kind, uint64_t pc, 
     h.add(result_.inject_events);
 
     model_.hash_state(h, booted_->model.writes().size());
+    xen_.hash_state(h);
     pool_.hash_state(h);
     ram_alloc_.hash_state(h);
     pool_alloc_.hash_state(h);

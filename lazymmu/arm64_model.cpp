@@ -186,7 +186,7 @@ uint64_t Arm64Model::page_of(uint64_t v, int level, VirtAddr va) const {
 }
 
 std::optional<BreakBeforeMake> Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin origin,
-                                                    const LazyState& lazy) {
+                                                    const LazyState& lazy, std::optional<bool> deferred) {
     ++tick_;
     settle_deferral(cpu);
     const uint64_t new_value = pool_.cpu(index);
@@ -207,7 +207,10 @@ std::optional<BreakBeforeMake> Arm64Model::on_store(int cpu, size_t index, uint6
     ++metrics_.pte_writes;
     const int level = writes_.back().level;
     if (valid_kernel_leaf(new_value, level) && (level == 3 || level < 0)) {
-        if (lazy.lazy() && lazy.in_interrupt()) cpus_[cpu].deferral_undecided = true;
+        if (deferred) {
+            if (*deferred) ++metrics_.deferred;
+            else if (lazy.depth > 0 && lazy.paused == 0 && !lazy.in_interrupt()) ++metrics_.lost_batching;
+        } else if (lazy.lazy() && lazy.in_interrupt()) cpus_[cpu].deferral_undecided = true;
         else if (lazy.lazy()) ++metrics_.deferred;
         else if (lazy.depth > 0 && lazy.paused == 0 && !lazy.in_interrupt()) ++metrics_.lost_batching;
     }
@@ -438,6 +441,27 @@ void Arm64Model::on_barrier(int cpu, Barrier b, uint64_t pc) {
         c.pending.clear();
         if (!c.awaiting_isb.empty() && !c.unsynchronized_dsb_pc) c.unsynchronized_dsb_pc = pc;
     }
+    complete_tlbis(cpu, b, pc);
+}
+
+void Arm64Model::on_hypervisor_store(int cpu, size_t index) {
+    ++tick_;
+    if (meta_.at(index).pending_write[cpu]) {
+        action(cpu, index);
+        std::erase(cpus_[cpu].pending, index);
+    }
+    on_context_sync(cpu);
+}
+
+void Arm64Model::on_hypervisor_flush(int cpu, const Tlbi& t) {
+    on_tlbi(cpu, t);
+    ++tick_;
+    complete_tlbis(cpu, Barrier{BarrierKind::Dsb, 0xf}, 0);
+    on_context_sync(cpu);
+}
+
+void Arm64Model::complete_tlbis(int cpu, Barrier b, uint64_t pc) {
+    CpuState& c = cpus_[cpu];
     std::erase_if(c.tlbis, [&](const PendingTlbi& t) {
         if (!b.completes_tlbi(t.op.broadcast)) return false;
         if (t.op.all)

@@ -127,6 +127,8 @@ struct FaultCause {
     // The hazard is only that: a context synchronization event (an ISB, or
     // any exception taken or returned from) would have removed it.
     bool context_sync_missing = false;
+    // xen-pv: `write` is a request still queued in the CPU's multicall batch.
+    bool queued = false;
 };
 
 // A store that changed a live translation without break-before-make.
@@ -148,8 +150,18 @@ public:
 
     // CPU `cpu` stored to entry `index`, which held `old_value` (the new value
     // is in the pool). Says so if the store broke break-before-make.
+    // `deferred`: whether lazy MMU mode deferred the write, where the arch
+    // model decides it (xen-pv: it was queued); by default arm64's rule
+    // (TIF_LAZY_MMU set, so its barriers wait) decides.
     std::optional<BreakBeforeMake> on_store(int cpu, size_t index, uint64_t old_value, Origin origin,
-                                            const LazyState& lazy);
+                                            const LazyState& lazy, std::optional<bool> deferred = std::nullopt);
+    // The hypervisor (xen-pv) made the store on_store() was told of for
+    // `cpu` and completed it before returning: the store, a DSB and the
+    // exception return.
+    void on_hypervisor_store(int cpu, size_t index);
+    // The hypervisor flushed `t` for `cpu`: issued, waited for and, with the
+    // exception return, synchronized before the guest runs on.
+    void on_hypervisor_flush(int cpu, const Tlbi& t);
     // Whether Unicorn's TLBs must be emptied before entry `index` changes:
     // some CPU's walks are shown it valid, or some entry was shown because
     // every translation it may give agreed, which a store here can undo.
@@ -326,6 +338,8 @@ private:
     };
 
     void action(int cpu, size_t index);
+    // The TLBIs `cpu` issued that DSB `b` waits for complete.
+    void complete_tlbis(int cpu, Barrier b, uint64_t pc);
     void add_stale(size_t index, uint64_t value, uint64_t write, bool superseded);
     bool tlbi_covers(const Tlbi& op, const Stale& s) const;
     // A TLBI VMALLE1 or ASIDE1 completed on `cpu`: trees it no longer has loaded leave its TLB.

@@ -14,6 +14,12 @@ using lazymmu::to_string;
 namespace {
 
 std::string flags_str(const lazymmu::LazyState& s) {
+    if (s.xen_lazy_mode >= 0) {
+        static constexpr const char* kMode[] = {"XEN_LAZY_NONE", "XEN_LAZY_MMU", "XEN_LAZY_CPU"};
+        return fmt::format("xen_lazy_mode {}, depth {}{}, {} request(s) queued in the CPU's multicall batch",
+                           s.xen_lazy_mode < 3 ? kMode[s.xen_lazy_mode] : "?", s.depth,
+                           s.paused ? fmt::format(" (paused {})", s.paused) : std::string{}, s.pending_writes);
+    }
     return fmt::format("TIF_LAZY_MMU {}, TIF_LAZY_MMU_PENDING {}, depth {}{}, {} write(s) pending",
                        s.lazy() ? "set" : "clear", s.barriers_pending() ? "set" : "clear", s.depth,
                        s.paused ? fmt::format(" (paused {})", s.paused) : std::string{}, s.pending_writes);
@@ -35,7 +41,8 @@ std::string headline(const Incident& i, lazymmu::Verdict v) {
 
 void render_incident(std::string& out, const Incident& i, const CellOutcome& o, lazymmu::Verdict v) {
     out += "------------[ lmemu: " + headline(i, v) + " ]------------\n";
-    out += fmt::format("CPU: {} case {} [{}], policy {}\n", i.cpu, o.case_name, o.cell, o.policy);
+    out += fmt::format("CPU: {} case {} [{}], {}policy {}\n", i.cpu, o.case_name, o.cell,
+                       o.arch == "arm64" ? std::string{} : "arch model " + o.arch + ", ", o.policy);
     if (i.hazard) out += i.message + "\n";
     if (i.access) {
         const auto& a = *i.access;
@@ -56,12 +63,16 @@ void render_incident(std::string& out, const Incident& i, const CellOutcome& o, 
     if (i.write) {
         const auto& w = i.write->write;
         // What is missing after the write, which is what the fix has to add.
-        const char* state = i.hazard == lazymmu::Hazard::BreakBeforeMake ? "the store that broke the rule"
+        const char* state = i.write->queued ? "an mmu_update still queued in the CPU's multicall batch (xen-pv): "
+                                              "the hypervisor has not made it, so neither the CPU's loads nor its "
+                                              "walks see it"
+                            : i.hazard == lazymmu::Hazard::BreakBeforeMake ? "the store that broke the rule"
                             : !w.actioned_at ? "not actioned: no DSB has made it visible to the table walker"
                             : i.hazard == lazymmu::Hazard::StaleTlb
                                 ? "visible to the table walker, but the translation it replaced may still be used"
                                 : "visible to the table walker, but no ISB since on this CPU";
-        out += fmt::format("Page-table write #{}, {}:\n", w.seq, state);
+        out += i.write->queued ? fmt::format("Page-table update, {}:\n", state)
+                               : fmt::format("Page-table write #{}, {}:\n", w.seq, state);
         out += fmt::format("  {} entry at phys {:#x}", pgtable::level_name(w.level), w.entry.value);
         if (w.level >= 0) out += fmt::format(", maps {:#018x}", w.va.value);
         out += "\n";
@@ -243,11 +254,14 @@ nlohmann::json incident_json(const Incident& i) {
     }
     j["linux_recovers"] = i.linux_recovers;
     j["lazy"] = {{"thread_flags", fmt::format("{:#x}", i.lazy.thread_flags)},
-                 {"TIF_LAZY_MMU", i.lazy.lazy()},
+                 {"TIF_LAZY_MMU", ((i.lazy.thread_flags >> lazymmu::kTifLazyMmu) & 1) != 0},
+                 {"lazy", i.lazy.lazy()},
                  {"TIF_LAZY_MMU_PENDING", i.lazy.barriers_pending()},
                  {"depth", i.lazy.depth},
                  {"paused", i.lazy.paused},
                  {"pending_writes", i.lazy.pending_writes}};
+    if (i.lazy.xen_lazy_mode >= 0) j["lazy"]["xen_lazy_mode"] = i.lazy.xen_lazy_mode;
+    if (i.write) j["pending_write"]["queued"] = i.write->queued;
     return j;
 }
 
@@ -255,7 +269,7 @@ nlohmann::json incident_json(const Incident& i) {
 
 nlohmann::json to_json(const CellOutcome& o) {
     nlohmann::json j{{"case", o.case_name}, {"file", o.file.string()}, {"cell", o.cell},
-                     {"policy", o.policy},  {"status", to_string(o.status)}, {"mismatches", o.mismatches}};
+                     {"policy", o.policy}, {"arch", o.arch}, {"status", to_string(o.status)}, {"mismatches", o.mismatches}};
     if (!o.error.empty()) j["error"] = o.error;
     if (!o.warnings.empty()) j["case_warnings"] = o.warnings;
     if (o.expect) {

@@ -141,6 +141,16 @@ struct lmemu_mm_invariants {
 #define LMEMU_HVC_RCU_SUSPICIOUS 30	/* CONFIG_PROVE_RCU: x0 = file VA, x1 = line, x2 = message VA */
 #define LMEMU_HVC_CPU_OFF	31	/* PSCI CPU_OFF: this CPU powers off (cpu_die()) */
 #define LMEMU_HVC_CPU_ON	32	/* PSCI CPU_ON: x0 = cpu, powered off -> starts at secondary_startup */
+/*
+ * xen-pv: the host plays the hypervisor. An mmu_update (x0 = phys of the
+ * entry, x1 = its new value) is made at once (x2 = 0, HYPERVISOR_mmu_update)
+ * or queued in this CPU's multicall batch (x2 = 1, xen_extend_mmu_update():
+ * a full batch is issued first); MC_FLUSH issues this CPU's batch
+ * (xen_mc_flush()). TLB flushes are the guest's TLBIs, queued in the batch
+ * while the CPU's xen_lazy_mode is XEN_LAZY_MMU outside interrupts.
+ */
+#define LMEMU_HVC_XEN_MMU_UPDATE 33
+#define LMEMU_HVC_XEN_MC_FLUSH	34
 
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff

@@ -14,7 +14,11 @@
  *
  * A replacement should call lmemu_trace_lazy_mmu() as these do if it wants
  * lmemu's nesting checks and lost-batching counts.
+ *
+ * Under the xen-pv arch model the hooks are Xen's (arch/x86/xen/mmu_pv.c).
  */
+#ifndef CONFIG_LMEMU_ARCH_XEN_PV
+
 #include <linux/mm.h>
 
 __weak void queue_pte_barriers(void)
@@ -82,3 +86,5 @@ __weak void arch_leave_lazy_mmu_mode(void)
 	arch_flush_lazy_mmu_mode();
 	clear_thread_flag(TIF_LAZY_MMU);
 }
+
+#endif /* !CONFIG_LMEMU_ARCH_XEN_PV */

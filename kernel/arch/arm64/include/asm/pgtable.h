@@ -7,6 +7,9 @@
  *  - only what kernel (init_mm) mappings need: no contpte, no user PTEs;
  *  - the lazy MMU hooks follow the nesting policy the case selects
  *    (CONFIG_LAZY_MMU_*), so one source tree serves every policy;
+ *  - under the xen-pv arch model (CONFIG_LMEMU_ARCH_XEN_PV) every entry is
+ *    set through the hypervisor, as Xen PV's pvops do (arch/x86/xen/mmu_pv.c),
+ *    and the lazy MMU hooks are Xen's;
  *  - the lazy MMU hooks are out of line and __weak (arch/arm64/mm/lazy_mmu.c)
  *    so a case can replace them; each reports itself to the host
  *    (lmemu_trace_lazy_mmu), the way a tracepoint would, so lmemu can check
@@ -28,6 +31,9 @@
 #include <asm/pgtable-hwdef.h>
 #include <asm/pgtable-prot.h>
 #include <lmemu/hypercall.h>
+#ifdef CONFIG_LMEMU_ARCH_XEN_PV
+#include <asm/xen/hypervisor.h>
+#endif
 
 #if !defined(CONFIG_LAZY_MMU_ARM64_V6_15) && !defined(CONFIG_LAZY_MMU_ARM64_V6_16) && \
     !defined(CONFIG_LAZY_MMU_GENERIC_V7_0) && !defined(CONFIG_LAZY_MMU_NO_NESTING)
@@ -137,6 +143,17 @@ void arch_enter_lazy_mmu_mode(void);
 void arch_flush_lazy_mmu_mode(void);
 void arch_leave_lazy_mmu_mode(void);
 
+#ifdef CONFIG_LMEMU_ARCH_XEN_PV
+/* The hypervisor makes the update visible before it returns: no barriers. */
+static inline void __set_pte_nosync(pte_t *ptep, pte_t pte)
+{
+	xen_set_pte(ptep, pte);
+}
+
+static inline void __set_pte_complete(pte_t pte)
+{
+}
+#else
 static inline void __set_pte_nosync(pte_t *ptep, pte_t pte)
 {
 	WRITE_ONCE(*ptep, pte);
@@ -151,6 +168,7 @@ static inline void __set_pte_complete(pte_t pte)
 	if (pte_valid_not_user(pte))
 		queue_pte_barriers();
 }
+#endif
 
 static inline void __set_pte(pte_t *ptep, pte_t pte)
 {
@@ -177,7 +195,12 @@ static inline pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr,
 {
 	pte_t pte = __ptep_get(ptep);
 
+#ifdef CONFIG_LMEMU_ARCH_XEN_PV
+	/* x86's xchg on a read-only table: Xen traps and emulates it at once, lazy or not. */
+	WRITE_ONCE(*ptep, __pte(0));
+#else
 	__pte_clear(mm, addr, ptep);
+#endif
 	return pte;
 }
 
@@ -203,10 +226,14 @@ static inline pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr,
 
 static inline void set_pmd(pmd_t *pmdp, pmd_t pmd)
 {
+#ifdef CONFIG_LMEMU_ARCH_XEN_PV
+	xen_set_pmd(pmdp, pmd);
+#else
 	WRITE_ONCE(*pmdp, pmd);
 
 	if (pmd_valid(pmd))
 		queue_pte_barriers();
+#endif
 }
 
 static inline void pmd_clear(pmd_t *pmdp) { set_pmd(pmdp, __pmd(0)); }
@@ -246,10 +273,14 @@ bool force_pte_mapping(void);
 
 static inline void set_pud(pud_t *pudp, pud_t pud)
 {
+#ifdef CONFIG_LMEMU_ARCH_XEN_PV
+	xen_set_pud(pudp, pud);
+#else
 	WRITE_ONCE(*pudp, pud);
 
 	if (pud_valid(pud))
 		queue_pte_barriers();
+#endif
 }
 
 static inline void pud_clear(pud_t *pudp) { set_pud(pudp, __pud(0)); }
@@ -257,9 +288,13 @@ static inline void pud_clear(pud_t *pudp) { set_pud(pudp, __pud(0)); }
 
 static inline void set_p4d(p4d_t *p4dp, p4d_t p4d)
 {
+#ifdef CONFIG_LMEMU_ARCH_XEN_PV
+	xen_set_p4d(p4dp, p4d);
+#else
 	WRITE_ONCE(*(pgd_t *)p4dp, p4d.pgd);
 	dsb(ishst);
 	isb();
+#endif
 }
 #define set_pgd(pgdp, pgd)	set_p4d((p4d_t *)(pgdp), (p4d_t){ pgd })
 

@@ -13,6 +13,7 @@ struct thread_info {
 #define TIF_SIGPENDING		0
 #define TIF_NEED_RESCHED	1
 #define TIF_SWITCH_MM		23	/* a deferred switch_mm() is to be completed (arm, 2012-2013) */
+#define TIF_LAZY_MMU_UPDATES	27	/* xen-pv: task switched out in lazy MMU mode (x86's bit) */
 #define TIF_LAZY_MMU		31	/* Task in lazy mmu mode */
 #define TIF_LAZY_MMU_PENDING	32	/* Ops pending for lazy mmu mode exit */
 
