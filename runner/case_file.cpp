@@ -23,7 +23,7 @@ using lazymmu::Verdict;
 namespace {
 
 // Lowercase [config] keys: lmemu's own settings. UPPERCASE keys are kernel options.
-const std::vector<std::string> kSettings{"policy", "budget_blocks", "timeout_ms", "cpus", "arch_features", "lazy_tlb"};
+const std::vector<std::string> kSettings{"arch", "policy", "budget_blocks", "timeout_ms", "cpus", "arch_features", "lazy_tlb"};
 // lazy_tlb: how a CPU's lazily used mm is kept alive (include/linux/sched/mm.h).
 const std::vector<std::string> kLazyTlbModes{"refcount", "shootdown", "hazard-ptr", "none"};
 
@@ -108,6 +108,7 @@ private:
 
     // A config value: booleans and integers for kernel options, strings for policy.
     ConfigValue config_value(const std::string& key, const toml::node& n) const {
+        if (key == "arch") return arch_model(n);
         if (key == "policy") {
             const std::string p = string(n, "policy");
             if (!lazymmu::parse_policy(p)) {
@@ -155,6 +156,28 @@ private:
         if (n.is_boolean()) return n.as_boolean()->get() ? "true" : "false";
         if (n.is_integer()) return std::to_string(n.as_integer()->get());
         fail(pos(n), fmt::format("kernel option '{}' must be a boolean or an integer, not {}", key, type_name(n)));
+    }
+
+    // An arch model's name; an error names the models that exist.
+    std::string arch_model(const toml::node& n) const {
+        const std::string a = string(n, "arch");
+        if (!lazymmu::parse_arch_model(a)) {
+            const auto names = lazymmu::arch_model_names();
+            const auto near = closest(a, names);
+            fail(pos(n), fmt::format("unknown arch model '{}'", a),
+                 near.empty() ? fmt::format("arch models: {}", fmt::join(names, ", "))
+                              : fmt::format("did you mean '{}'? (arch models: {})", near, fmt::join(names, ", ")));
+        }
+        return a;
+    }
+
+    // An arch a cell runs under must be one the case's code is written for.
+    void check_arch_fits(const CaseFile& c, const std::string& a, const toml::node& n) const {
+        if (std::find(c.arches.begin(), c.arches.end(), a) != c.arches.end()) return;
+        fail(pos(n), fmt::format("the case's code is written for {} ([case] arch, line {}), not for {}",
+                                 fmt::join(c.arches, ", "), c.arches_pos.line, a),
+             "arch-specific code runs only under its own model; a generic case lists every model it is meant for "
+             "in [case] arch");
     }
 
     void check_config_key(const toml::key& k) {
@@ -392,12 +415,17 @@ CaseFile Parser::parse() {
     if (!ct.get("name")) fail(pos(ct), "[case] needs a name");
     c.name = string(*ct.get("name"), "name");
     if (const auto* n = ct.get("summary")) c.summary = string(*n, "summary");
-    c.arch = "arm64";
+    c.arches = {"arm64"};
+    c.arches_pos = pos(ct);
     if (const auto* n = ct.get("arch")) {
-        c.arch = string(*n, "arch");
-        if (c.arch != "arm64")
-            fail(pos(*n), fmt::format("arch model '{}' is not implemented", c.arch),
-                 "implemented: arm64 (xen-pv, ppc64-hash and sparc64 are planned)");
+        c.arches_pos = pos(*n);
+        c.arches.clear();
+        if (n->is_array()) {
+            if (n->as_array()->empty()) fail(pos(*n), "[case] arch must name at least one arch model");
+            for (const auto& e : *n->as_array()) c.arches.push_back(arch_model(e));
+        } else {
+            c.arches.push_back(arch_model(*n));
+        }
     }
     if (const auto* n = ct.get("refs")) c.refs = strings(*n, "refs");
     const auto* sources = ct.get("sources");
@@ -418,8 +446,10 @@ CaseFile Parser::parse() {
         for (const auto& [k, v] : t) {
             check_config_key(k);
             c.config[std::string(k.str())] = config_value(std::string(k.str()), v);
+            if (k.str() == "arch") check_arch_fits(c, c.config["arch"], v);
         }
     }
+    c.config.try_emplace("arch", c.arches.front());
     if (const auto* n = root.get("matrix")) {
         const auto& t = table(*n, "[matrix]");
         for (const auto& [k, v] : t) {
@@ -428,7 +458,10 @@ CaseFile Parser::parse() {
             d.name = std::string(k.str());
             if (!v.is_array() || v.as_array()->empty())
                 fail(pos(v), fmt::format("matrix dimension '{}' must be a non-empty array", d.name));
-            for (const auto& e : *v.as_array()) d.values.push_back(config_value(d.name, e));
+            for (const auto& e : *v.as_array()) {
+                d.values.push_back(config_value(d.name, e));
+                if (d.name == "arch") check_arch_fits(c, d.values.back(), e);
+            }
             c.dimensions.push_back(std::move(d));
         }
     }
@@ -712,6 +745,7 @@ CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
     for (const auto& [k, v] : config) options[k] = v;
     for (const auto& [k, v] : options) {
         if (k == "policy") s.policy = *lazymmu::parse_policy(v);
+        else if (k == "arch") s.arch = *lazymmu::parse_arch_model(v);
         else if (k == "timeout_ms") s.timeout_ms = std::stoull(v);
         else if (k == "budget_blocks") s.budget_blocks = std::stoull(v);
         else if (k == "cpus") s.cpus = std::stoi(v);
@@ -734,6 +768,7 @@ CellSettings settings_for(const std::map<std::string, ConfigValue>& config) {
     if (s.arch_features.bbml2) s.defines["LMEMU_HAS_BBML2"] = "1";
     if (s.arch_features.lpa2) s.defines["LMEMU_HAS_LPA2"] = "1";
     s.defines[std::string(lazymmu::config_define(s.policy))] = "1";
+    s.defines[std::string(lazymmu::config_define(s.arch))] = "1";
     return s;
 }
 

@@ -73,7 +73,11 @@ struct InjectSpec {
 
 struct CaseFile {
     std::filesystem::path file;
-    std::string name, summary, arch;
+    std::string name, summary;
+    // [case] arch: the arch models the case's code is written for (one for
+    // arch-specific code, several for generic code); the first is the default.
+    std::vector<std::string> arches;
+    SourcePos arches_pos;
     std::vector<std::string> refs;
     std::vector<GuestSource> sources;
     std::map<std::string, ConfigValue> config;  // after defaults; matrix dimensions override
@@ -112,6 +116,7 @@ const Expect* match_expect(const CaseFile& c, const Cell& cell);
 struct CellSettings {
     bool debug_pagealloc = false;
     lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
+    lazymmu::ArchModel arch = lazymmu::ArchModel::Arm64;
     uint64_t budget_blocks = emu::MachineConfig{}.budget_blocks;
     uint64_t timeout_ms = 2000;
     int cpus = 1;
@@ -121,7 +126,7 @@ struct CellSettings {
     std::map<std::string, std::string> defines;  // for the guest compiler
 
     emu::MachineConfig machine(emu::TraceModules trace = {}, std::vector<emu::Injection> injections = {}) const {
-        return {debug_pagealloc, policy,        budget_blocks, timeout_ms, trace, cpus, std::move(injections),
+        return {debug_pagealloc, policy, arch,          budget_blocks, timeout_ms, trace, cpus, std::move(injections),
                 observe,         arch_features, rodata_full};
     }
 };

@@ -12,21 +12,27 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string policy_of(const Cell& cell) {
-    const auto it = cell.config.find("policy");
-    return it == cell.config.end() ? std::string(lazymmu::to_string(CellSettings{}.policy)) : it->second;
+std::string setting_of(const Cell& cell, const std::string& key, const std::string& fallback) {
+    const auto it = cell.config.find(key);
+    return it == cell.config.end() ? fallback : it->second;
 }
+std::string policy_of(const Cell& cell) {
+    return setting_of(cell, "policy", std::string(lazymmu::to_string(CellSettings{}.policy)));
+}
+std::string arch_of(const Cell& cell) { return setting_of(cell, "arch", "arm64"); }
 
-std::string coords_without_policy(const Cell& cell) {
+// The row a cell belongs to: its coordinates other than the columns' (arch, policy).
+std::string row_key(const Cell& cell) {
     std::vector<std::string> parts;
     for (const auto& [k, v] : cell.coords)
-        if (k != "policy") parts.push_back(k + "=" + v);
+        if (k != "policy" && k != "arch") parts.push_back(k + "=" + v);
     return parts.empty() ? "default" : fmt::format("{}", fmt::join(parts, ","));
 }
 
 // "clean d=10 lb=0 dsb=5", "hazard nesting", "sweep 4/14 clean"; FAIL or
 // ERROR in front when a judged cell missed its expectation, ~ when unjudged.
-std::string cell_text(const CellOutcome& o, bool declared) {
+std::string cell_text(const CellOutcome& o, bool declared, bool fits) {
+    if (!fits) return "n/a";
     std::string mark = o.status == Status::Fail ? "FAIL " : o.status == Status::Error ? "ERROR" : "";
     if (!declared && o.status != Status::Error) mark = "~";
     if (!o.result) return mark;
@@ -47,39 +53,54 @@ bool Matrix::ok() const {
     if (!errors.empty()) return false;
     for (const auto& row : rows)
         for (size_t i = 0; i < row.cells.size(); ++i)
-            if (row.declared[i] && row.cells[i].status != Status::Pass) return false;
+            if (row.declared[i] && row.fits[i] && row.cells[i].status != Status::Pass) return false;
     return true;
 }
 
 Matrix run_matrix(Runner& runner, const std::vector<fs::path>& case_files) {
     Matrix m;
-    for (const auto& p : lazymmu::policies()) m.columns.emplace_back(p.name);
+    std::vector<CaseFile> cases;
     for (const auto& file : case_files) {
         if (file.extension() != ".toml") continue;
-        CaseFile c;
         try {
-            c = parse_case_file(file);
+            cases.push_back(parse_case_file(file));
         } catch (const CaseError& e) {
             CellOutcome out;
             out.case_name = file.stem().string();
             out.file = file;
             out.error = e.render();
             m.errors.push_back(std::move(out));
-            continue;
         }
+    }
+    // One column per arch model some case is written for, times every policy.
+    for (const auto& a : lazymmu::arch_models()) {
+        const bool used = std::any_of(cases.begin(), cases.end(), [&](const CaseFile& c) {
+            return std::find(c.arches.begin(), c.arches.end(), a.name) != c.arches.end();
+        });
+        if (!used) continue;
+        for (const auto& p : lazymmu::policies()) m.columns.push_back({std::string(a.name), std::string(p.name)});
+    }
+    for (const auto& c : cases) {
         const auto cells = expand(c);
         std::vector<std::string> keys;  // rows in the order the matrix expands
         for (const auto& cell : cells)
-            if (std::find(keys.begin(), keys.end(), coords_without_policy(cell)) == keys.end())
-                keys.push_back(coords_without_policy(cell));
+            if (std::find(keys.begin(), keys.end(), row_key(cell)) == keys.end()) keys.push_back(row_key(cell));
         for (const auto& key : keys) {
-            MatrixRow row{c.name, key, {}, {}};
+            MatrixRow row{c.name, key, {}, {}, {}};
             const Cell* any = nullptr;
             for (const auto& cell : cells)
-                if (coords_without_policy(cell) == key && !any) any = &cell;
-            for (const auto& policy : m.columns) {
+                if (row_key(cell) == key && !any) any = &cell;
+            for (const auto& col : m.columns) {
+                // Arch-specific code runs under its own model only.
+                if (std::find(c.arches.begin(), c.arches.end(), col.arch) == c.arches.end()) {
+                    row.cells.emplace_back();
+                    row.declared.push_back(false);
+                    row.fits.push_back(false);
+                    continue;
+                }
+                row.fits.push_back(true);
                 const auto declared = std::find_if(cells.begin(), cells.end(), [&](const Cell& cell) {
-                    return coords_without_policy(cell) == key && policy_of(cell) == policy;
+                    return row_key(cell) == key && policy_of(cell) == col.policy && arch_of(cell) == col.arch;
                 });
                 if (declared != cells.end()) {
                     row.cells.push_back(runner.run_cell(c, *declared));
@@ -87,9 +108,11 @@ Matrix run_matrix(Runner& runner, const std::vector<fs::path>& case_files) {
                     continue;
                 }
                 Cell cell = *any;
-                cell.config["policy"] = policy;
-                std::erase_if(cell.coords, [](const auto& kv) { return kv.first == "policy"; });
-                cell.coords.insert(cell.coords.begin(), {"policy", policy});
+                cell.config["policy"] = col.policy;
+                cell.config["arch"] = col.arch;
+                std::erase_if(cell.coords, [](const auto& kv) { return kv.first == "policy" || kv.first == "arch"; });
+                cell.coords.insert(cell.coords.begin(), {"policy", col.policy});
+                if (c.arches.size() > 1) cell.coords.insert(cell.coords.begin(), {"arch", col.arch});
                 row.cells.push_back(runner.run_cell(c, cell, /*judged=*/false));
                 row.declared.push_back(false);
             }
@@ -105,38 +128,47 @@ std::string render_matrix(const Matrix& m) {
     size_t label_width = 4;
     for (const auto& l : labels) label_width = std::max(label_width, l.size());
     std::vector<size_t> widths;
-    for (const auto& c : m.columns) widths.push_back(c.size());
+    std::vector<std::string> headers;
+    for (const auto& c : m.columns) headers.push_back(c.label());
+    for (const auto& h : headers) widths.push_back(h.size());
     std::vector<std::vector<std::string>> texts;
     for (const auto& row : m.rows) {
         texts.emplace_back();
         for (size_t i = 0; i < row.cells.size(); ++i) {
-            texts.back().push_back(cell_text(row.cells[i], row.declared[i]));
+            texts.back().push_back(cell_text(row.cells[i], row.declared[i], row.fits[i]));
             widths[i] = std::max(widths[i], texts.back().back().size());
         }
     }
     std::string out = fmt::format("{:<{}}", "case", label_width);
-    for (size_t i = 0; i < m.columns.size(); ++i) out += fmt::format("  {:<{}}", m.columns[i], widths[i]);
+    for (size_t i = 0; i < headers.size(); ++i) out += fmt::format("  {:<{}}", headers[i], widths[i]);
     out += "\n";
     for (size_t r = 0; r < m.rows.size(); ++r) {
         out += fmt::format("{:<{}}", labels[r], label_width);
         for (size_t i = 0; i < texts[r].size(); ++i) out += fmt::format("  {:<{}}", texts[r][i], widths[i]);
         out += "\n";
     }
-    out += "d = deferred writes, lb = lost batching, dsb = DSBs; ~ = a policy the case does not declare (run, "
-           "not judged); FAIL = an expectation not met\n";
+    out += "columns: arch model/policy; d = deferred writes (xen-pv: queued updates), lb = lost batching, dsb = DSBs; "
+           "~ = a cell the case does not declare (run, not judged); n/a = an arch model the case's code is not "
+           "written for; FAIL = an expectation not met\n";
     for (const auto& row : m.rows)
-        for (const auto& cell : row.cells)
-            if (cell.status == Status::Fail || cell.status == Status::Error)
+        for (size_t i = 0; i < row.cells.size(); ++i)
+            if (const auto& cell = row.cells[i]; row.fits[i] && (cell.status == Status::Fail || cell.status == Status::Error))
                 out += "\n" + summary_line(cell) + "\n" + render_report(cell);
     for (const auto& e : m.errors) out += "\n" + summary_line(e) + "\n" + render_report(e);
     return out;
 }
 
 nlohmann::json matrix_json(const Matrix& m) {
-    nlohmann::json j{{"columns", m.columns}, {"rows", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
+    nlohmann::json columns = nlohmann::json::array();
+    for (const auto& c : m.columns) columns.push_back({{"arch", c.arch}, {"policy", c.policy}});
+    nlohmann::json j{{"columns", columns}, {"rows", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
     for (const auto& row : m.rows) {
         nlohmann::json r{{"case", row.case_name}, {"coords", row.coords}, {"cells", nlohmann::json::array()}};
         for (size_t i = 0; i < row.cells.size(); ++i) {
+            if (!row.fits[i]) {
+                r["cells"].push_back(nullptr);
+                continue;
+            }
             nlohmann::json cell = to_json(row.cells[i]);
             cell["declared"] = static_cast<bool>(row.declared[i]);
             r["cells"].push_back(std::move(cell));

@@ -1,7 +1,8 @@
-// `lmemu run --matrix`: every case and variant as a row, every nesting
-// policy as a column, so a policy is judged at a glance. Cells the case
-// declares are judged against its expectations; the other policies are run
-// too and shown, unjudged.
+// `lmemu run --matrix`: every case and variant as a row, every arch model
+// (that some case is written for) times every nesting policy as a column,
+// so a policy is judged on every architecture at a glance. Cells the case
+// declares are judged against its expectations; the other columns its code
+// fits are run too and shown, unjudged.
 #pragma once
 
 #include <filesystem>
@@ -18,10 +19,16 @@ struct MatrixRow {
     std::string coords;               // the cell's coordinates other than the policy, or "default"
     std::vector<CellOutcome> cells;   // one per column
     std::vector<bool> declared;       // whether the case declares that column's cell
+    std::vector<bool> fits;           // whether the case's code is written for that column's arch model
+};
+
+struct MatrixColumn {
+    std::string arch, policy;
+    std::string label() const { return arch + "/" + policy; }
 };
 
 struct Matrix {
-    std::vector<std::string> columns;  // policy names
+    std::vector<MatrixColumn> columns;
     std::vector<MatrixRow> rows;
     std::vector<CellOutcome> errors;   // case files that could not be read
     bool ok() const;                   // no error, no judged cell failed

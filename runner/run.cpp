@@ -107,9 +107,9 @@ std::shared_ptr<const emu::ElfImage> Runner::build(const Cell& cell, const CellS
 }
 
 emu::Machine& Runner::machine(const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s, bool repeats) {
-    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
-                                        lazymmu::to_string(s.policy), s.observe, lazymmu::to_string(s.arch_features),
-                                        s.rodata_full);
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", fmt::ptr(image.get()), s.cpus, s.debug_pagealloc,
+                                        lazymmu::to_string(s.policy), lazymmu::to_string(s.arch), s.observe,
+                                        lazymmu::to_string(s.arch_features), s.rodata_full);
     auto fresh = [&](emu::Machine::Runs runs) -> emu::Machine& {
         ++boots_;
         one_shot_ = {image, std::make_unique<emu::Machine>(*image, s.machine(), runs), 0};
@@ -370,6 +370,7 @@ CellOutcome Runner::run_cell(const CaseFile& c, const Cell& cell, bool judged) {
     out.cell = cell.label();
     const CellSettings s = settings_for(cell.config);
     out.policy = std::string(lazymmu::to_string(s.policy));
+    out.arch = std::string(lazymmu::to_string(s.arch));
     const Expect* e = judged ? match_expect(c, cell) : nullptr;
     if (e) out.expect = *e;
     if (auto image = build(cell, s, c.file.parent_path(), out)) {

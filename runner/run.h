@@ -46,6 +46,7 @@ struct CellOutcome {
     std::filesystem::path file;
     std::string cell = "default";
     std::string policy;
+    std::string arch = "arm64";  // the arch model
     Status status = Status::Error;
     std::vector<std::string> mismatches;  // why it failed
     std::string error;                    // why it could not run (diagnostics as printed)
