@@ -174,8 +174,9 @@ private:
     // An arch a cell runs under must be one the case's code is written for.
     void check_arch_fits(const CaseFile& c, const std::string& a, const toml::node& n) const {
         if (std::find(c.arches.begin(), c.arches.end(), a) != c.arches.end()) return;
-        fail(pos(n), fmt::format("the case's code is written for {} ([case] arch, line {}), not for {}",
-                                 fmt::join(c.arches, ", "), c.arches_pos.line, a),
+        const std::string where = c.arches_pos.line ? fmt::format("[case] arch, line {}", c.arches_pos.line)
+                                                    : std::string("the default when [case] names no arch");
+        fail(pos(n), fmt::format("the case's code is written for {} ({}), not for {}", fmt::join(c.arches, ", "), where, a),
              "arch-specific code runs only under its own model; a generic case lists every model it is meant for "
              "in [case] arch");
     }
@@ -416,7 +417,6 @@ CaseFile Parser::parse() {
     c.name = string(*ct.get("name"), "name");
     if (const auto* n = ct.get("summary")) c.summary = string(*n, "summary");
     c.arches = {"arm64"};
-    c.arches_pos = pos(ct);
     if (const auto* n = ct.get("arch")) {
         c.arches_pos = pos(*n);
         c.arches.clear();

@@ -77,7 +77,7 @@ struct CaseFile {
     // [case] arch: the arch models the case's code is written for (one for
     // arch-specific code, several for generic code); the first is the default.
     std::vector<std::string> arches;
-    SourcePos arches_pos;
+    SourcePos arches_pos;  // line 0 when [case] names none
     std::vector<std::string> refs;
     std::vector<GuestSource> sources;
     std::map<std::string, ConfigValue> config;  // after defaults; matrix dimensions override

@@ -174,6 +174,40 @@ TEST_CASE("case file: arch_features are checked, and reach the cell's settings")
     CHECK(cells[1].label() == "arch_features=ETS2,LPA2");
 }
 
+TEST_CASE("case file: an arch model that does not exist is an error naming the models") {
+    const auto bad = error_of("[case]\nname = \"x\"\narch = \"xen\"\nsources = [\"s.c\"]\n[[expect]]\nverdict = \"clean\"\n");
+    CHECK(bad.pos().line == 3);
+    CHECK(bad.pos().column == 8);
+    CHECK(std::string(bad.what()).find("unknown arch model 'xen'") != std::string::npos);
+    CHECK(bad.note().find("arm64, xen-pv") != std::string::npos);
+    const auto in_matrix = error_of("[case]\nname = \"x\"\narch = [\"arm64\", \"xen-pv\"]\nsources = [\"s.c\"]\n"
+                                    "[matrix]\narch = [\"arm64\", \"ppc64\"]\n[[expect]]\nverdict = \"clean\"\n");
+    CHECK(in_matrix.pos().line == 6);
+    CHECK(in_matrix.note().find("arm64, xen-pv") != std::string::npos);
+}
+
+TEST_CASE("case file: a cell may only run under a model the case's code is written for") {
+    // Arch-specific code (the default: arm64) under another model.
+    const auto bad = error_of("[case]\nname = \"x\"\nsources = [\"s.c\"]\n[matrix]\narch = [\"arm64\", \"xen-pv\"]\n"
+                              "[[expect]]\nverdict = \"clean\"\n");
+    CHECK(bad.pos().line == 5);
+    CHECK(std::string(bad.what()).find("written for arm64") != std::string::npos);
+    CHECK(std::string(bad.what()).find("not for xen-pv") != std::string::npos);
+    const auto config = error_of("[case]\nname = \"x\"\narch = \"xen-pv\"\nsources = [\"s.c\"]\n[config]\narch = \"arm64\"\n"
+                                 "[[expect]]\nverdict = \"clean\"\n");
+    CHECK(config.pos().line == 6);
+    // A generic case runs under each model it lists; the first is its default.
+    TempCase t("[case]\nname = \"x\"\narch = [\"xen-pv\", \"arm64\"]\nsources = [\"s.c\"]\n[[expect]]\nverdict = \"clean\"\n");
+    const auto c = parse_case_file(t.file);
+    CHECK(c.arches == std::vector<std::string>{"xen-pv", "arm64"});
+    const auto cells = expand(c);
+    REQUIRE(cells.size() == 1);
+    const auto s = settings_for(cells[0].config);
+    CHECK(s.arch == lazymmu::ArchModel::XenPv);
+    CHECK(s.defines.count("CONFIG_LMEMU_ARCH_XEN_PV") == 1);
+    CHECK(s.machine().arch == lazymmu::ArchModel::XenPv);
+}
+
 TEST_CASE("case file: rodata=full is on unless a case turns RODATA_FULL_DEFAULT_ENABLED off") {
     const auto on = settings_for({});
     CHECK(on.rodata_full);
