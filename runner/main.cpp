@@ -271,6 +271,24 @@ int cmd_bench(const std::vector<std::string>& paths, int repeat, bool reuse, boo
     fmt::print("  phases       cache+ELF {:.2f} ms, boot {:.2f} ms, run {:.2f} ms (medians; a reused machine's "
                "restore is in run)\n",
                median(observed.load), median(observed.boot), median(observed.scenario));
+    // Per arch model: its runs' own time (cache lookup, boot and run), so the models compare.
+    auto model_runs = [&](const Timings& t, lazymmu::ArchModel a) {
+        std::vector<double> v;
+        for (size_t i = 0; i < t.per_run.size(); ++i)
+            if (jobs[i % jobs.size()].settings.arch == a) v.push_back(t.per_run[i]);
+        return v;
+    };
+    for (const auto& a : lazymmu::arch_models()) {
+        const auto v = model_runs(observed, a.model);
+        if (v.empty()) continue;
+        fmt::print("  {:<12} {} runs, {:.1f} runs/s, median {:.2f} ms", a.name, v.size(),
+                   static_cast<double>(v.size()) * 1000 / sum(v), median(v));
+        if (no_model) {
+            const auto f = model_runs(floor, a.model);
+            fmt::print(", {:.2f}x the unobserved runs", sum(v) / sum(f));
+        }
+        fmt::print("\n");
+    }
     if (!explored.empty()) {
         // Exploration as `lmemu run` does it: every explored cell once; then
         // again without pruning on states, for what pruning saves.
