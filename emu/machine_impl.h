@@ -410,7 +410,7 @@ private:
 // The state at the boot CPU's BOOTED hypercall, which every run after the first starts from.
 struct Machine::Impl::Booted {
     explicit Booted(const Machine::Impl& m)
-        : pool(m.pool_), model(m.model_), ram_alloc(m.ram_alloc_), pool_alloc(m.pool_alloc_),
+        : pool(m.pool_), model(m.model_), xen(m.xen_), ram_alloc(m.ram_alloc_), pool_alloc(m.pool_alloc_),
           stack_mapped(m.stack_mapped_) {}
     ~Booted() {
         for (auto* c : contexts) uc_context_free(c);
@@ -420,6 +420,7 @@ struct Machine::Impl::Booted {
 
     pgtable::TablePool pool;
     lazymmu::Arm64Model model;
+    lazymmu::XenMulticall xen;
     allocator::BuddyAllocator ram_alloc, pool_alloc;
     std::vector<bool> stack_mapped;
     std::vector<uc_context*> contexts;  // per CPU

@@ -49,6 +49,7 @@ void Machine::Impl::restore_snapshot() {
     ram_snapshot_->restore();
     pool_ = booted_->pool;
     model_.restore(booted_->model);
+    xen_ = booted_->xen;
     ram_alloc_ = booted_->ram_alloc;
     pool_alloc_ = booted_->pool_alloc;
     stack_mapped_ = booted_->stack_mapped;
@@ -78,7 +79,6 @@ void Machine::Impl::restore_snapshot() {
     resumed_ = false;
     waiting_.clear();
     trackers_.clear();
-    xen_.clear();
     resumes_.clear();
     interrupted_store_.reset();
     completed_store_.reset();

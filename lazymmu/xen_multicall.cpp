@@ -13,8 +13,4 @@ const XenRequest* XenMulticall::queued_update(int cpu, size_t index) const {
     return nullptr;
 }
 
-void XenMulticall::clear() {
-    for (auto& b : batches_) b.clear();
-}
-
 }  // namespace lmemu::lazymmu

@@ -42,7 +42,6 @@ public:
     std::vector<XenRequest> take(int cpu);
     // The latest update of entry `index` queued on `cpu`, or nullptr.
     const XenRequest* queued_update(int cpu, size_t index) const;
-    void clear();
 
     template <class Hasher>
     void hash_state(Hasher& h) const {

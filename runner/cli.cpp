@@ -20,7 +20,8 @@ Cli::Cli() : jobs(static_cast<int>(std::max(1u, std::thread::hardware_concurrenc
         ->capture_default_str()
         ->check(CLI::Range(1, 64));
     run->add_flag("--matrix", matrix,
-                  "one row per case and variant, one column per nesting policy (undeclared policies are run, not judged)");
+                  "one row per case and variant, one column per arch model and nesting policy (undeclared ones are run, "
+                  "not judged)");
     run->add_flag("--trace{all}", trace_spec,
                   "include the event stream; optionally only some of: pgtable, barrier, lazymmu, alloc, console, sched")
         ->check([](const std::string& v) {
@@ -35,6 +36,12 @@ Cli::Cli() : jobs(static_cast<int>(std::max(1u, std::thread::hardware_concurrenc
             std::vector<std::string> names;
             for (const auto& p : lazymmu::policies()) names.emplace_back(p.name);
             return fmt::format("--policy takes {}", fmt::join(names, ", "));
+        });
+    run->add_option("--arch", opt.arch, "arch model for bare .c scenarios")
+        ->capture_default_str()
+        ->check([](const std::string& v) {
+            if (lazymmu::parse_arch_model(v)) return std::string{};
+            return fmt::format("--arch takes {}", fmt::join(lazymmu::arch_model_names(), ", "));
         });
     run->add_option("--expect", expect,
                     "bare .c scenarios: the verdict they must give (clean, hazard, hazard:stale-tlb, bug, ...); "

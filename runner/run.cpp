@@ -417,6 +417,7 @@ Cell Runner::scenario_cell(GuestSource source) const {
     Cell cell;
     cell.sources.push_back(std::move(source));
     cell.config["policy"] = options_.policy;
+    cell.config["arch"] = options_.arch;
     cell.config["timeout_ms"] = std::to_string(options_.timeout_ms);
     cell.config["budget_blocks"] = std::to_string(options_.budget_blocks);
     cell.config["cpus"] = std::to_string(options_.cpus);
@@ -424,6 +425,7 @@ Cell Runner::scenario_cell(GuestSource source) const {
     if (!options_.rodata_full) cell.config["RODATA_FULL_DEFAULT_ENABLED"] = "false";
     if (!options_.arch_features.empty()) cell.config["arch_features"] = options_.arch_features;
     cell.coords = {{"policy", options_.policy}, {"DEBUG_PAGEALLOC", options_.debug_pagealloc ? "true" : "false"}};
+    if (options_.arch != "arm64") cell.coords.insert(cell.coords.begin(), {"arch", options_.arch});
     return cell;
 }
 
@@ -432,6 +434,7 @@ CellOutcome Runner::run_scenario(const fs::path& c_file) {
     out.case_name = c_file.stem().string();
     out.file = c_file;
     out.policy = options_.policy;
+    out.arch = options_.arch;
     const Cell cell = scenario_cell({c_file, std::nullopt});
     out.cell = cell.label();
     const CellSettings s = settings_for(cell.config);

@@ -69,6 +69,7 @@ struct RunOptions {
     std::vector<std::string> cell_filter;
     // For bare scenario files (`lmemu run scenario.c`), which have no [config].
     std::string policy = "arm64-v6.16";
+    std::string arch = "arm64";  // the arch model for bare scenarios
     bool debug_pagealloc = true;
     bool rodata_full = true;
     std::string arch_features;  // "ETS2,BBML2"; empty: none

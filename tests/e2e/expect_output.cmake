@@ -1,5 +1,5 @@
 # Runs ${LMEMU} with ${ARGS} (a ;-list) and checks the exit status (RC: zero
-# or nonzero) and that every string of WANT (a ;-list) appears in the output.
+# or nonzero) and that every string of WANT (a ;-list) appears in its stdout or stderr.
 execute_process(COMMAND ${LMEMU} ${ARGS} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 message("${out}${err}")
 if(RC STREQUAL "zero" AND NOT rc EQUAL 0)
@@ -8,7 +8,7 @@ elseif(RC STREQUAL "nonzero" AND rc EQUAL 0)
   message(FATAL_ERROR "lmemu ${ARGS} succeeded, expected a failure")
 endif()
 foreach(want IN LISTS WANT)
-  string(FIND "${out}" "${want}" at)
+  string(FIND "${out}${err}" "${want}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "missing from the output: ${want}")
   endif()
