@@ -48,7 +48,9 @@ Machine::Impl::Impl(const ElfImage& image, MachineConfig config, bool keep_boote
     ram_.reset(static_cast<uint8_t*>(ram));
     for (int i = 0; i < config_.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(i));
     pool_alloc_.release_range(LMEMU_PHYS_OFFSET >> 12, LMEMU_POOL_SIZE >> 12);
-    if (config_.arch == lazymmu::ArchModel::XenPv) xen_lazy_mode_va_ = image_.symbol("xen_lazy_mode");
+    if (const auto layout = lazymmu::cpu_lazy_layout(config_.arch))
+        if (const auto va = image_.symbol(layout->symbol))
+            cpu_lazy_ = CpuLazy{*layout, *va, image_.symbol_at(*va)->size / LMEMU_MAX_CPUS};
     boot();
     boot_to_snapshot(keep_booted);
 }

@@ -18,9 +18,13 @@ lazymmu::LazyState Machine::Impl::lazy_state(int cpu) const {
         s.paused = t->paused();
     }
     s.pending_writes = model_.pending_writes(cpu);
-    if (xen_pv()) {
-        s.xen_lazy_mode = xen_lazy_mode(cpu);
-        s.pending_writes = static_cast<int>(xen_.queued(cpu));
+    s.arch = config_.arch;
+    if (cpu_lazy_) {
+        const auto& l = cpu_lazy_->layout;
+        const uint64_t base = cpu_lazy_->va + cpu_lazy_->stride * static_cast<uint64_t>(cpu);
+        s.cpu_lazy_mode = static_cast<int>(read_virt(base + l.active_offset, l.active_size).value_or(0));
+        s.pending_writes = l.queued_offset >= 0 ? static_cast<int>(read_virt(base + l.queued_offset, 8).value_or(0))
+                                                : static_cast<int>(xen_.queued(cpu));
     }
     return s;
 }

@@ -185,7 +185,6 @@ private:
     void xen_flush_tlb(const lazymmu::Tlbi& t);  // a guest TLBI: queued in lazy MMU mode, else made at once
     void xen_apply(lazymmu::XenRequest r, bool queued);
     lazymmu::PteWrite xen_queued_write(const lazymmu::XenRequest& r) const;
-    int xen_lazy_mode(int cpu) const;  // the guest's xen_lazy_mode[cpu]
     void xen_check_load(uint64_t offset, unsigned size);
     std::optional<lazymmu::FaultCause> xen_queued_cause(const pgtable::Walk& walk) const;
     void forget_user_root(uint64_t frame);
@@ -275,6 +274,11 @@ private:
     lazymmu::Origin store_origin(uint64_t pa, uint64_t value, unsigned size);
     bool writes(const MemAccess& a, uint64_t pa, uint64_t value, unsigned size) const;
     lazymmu::LazyState lazy_state(int cpu) const;
+    // How a store to entry `index` from `old_value` to `new_value` counts in
+    // the metrics under the arch model; `batched`: whether the model batched
+    // what it needs (xen-pv: the request was queued; ppc64-hash, sparc64: the
+    // CPU's batch is active, so the invalidation is queued).
+    lazymmu::Deferral store_deferral(size_t index, uint64_t old_value, uint64_t new_value, bool batched) const;
     void might_sleep(uint64_t file, uint64_t line);
     void bad_page(uint64_t phys, uint64_t order, allocator::FreeResult why);
     std::vector<uint64_t> raw_backtrace(uint64_t pc, uint64_t lr, uint64_t fp) const;
@@ -339,7 +343,12 @@ private:
     pgtable::TablePool pool_;
     lazymmu::Arm64Model model_;
     lazymmu::XenMulticall xen_;                   // xen-pv: each CPU's multicall batch
-    std::optional<uint64_t> xen_lazy_mode_va_;    // xen-pv: the guest's xen_lazy_mode[]
+    // The guest's per-CPU lazy state, under the models that keep it per CPU.
+    struct CpuLazy {
+        lazymmu::CpuLazyLayout layout;
+        uint64_t va, stride;
+    };
+    std::optional<CpuLazy> cpu_lazy_;
     allocator::BuddyAllocator ram_alloc_;
     allocator::BuddyAllocator pool_alloc_;
     std::unordered_map<uint64_t, MaintenanceInsn> rewritten_;

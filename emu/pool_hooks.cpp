@@ -91,11 +91,14 @@ void Machine::Impl::commit_store(bool in_store_callback) {
     store_.reset();
     if (pool_.cpu(s.index) == s.old_value) return;
     const uint64_t store_pc = s.origin.pc;
-    if (auto bbm = model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy_state(running_),
-                                   xen_pv() ? std::optional(false) : std::nullopt))
+    const auto lazy = lazy_state(running_);
+    // A direct store under xen-pv is never queued; the batch models' is queued while their batch is active.
+    if (auto bbm = model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy,
+                                   store_deferral(s.index, s.old_value, pool_.cpu(s.index), !xen_pv() && lazy.lazy())))
         return break_before_make(std::move(*bbm));
-    // xen-pv: a store to a (read-only) table traps; the hypervisor emulates it at once.
-    if (xen_pv()) model_.on_hypervisor_store(running_, s.index);
+    // xen-pv: a store to a (read-only) table traps and the hypervisor emulates
+    // it; ppc64-hash, sparc64: the walker reads the table as stored.
+    if (lazymmu::stores_take_effect_at_once(config_.arch)) model_.complete_store(running_, s.index);
     // Only a store that completes in its own callback can be interrupted right after it.
     if (in_store_callback) completed_store_ = store_pc + 4;
     else if (!triggers_.empty()) injection_event(InjectPoint::Event::PteWrite, store_pc, 0);
@@ -108,6 +111,27 @@ void Machine::Impl::commit_store(bool in_store_callback) {
         return fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} at {}{}{}", w.seq, w.entry.value, w.old_value,
                            w.new_value, image_.symbolize(w.origin.pc), cpu_tag(), w.lazy.lazy() ? " [lazy]" : "");
     });
+}
+
+lazymmu::Deferral Machine::Impl::store_deferral(size_t index, uint64_t old_value, uint64_t new_value,
+                                                bool batched) const {
+    int level = -1;
+    pgtable::VirtAddr va;
+    uint64_t span = 0;
+    pool_.entry_span(index, level, va, span);
+    const auto made = batched ? lazymmu::Deferral::Deferred : lazymmu::Deferral::Immediate;
+    switch (config_.arch) {
+    case lazymmu::ArchModel::Arm64: return lazymmu::Deferral::Arm64Rule;
+    case lazymmu::ArchModel::XenPv:  // the update itself waits
+        return (level == 3 || level < 0) && lazymmu::valid_kernel_leaf(new_value, level) ? made
+                                                                                        : lazymmu::Deferral::None;
+    case lazymmu::ArchModel::Ppc64Hash:
+    case lazymmu::ArchModel::Sparc64:  // the invalidation of the translation it removed or changed waits
+        return level == 3 && kernel_va(va.value) && pgtable::Pte{old_value}.valid() && old_value != new_value
+                   ? made
+                   : lazymmu::Deferral::None;
+    }
+    return lazymmu::Deferral::None;
 }
 
 // Reported at the store: the architecture allows a TLB conflict abort or an

@@ -60,7 +60,7 @@ void Machine::Impl::xen_mc_flush() {
 void Machine::Impl::xen_flush_tlb(const lazymmu::Tlbi& t) {
     // xen_flush_tlb_*(): xen_mc_batch(), MULTI_mmuext_op, xen_mc_issue(XEN_LAZY_MMU).
     const auto s = lazy_state(running_);
-    if (config_.observe && s.xen_lazy_mode == 1 && !s.in_interrupt()) {
+    if (config_.observe && s.cpu_lazy_mode == 1 && !s.in_interrupt()) {
         const uint64_t pc = hvc_pc_ ? hvc_pc_ : uc().reg(UC_ARM64_REG_PC);
         xen_queue({XenRequest::Kind::TlbFlush, 0, 0, t, {pc, raw_backtrace(pc, uc().x(30), uc().x(29))}, s});
         return;
@@ -84,9 +84,10 @@ void Machine::Impl::xen_apply(XenRequest r, bool queued) {
         for (auto& c : cpus_) c->uc.flush_tlb();
     pool_.write_bytes(r.index * 8, 8, r.value);
     if (old_value == r.value) return;
-    if (auto bbm = model_.on_store(running_, r.index, old_value, std::move(r.origin), r.lazy, queued))
+    if (auto bbm = model_.on_store(running_, r.index, old_value, std::move(r.origin), r.lazy,
+                                   store_deferral(r.index, old_value, r.value, queued)))
         return break_before_make(std::move(*bbm));
-    model_.on_hypervisor_store(running_, r.index);
+    model_.complete_store(running_, r.index);
     trace(TraceModule::PgTable, [&] {
         const auto& w = model_.writes().back();
         return fmt::format("pte-write #{} {:#x} {:#018x} -> {:#018x} by the hypervisor for {}{}{}", w.seq,
@@ -106,11 +107,6 @@ lazymmu::PteWrite Machine::Impl::xen_queued_write(const XenRequest& r) const {
     w.origin = r.origin;
     w.lazy = r.lazy;
     return w;
-}
-
-int Machine::Impl::xen_lazy_mode(int cpu) const {
-    if (!xen_lazy_mode_va_) return 0;
-    return static_cast<int>(read_virt(*xen_lazy_mode_va_ + 4 * static_cast<uint64_t>(cpu), 4).value_or(0));
 }
 
 // A guest load from the pool: under xen-pv, one of an entry this CPU has an

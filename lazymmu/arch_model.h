@@ -11,8 +11,10 @@
 namespace lmemu::lazymmu {
 
 enum class ArchModel {
-    Arm64,  // v6.16: the dsb/isb after a kernel PTE store are deferred (Arm64Model alone)
-    XenPv,  // page-table updates are mmu_update requests, queued in a per-CPU multicall batch
+    Arm64,      // v6.16: the dsb/isb after a kernel PTE store are deferred (Arm64Model alone)
+    XenPv,      // page-table updates are mmu_update requests, queued in a per-CPU multicall batch
+    Ppc64Hash,  // stores take effect at once; hash/TLB invalidations queue in a per-CPU ppc64_tlb_batch
+    Sparc64,    // stores take effect at once; TSB/TLB flushes queue in a per-CPU tlb_batch
 };
 
 struct ArchModelInfo {
@@ -25,5 +27,19 @@ std::optional<ArchModel> parse_arch_model(std::string_view name);
 std::string_view to_string(ArchModel m);
 std::string_view config_define(ArchModel m);
 std::vector<std::string> arch_model_names();
+
+// Whether a page-table store reaches the table walker with no barrier: the
+// hypervisor makes it (xen-pv), or the walker reads the tables as stored.
+inline bool stores_take_effect_at_once(ArchModel m) { return m != ArchModel::Arm64; }
+
+// Where the guest keeps a CPU's lazy state, for models that keep it per CPU:
+// an array of NR_CPUS structures, `active` being 1 in lazy mode (xen-pv: the
+// mode itself), `queued` what waits in the batch (-1: kept by the host).
+struct CpuLazyLayout {
+    const char* symbol;
+    unsigned active_offset, active_size;
+    int queued_offset;
+};
+std::optional<CpuLazyLayout> cpu_lazy_layout(ArchModel m);
 
 }  // namespace lmemu::lazymmu

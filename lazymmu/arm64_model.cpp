@@ -14,12 +14,12 @@ using pgtable::Pte;
 namespace {
 uint64_t leaf_part(uint64_t v, uint64_t offset, int level);
 
-// pte_valid_not_user(): the entries whose barriers arm64 v6.16 defers in lazy mode.
+}  // namespace
+
 bool valid_kernel_leaf(uint64_t v, int level) {
     const Pte p{v};
     return p.valid() && !p.user() && (level < 0 || p.is_leaf(level));
 }
-}  // namespace
 
 Arm64Model::Arm64Model(pgtable::TablePool& pool, int cpus, ArchFeatures features)
     : pool_(pool), features_(features), meta_(pool.size() / pgtable::kPageSize), cpus_(static_cast<size_t>(cpus)) {}
@@ -186,7 +186,7 @@ uint64_t Arm64Model::page_of(uint64_t v, int level, VirtAddr va) const {
 }
 
 std::optional<BreakBeforeMake> Arm64Model::on_store(int cpu, size_t index, uint64_t old_value, Origin origin,
-                                                    const LazyState& lazy, std::optional<bool> deferred) {
+                                                    const LazyState& lazy, Deferral deferral) {
     ++tick_;
     settle_deferral(cpu);
     const uint64_t new_value = pool_.cpu(index);
@@ -206,13 +206,19 @@ std::optional<BreakBeforeMake> Arm64Model::on_store(int cpu, size_t index, uint6
 
     ++metrics_.pte_writes;
     const int level = writes_.back().level;
-    if (valid_kernel_leaf(new_value, level) && (level == 3 || level < 0)) {
-        if (deferred) {
-            if (*deferred) ++metrics_.deferred;
-            else if (lazy.depth > 0 && lazy.paused == 0 && !lazy.in_interrupt()) ++metrics_.lost_batching;
-        } else if (lazy.lazy() && lazy.in_interrupt()) cpus_[cpu].deferral_undecided = true;
+    const bool in_open_section = lazy.depth > 0 && lazy.paused == 0 && !lazy.in_interrupt();
+    switch (deferral) {
+    case Deferral::Arm64Rule:
+        if (!valid_kernel_leaf(new_value, level) || (level != 3 && level >= 0)) break;
+        if (lazy.lazy() && lazy.in_interrupt()) cpus_[cpu].deferral_undecided = true;
         else if (lazy.lazy()) ++metrics_.deferred;
-        else if (lazy.depth > 0 && lazy.paused == 0 && !lazy.in_interrupt()) ++metrics_.lost_batching;
+        else if (in_open_section) ++metrics_.lost_batching;
+        break;
+    case Deferral::Deferred: ++metrics_.deferred; break;
+    case Deferral::Immediate:
+        if (in_open_section) ++metrics_.lost_batching;
+        break;
+    case Deferral::None: break;
     }
 
     EntryMeta& m = meta_.at(index);
@@ -444,7 +450,7 @@ void Arm64Model::on_barrier(int cpu, Barrier b, uint64_t pc) {
     complete_tlbis(cpu, b, pc);
 }
 
-void Arm64Model::on_hypervisor_store(int cpu, size_t index) {
+void Arm64Model::complete_store(int cpu, size_t index) {
     ++tick_;
     if (meta_.at(index).pending_write[cpu]) {
         action(cpu, index);

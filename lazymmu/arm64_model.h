@@ -131,6 +131,17 @@ struct FaultCause {
     bool queued = false;
 };
 
+// How a page-table store counts in the deferred and lost-batching metrics.
+enum class Deferral {
+    Arm64Rule,  // arm64 v6.16: a valid kernel leaf, whose barriers wait while TIF_LAZY_MMU is set
+    Deferred,   // the arch model batched what the store needs (xen-pv: the update; ppc64-hash, sparc64: the invalidation)
+    Immediate,  // it could have been batched and was not: lost batching inside an open section
+    None,       // nothing to batch
+};
+
+// pte_valid_not_user() at a leaf: the kernel entries lazy MMU mode batches.
+bool valid_kernel_leaf(uint64_t v, int level);
+
 // A store that changed a live translation without break-before-make.
 struct BreakBeforeMake {
     uint64_t live_value = 0;           // the translation that may still be in use
@@ -150,15 +161,14 @@ public:
 
     // CPU `cpu` stored to entry `index`, which held `old_value` (the new value
     // is in the pool). Says so if the store broke break-before-make.
-    // `deferred`: whether lazy MMU mode deferred the write, where the arch
-    // model decides it (xen-pv: it was queued); by default arm64's rule
-    // (TIF_LAZY_MMU set, so its barriers wait) decides.
+    // `deferral`: how the store counts in the deferred and lost-batching metrics.
     std::optional<BreakBeforeMake> on_store(int cpu, size_t index, uint64_t old_value, Origin origin,
-                                            const LazyState& lazy, std::optional<bool> deferred = std::nullopt);
-    // The hypervisor (xen-pv) made the store on_store() was told of for
-    // `cpu` and completed it before returning: the store, a DSB and the
-    // exception return.
-    void on_hypervisor_store(int cpu, size_t index);
+                                            const LazyState& lazy, Deferral deferral = Deferral::Arm64Rule);
+    // The store on_store() was told of for `cpu` reached the walker with no
+    // barrier, and `cpu` is synchronized with it: the hypervisor made it and
+    // returned (xen-pv: a DSB and an exception return), or the arch's walker
+    // reads the tables as stored (ppc64-hash's hash fault, sparc64's TSB miss).
+    void complete_store(int cpu, size_t index);
     // The hypervisor flushed `t` for `cpu`: issued, waited for and, with the
     // exception return, synchronized before the guest runs on.
     void on_hypervisor_flush(int cpu, const Tlbi& t);

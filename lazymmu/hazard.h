@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lazymmu/arch_model.h"
+
 namespace lmemu::lazymmu {
 
 enum class Hazard {
@@ -55,12 +57,15 @@ struct LazyState {
     int paused = 0;             // generic-v7.0 pause_count
     int pending_writes = 0;     // page-table stores not yet visible to the walker
     uint32_t preempt_count = 0;  // current_thread_info()->preempt_count
-    // xen-pv: this CPU's xen_lazy_mode (0 NONE, 1 MMU, 2 CPU); -1 under other arch models.
-    int xen_lazy_mode = -1;
+    // The CPU's lazy state, under the models that keep it per CPU: xen-pv's
+    // xen_lazy_mode (0 NONE, 1 MMU, 2 CPU), ppc64-hash's and sparc64's batch
+    // `active` (0, 1); -1 under arm64 (TIF_LAZY_MMU, per task).
+    int cpu_lazy_mode = -1;
+    ArchModel arch = ArchModel::Arm64;
 
-    // Whether the arch's lazy MMU mode is on: TIF_LAZY_MMU on arm64, the CPU's XEN_LAZY_MMU on xen-pv.
+    // Whether the arch's lazy MMU mode is on.
     bool lazy() const {
-        return xen_lazy_mode >= 0 ? xen_lazy_mode == 1 : (thread_flags & (uint64_t{1} << kTifLazyMmu)) != 0;
+        return cpu_lazy_mode >= 0 ? cpu_lazy_mode == 1 : (thread_flags & (uint64_t{1} << kTifLazyMmu)) != 0;
     }
     // in_interrupt(): hard or soft interrupt (or NMI) context, as include/linux/preempt.h counts it.
     bool in_interrupt() const { return preempt_count & 0x00ffff00u; }

@@ -14,11 +14,20 @@ using lazymmu::to_string;
 namespace {
 
 std::string flags_str(const lazymmu::LazyState& s) {
-    if (s.xen_lazy_mode >= 0) {
+    const std::string depth = fmt::format("depth {}{}", s.depth, s.paused ? fmt::format(" (paused {})", s.paused) : "");
+    switch (s.arch) {
+    case lazymmu::ArchModel::Arm64: break;
+    case lazymmu::ArchModel::XenPv: {
         static constexpr const char* kMode[] = {"XEN_LAZY_NONE", "XEN_LAZY_MMU", "XEN_LAZY_CPU"};
-        return fmt::format("xen_lazy_mode {}, depth {}{}, {} request(s) queued in the CPU's multicall batch",
-                           s.xen_lazy_mode < 3 ? kMode[s.xen_lazy_mode] : "?", s.depth,
-                           s.paused ? fmt::format(" (paused {})", s.paused) : std::string{}, s.pending_writes);
+        return fmt::format("xen_lazy_mode {}, {}, {} request(s) queued in the CPU's multicall batch",
+                           s.cpu_lazy_mode >= 0 && s.cpu_lazy_mode < 3 ? kMode[s.cpu_lazy_mode] : "?", depth,
+                           s.pending_writes);
+    }
+    case lazymmu::ArchModel::Ppc64Hash:
+        return fmt::format("ppc64_tlb_batch active {}, {}, {} invalidation(s) queued", s.cpu_lazy_mode, depth,
+                           s.pending_writes);
+    case lazymmu::ArchModel::Sparc64:
+        return fmt::format("tlb_batch active {}, {}, {} flush(es) queued", s.cpu_lazy_mode, depth, s.pending_writes);
     }
     return fmt::format("TIF_LAZY_MMU {}, TIF_LAZY_MMU_PENDING {}, depth {}{}, {} write(s) pending",
                        s.lazy() ? "set" : "clear", s.barriers_pending() ? "set" : "clear", s.depth,
@@ -260,7 +269,7 @@ nlohmann::json incident_json(const Incident& i) {
                  {"depth", i.lazy.depth},
                  {"paused", i.lazy.paused},
                  {"pending_writes", i.lazy.pending_writes}};
-    if (i.lazy.xen_lazy_mode >= 0) j["lazy"]["xen_lazy_mode"] = i.lazy.xen_lazy_mode;
+    if (i.lazy.cpu_lazy_mode >= 0) j["lazy"]["cpu_lazy_mode"] = i.lazy.cpu_lazy_mode;
     if (i.write) j["pending_write"]["queued"] = i.write->queued;
     return j;
 }

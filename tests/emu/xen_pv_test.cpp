@@ -65,7 +65,7 @@ TEST_CASE("xen-pv: a load of an entry whose update is queued returns the old val
     CHECK(r.incident->write->queued);
     CHECK(r.incident->write->write.old_value == 0);
     CHECK(r.incident->write->write.new_value != 0);
-    CHECK(r.incident->lazy.xen_lazy_mode == 1);
+    CHECK(r.incident->lazy.cpu_lazy_mode == 1);
 }
 
 TEST_CASE("xen-pv: a load of another entry, or after the batch is issued, is not stale") {

@@ -152,6 +152,16 @@ struct lmemu_mm_invariants {
 #define LMEMU_HVC_XEN_MMU_UPDATE 33
 #define LMEMU_HVC_XEN_MC_FLUSH	34
 
+/*
+ * ppc64-hash and sparc64 keep their lazy state in per-CPU batches the host
+ * reads: these are the offsets in struct ppc64_tlb_batch (`active`, `index`)
+ * and struct tlb_batch (`tlb_nr`, `active`), as in Linux.
+ */
+#define LMEMU_PPC64_TLB_BATCH_ACTIVE	0
+#define LMEMU_PPC64_TLB_BATCH_INDEX	8
+#define LMEMU_SPARC64_TLB_BATCH_NR	16
+#define LMEMU_SPARC64_TLB_BATCH_ACTIVE	24
+
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff
 

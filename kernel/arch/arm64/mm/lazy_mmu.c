@@ -15,11 +15,12 @@
  * A replacement should call lmemu_trace_lazy_mmu() as these do if it wants
  * lmemu's nesting checks and lost-batching counts.
  *
- * Under the xen-pv arch model the hooks are Xen's (arch/x86/xen/mmu_pv.c).
+ * Under the other arch models the hooks are theirs (arch/x86/xen/mmu_pv.c,
+ * arch/powerpc/mm/book3s64/hash_tlb.c, arch/sparc/mm/tlb.c).
  */
-#ifndef CONFIG_LMEMU_ARCH_XEN_PV
-
 #include <linux/mm.h>
+
+#ifdef CONFIG_LMEMU_ARCH_ARM64
 
 __weak void queue_pte_barriers(void)
 {
@@ -87,4 +88,4 @@ __weak void arch_leave_lazy_mmu_mode(void)
 	clear_thread_flag(TIF_LAZY_MMU);
 }
 
-#endif /* !CONFIG_LMEMU_ARCH_XEN_PV */
+#endif /* CONFIG_LMEMU_ARCH_ARM64 */

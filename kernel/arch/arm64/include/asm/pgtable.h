@@ -9,7 +9,10 @@
  *    (CONFIG_LAZY_MMU_*), so one source tree serves every policy;
  *  - under the xen-pv arch model (CONFIG_LMEMU_ARCH_XEN_PV) every entry is
  *    set through the hypervisor, as Xen PV's pvops do (arch/x86/xen/mmu_pv.c),
- *    and the lazy MMU hooks are Xen's;
+ *    and the lazy MMU hooks are Xen's; under ppc64-hash and sparc64
+ *    (LMEMU_ARCH_TLB_BATCH) a store needs no barrier, clearing an entry
+ *    queues the flush of what it held in the CPU's batch, and the lazy MMU
+ *    hooks are those of arch/powerpc/mm/book3s64/hash_tlb.c or arch/sparc/mm/tlb.c;
  *  - the lazy MMU hooks are out of line and __weak (arch/arm64/mm/lazy_mmu.c)
  *    so a case can replace them; each reports itself to the host
  *    (lmemu_trace_lazy_mmu), the way a tracepoint would, so lmemu can check
@@ -31,8 +34,18 @@
 #include <asm/pgtable-hwdef.h>
 #include <asm/pgtable-prot.h>
 #include <lmemu/hypercall.h>
-#ifdef CONFIG_LMEMU_ARCH_XEN_PV
+
+/* The arch model (lazymmu/arch_model.h): arm64 unless the case picks another. */
+#if defined(CONFIG_LMEMU_ARCH_XEN_PV)
 #include <asm/xen/hypervisor.h>
+#elif defined(CONFIG_LMEMU_ARCH_PPC64_HASH)
+#include <asm/book3s/64/tlbflush-hash.h>
+#define LMEMU_ARCH_TLB_BATCH 1
+#elif defined(CONFIG_LMEMU_ARCH_SPARC64)
+#include <asm/tlbflush_64.h>
+#define LMEMU_ARCH_TLB_BATCH 1
+#elif !defined(CONFIG_LMEMU_ARCH_ARM64)
+#define CONFIG_LMEMU_ARCH_ARM64 1
 #endif
 
 #if !defined(CONFIG_LAZY_MMU_ARM64_V6_15) && !defined(CONFIG_LAZY_MMU_ARM64_V6_16) && \
@@ -153,6 +166,16 @@ static inline void __set_pte_nosync(pte_t *ptep, pte_t pte)
 static inline void __set_pte_complete(pte_t pte)
 {
 }
+#elif defined(LMEMU_ARCH_TLB_BATCH)
+/* The walker reads the table as stored: no barriers. */
+static inline void __set_pte_nosync(pte_t *ptep, pte_t pte)
+{
+	WRITE_ONCE(*ptep, pte);
+}
+
+static inline void __set_pte_complete(pte_t pte)
+{
+}
 #else
 static inline void __set_pte_nosync(pte_t *ptep, pte_t pte)
 {
@@ -183,7 +206,16 @@ static inline pte_t __ptep_get(pte_t *ptep)
 
 static inline void __pte_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
 {
+#ifdef LMEMU_ARCH_TLB_BATCH
+	/* pte_update(): the store, then the flush of what it replaced, batched in lazy MMU mode. */
+	pte_t old = __ptep_get(ptep);
+
+	WRITE_ONCE(*ptep, __pte(0));
+	if (pte_valid(old))
+		arch_tlb_batch_add(mm, addr, old);
+#else
 	__set_pte(ptep, __pte(0));
+#endif
 }
 
 #define set_pte(ptep, pte)		__set_pte(ptep, pte)
@@ -231,8 +263,10 @@ static inline void set_pmd(pmd_t *pmdp, pmd_t pmd)
 #else
 	WRITE_ONCE(*pmdp, pmd);
 
+#ifndef LMEMU_ARCH_TLB_BATCH
 	if (pmd_valid(pmd))
 		queue_pte_barriers();
+#endif
 #endif
 }
 
@@ -278,8 +312,10 @@ static inline void set_pud(pud_t *pudp, pud_t pud)
 #else
 	WRITE_ONCE(*pudp, pud);
 
+#ifndef LMEMU_ARCH_TLB_BATCH
 	if (pud_valid(pud))
 		queue_pte_barriers();
+#endif
 #endif
 }
 

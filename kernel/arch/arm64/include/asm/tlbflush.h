@@ -249,6 +249,23 @@ static inline void flush_tlb_mm(struct mm_struct *mm)
 	dsb(ish);
 }
 
+/*
+ * One page's translation in `mm`, broadcast and waited for: what the
+ * ppc64-hash and sparc64 models' batched flushes (flush_hash_page(),
+ * global_flush_tlb_page()) do, in arm64 TLBIs (by ASID for a user mm).
+ */
+static inline void flush_tlb_one_mm(struct mm_struct *mm, unsigned long addr)
+{
+	if (mm == &init_mm) {
+		flush_tlb_kernel_range(addr, addr + PAGE_SIZE);
+		return;
+	}
+	dsb(ishst);
+	__tlbi(vale1is, __TLBI_VADDR(addr, ASID(mm)));
+	dsb(ish);
+	isb();
+}
+
 static inline void __flush_tlb_range(struct vm_area_struct *vma, unsigned long start, unsigned long end,
 				     unsigned long stride, bool last_level, int tlb_level)
 {
