@@ -61,6 +61,24 @@ void Machine::Impl::rewritten(uint64_t pc) {
           [&] { return fmt::format("{} ({:#x}) at {}{}", dis_.text(r.insn, pc), xt, image_.symbolize(pc), cpu_tag()); });
 }
 
+// ppc64-hash, sparc64: the lazy MMU batch is the CPU's, so a context switch
+// with it active hands the outgoing task's section (and its queued
+// invalidations) to whatever runs next on this CPU. Their lazy hooks disable
+// preemption for that reason (b9ef323ea168, a1d416bf9faf).
+void Machine::Impl::batch_across_switch(uint64_t prev, uint64_t next) {
+    if (config_.arch != lazymmu::ArchModel::Ppc64Hash && config_.arch != lazymmu::ArchModel::Sparc64) return;
+    const auto s = lazy_state(running_);
+    if (!s.lazy()) return;
+    Incident i = incident_here(fmt::format(
+        "context switch from {} to {} on CPU {} with the CPU's lazy MMU batch active ({} queued){}: the batch is the "
+        "CPU's, not the task's, so {}'s page-table changes join {}'s section, and {}'s queued invalidations wait "
+        "for whichever leave comes next on this CPU",
+        task_name(prev), task_name(next), running_, s.pending_writes, open_sections(running_), task_name(next),
+        task_name(prev), task_name(prev)));
+    i.hazard = Hazard::LazyLeak;
+    end(Verdict::Hazard, std::move(i));
+}
+
 void Machine::Impl::hypercall(uint16_t nr) {
     commit_store();
     model_.settle_deferral(running_);
@@ -116,7 +134,7 @@ void Machine::Impl::hypercall(uint16_t nr) {
         trace(TraceModule::Sched, [&] { return fmt::format("sched_switch: {} -> {}{}", task_name(x0), task_name(x1), cpu_tag()); });
         timeline('E', "task", [&] { return task_name(x0); });
         timeline('B', "task", [&] { return task_name(x1); });
-        return;
+        return batch_across_switch(x0, x1);
     case LMEMU_HVC_ALLOC_PAGES: {
         const auto pfn = ram_alloc_.alloc(static_cast<unsigned>(x0));
         uc().set_reg(UC_ARM64_REG_X0, pfn ? (*pfn << 12) : 0);

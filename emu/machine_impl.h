@@ -176,6 +176,7 @@ private:
     // TTBR0_EL1 as the guest wrote it (Unicorn holds the walk alias instead).
     uint64_t guest_ttbr0(Cpu& c);
     void user_tlbi(const lazymmu::Tlbi& t);
+    void batch_across_switch(uint64_t prev, uint64_t next);
 
     // xen-pv (xen_pv.cpp): the host plays the hypervisor.
     bool xen_pv() const { return config_.arch == lazymmu::ArchModel::XenPv; }
