@@ -80,8 +80,10 @@ std::string Machine::Impl::page_info(uint64_t va) const {
 std::optional<Incident> Machine::Impl::lazy_leak(int cpu, const char* when) {
     const auto s = lazy_state(cpu);
     if (s.depth == 0 && !s.lazy()) return std::nullopt;
-    Incident i = incident_here(fmt::format("{} in lazy MMU mode (depth {}, TIF_LAZY_MMU {})", when, s.depth,
-                                           s.lazy() ? "set" : "clear") +
+    const std::string mode = s.arch == lazymmu::ArchModel::Arm64
+                                 ? fmt::format("TIF_LAZY_MMU {}", s.lazy() ? "set" : "clear")
+                                 : fmt::format("the CPU's lazy MMU mode {}", s.lazy() ? "on" : "off");
+    Incident i = incident_here(fmt::format("{} in lazy MMU mode (depth {}, {})", when, s.depth, mode) +
                                open_sections(cpu));
     i.hazard = Hazard::LazyLeak;
     return i;

@@ -2,9 +2,9 @@
  * A lazy MMU section over kernel mappings, as apply_to_page_range() runs one
  * for init_mm: no lock held, so preemptible, which 691ee97e1a9d wrote into
  * the contract. It maps a run of pages with set_ptes(), one more with
- * set_pte(), then is preempted (the case injects it at section_step()) by a
- * thread that maps and uses a page of its own in its own lazy section, and
- * maps a second run when it resumes. Lazy state belongs to each task, so
+ * set_pte(), then a second run; a case preempts it (at section_step(), or
+ * inside set_ptes()) with a thread that maps and uses a page of its own in
+ * its own lazy section. Lazy state belongs to each task, so
  * neither disturbs the other.
  */
 #include <linux/mm.h>
