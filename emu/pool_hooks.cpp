@@ -115,13 +115,14 @@ void Machine::Impl::commit_store(bool in_store_callback) {
 
 lazymmu::Deferral Machine::Impl::store_deferral(size_t index, uint64_t old_value, uint64_t new_value,
                                                 bool batched) const {
+    if (config_.arch == lazymmu::ArchModel::Arm64) return lazymmu::Deferral::Arm64Rule;  // on every store: nothing else
     int level = -1;
     pgtable::VirtAddr va;
     uint64_t span = 0;
     pool_.entry_span(index, level, va, span);
     const auto made = batched ? lazymmu::Deferral::Deferred : lazymmu::Deferral::Immediate;
     switch (config_.arch) {
-    case lazymmu::ArchModel::Arm64: return lazymmu::Deferral::Arm64Rule;
+    case lazymmu::ArchModel::Arm64: break;
     case lazymmu::ArchModel::XenPv:  // the update itself waits
         return (level == 3 || level < 0) && lazymmu::valid_kernel_leaf(new_value, level) ? made
                                                                                         : lazymmu::Deferral::None;
