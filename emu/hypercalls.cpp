@@ -66,7 +66,7 @@ void Machine::Impl::rewritten(uint64_t pc) {
 // invalidations) to whatever runs next on this CPU. Their lazy hooks disable
 // preemption for that reason (b9ef323ea168, a1d416bf9faf).
 void Machine::Impl::batch_across_switch(uint64_t prev, uint64_t next) {
-    if (config_.arch != lazymmu::ArchModel::Ppc64Hash && config_.arch != lazymmu::ArchModel::Sparc64) return;
+    if (!lazymmu::batches_invalidations(config_.arch)) return;
     const auto s = lazy_state(running_);
     if (!s.lazy()) return;
     Incident i = incident_here(fmt::format(

@@ -121,18 +121,13 @@ lazymmu::Deferral Machine::Impl::store_deferral(size_t index, uint64_t old_value
     uint64_t span = 0;
     pool_.entry_span(index, level, va, span);
     const auto made = batched ? lazymmu::Deferral::Deferred : lazymmu::Deferral::Immediate;
-    switch (config_.arch) {
-    case lazymmu::ArchModel::Arm64: break;
-    case lazymmu::ArchModel::XenPv:  // the update itself waits
-        return (level == 3 || level < 0) && lazymmu::valid_kernel_leaf(new_value, level) ? made
-                                                                                        : lazymmu::Deferral::None;
-    case lazymmu::ArchModel::Ppc64Hash:
-    case lazymmu::ArchModel::Sparc64:  // the invalidation of the translation it removed or changed waits
-        return level == 3 && kernel_va(va.value) && pgtable::Pte{old_value}.valid() && old_value != new_value
-                   ? made
-                   : lazymmu::Deferral::None;
-    }
-    return lazymmu::Deferral::None;
+    const bool batchable =
+        lazymmu::batches_invalidations(config_.arch)
+            // the invalidation of the translation it removed or changed waits
+            ? level == 3 && kernel_va(va.value) && pgtable::Pte{old_value}.valid() && old_value != new_value
+            // xen-pv: the update itself waits
+            : (level == 3 || level < 0) && lazymmu::valid_kernel_leaf(new_value, level);
+    return batchable ? made : lazymmu::Deferral::None;
 }
 
 // Reported at the store: the architecture allows a TLB conflict abort or an

@@ -32,6 +32,10 @@ std::vector<std::string> arch_model_names();
 // hypervisor makes it (xen-pv), or the walker reads the tables as stored.
 inline bool stores_take_effect_at_once(ArchModel m) { return m != ArchModel::Arm64; }
 
+// Whether lazy MMU mode batches the invalidation of what a store replaced,
+// in a batch the guest keeps per CPU (ppc64-hash, sparc64).
+inline bool batches_invalidations(ArchModel m) { return m == ArchModel::Ppc64Hash || m == ArchModel::Sparc64; }
+
 // Where the guest keeps a CPU's lazy state, for models that keep it per CPU:
 // an array of NR_CPUS structures, `active` being 1 in lazy mode (xen-pv: the
 // mode itself), `queued` what waits in the batch (-1: kept by the host).
