@@ -28,20 +28,18 @@ emu::Injection inject(const char* at, emu::InjectKind kind, const char* handler,
 
 emu::RunResult run(const std::string& code, std::vector<emu::Injection> injections, int cpus = 1,
                    lazymmu::Policy policy = lazymmu::Policy::Arm64V616) {
-    const auto image = test::build_guest(code, {{std::string(lazymmu::config_define(policy)), "1"}});
     emu::MachineConfig cfg;
     cfg.policy = policy;
     cfg.cpus = cpus;
     cfg.injections = std::move(injections);
-    emu::Machine m(image, cfg);
-    return m.run();
+    return test::run_guest(code, cfg);
 }
 
 bool has_note(const emu::RunResult& r, const std::string& text) {
     return std::any_of(r.notes.begin(), r.notes.end(), [&](const auto& n) { return n.find(text) != std::string::npos; });
 }
 
-std::string why(const emu::RunResult& r) { return r.incident ? r.incident->message : std::string("clean"); }
+using test::why;
 
 }  // namespace
 

@@ -13,13 +13,18 @@ using namespace lmemu;
 using lazymmu::ArchModel;
 using lazymmu::Hazard;
 using lazymmu::Verdict;
+using test::why;
 
 namespace {
 
 // `body` runs with `pte(i)`, `map(i)`, `clear(i)` and `touch(i)` over 200 pages at VMALLOC_START.
 emu::RunResult run_batch(ArchModel arch, const std::string& body, std::vector<emu::Injection> injections = {},
                          int cpus = 1) {
-    const auto image = test::build_guest(fmt::format(R"(
+    emu::MachineConfig cfg;
+    cfg.arch = arch;
+    cfg.cpus = cpus;
+    cfg.injections = std::move(injections);
+    return test::run_guest(fmt::format(R"(
         #include <linux/mm.h>
         #include <linux/gfp.h>
         #include <linux/smp.h>
@@ -43,16 +48,8 @@ emu::RunResult run_batch(ArchModel arch, const std::string& body, std::vector<em
         }}
     )",
                                                      body),
-                                         {{std::string(lazymmu::config_define(arch)), "1"}});
-    emu::MachineConfig cfg;
-    cfg.arch = arch;
-    cfg.cpus = cpus;
-    cfg.injections = std::move(injections);
-    emu::Machine m(image, cfg);
-    return m.run();
+                                         cfg);
 }
-
-std::string why(const emu::RunResult& r) { return r.incident ? r.incident->message : std::string("clean"); }
 
 Hazard hazard_of(const emu::RunResult& r) { return r.incident && r.incident->hazard ? *r.incident->hazard : Hazard::Nesting; }
 

@@ -12,12 +12,16 @@
 using namespace lmemu;
 using lazymmu::Hazard;
 using lazymmu::Verdict;
+using test::why;
 
 namespace {
 
 // `body` runs with `pte(i)`, `map(i)` and `touch(i)` over 40 pages at VMALLOC_START, tables made beforehand.
 emu::RunResult run_xen(const std::string& body, std::vector<emu::Injection> injections = {}) {
-    const auto image = test::build_guest(fmt::format(R"(
+    emu::MachineConfig cfg;
+    cfg.arch = lazymmu::ArchModel::XenPv;
+    cfg.injections = std::move(injections);
+    return test::run_guest(fmt::format(R"(
         #include <linux/mm.h>
         #include <linux/gfp.h>
         #include <asm/tlbflush.h>
@@ -40,15 +44,8 @@ emu::RunResult run_xen(const std::string& body, std::vector<emu::Injection> inje
         }}
     )",
                                                      body),
-                                         {{"CONFIG_LMEMU_ARCH_XEN_PV", "1"}});
-    emu::MachineConfig cfg;
-    cfg.arch = lazymmu::ArchModel::XenPv;
-    cfg.injections = std::move(injections);
-    emu::Machine m(image, cfg);
-    return m.run();
+                                         cfg);
 }
-
-std::string why(const emu::RunResult& r) { return r.incident ? r.incident->message : std::string("clean"); }
 
 }  // namespace
 

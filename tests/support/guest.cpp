@@ -7,6 +7,17 @@
 
 namespace lmemu::test {
 
+emu::RunResult run_guest(const std::string& code, const emu::MachineConfig& cfg,
+                         std::map<std::string, std::string> defines) {
+    defines[std::string(lazymmu::config_define(cfg.policy))] = "1";
+    defines[std::string(lazymmu::config_define(cfg.arch))] = "1";
+    const auto image = build_guest(code, defines);
+    emu::Machine m(image, cfg);
+    return m.run();
+}
+
+std::string why(const emu::RunResult& r) { return r.incident ? r.incident->message : std::string("clean"); }
+
 std::string two_threads(const std::string& code, const std::string& after) {
     return code + R"(
         void lmemu_run_threads(void (*const fns[])(void), const char *const names[], int n);

@@ -6,11 +6,19 @@
 #include <string>
 
 #include "emu/elf_image.h"
+#include "emu/machine.h"
 
 namespace lmemu::test {
 
 // `code` defines scenario(); defines are passed as -D (CONFIG_...).
 emu::ElfImage build_guest(const std::string& code, const std::map<std::string, std::string>& defines = {});
+
+// Builds `code` for `cfg`'s arch model and nesting policy (their CONFIG_
+// defines, plus `defines`) and runs it once on a machine with `cfg`.
+emu::RunResult run_guest(const std::string& code, const emu::MachineConfig& cfg,
+                         std::map<std::string, std::string> defines = {});
+// The incident's message, or "clean": what a failed check prints.
+std::string why(const emu::RunResult& r);
 
 // Two CPUs each add one to a shared `counter` with `increment`; the boot CPU
 // then checks the sum with BUG_ON (a lost update is a `bug` verdict).
