@@ -107,7 +107,12 @@ std::vector<uint64_t> Machine::Impl::raw_backtrace(uint64_t pc, uint64_t lr, uin
 
 std::vector<Location> Machine::Impl::symbolize(const std::vector<uint64_t>& addrs) const {
     std::vector<Location> out;
-    for (uint64_t a : addrs) out.push_back(locate(a, !out.empty()));  // the first is the PC, the rest return addresses
+    for (uint64_t a : addrs) {
+        // The first is the PC, the rest return addresses, except the one an
+        // exception vector's frame record holds: ELR, the interrupted PC.
+        const bool exact = out.empty() || out.back().where.rfind("el1h_64_", 0) == 0;
+        out.push_back(locate(a, !exact));
+    }
     return out;
 }
 

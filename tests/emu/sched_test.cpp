@@ -116,6 +116,22 @@ TEST_CASE("sched: a hard interrupt injected inside local_irq_save() runs at loca
     CHECK_FALSE(has_note(at_once, "masked"));
 }
 
+TEST_CASE("sched: a backtrace through an interrupt names the interrupted PC itself, not the call before it") {
+    const auto r = run(R"(
+        #include <linux/mm.h>
+        void handler(void) { BUG(); }
+        noinline void step(void) { barrier(); }
+        void scenario(void) { step(); }
+    )", {inject("call:step", emu::InjectKind::Irq, "handler")});
+    REQUIRE(r.incident);
+    const auto& bt = r.incident->backtrace;
+    const auto vector = std::find_if(bt.begin(), bt.end(), [](const auto& l) { return l.where.rfind("el1h_64_irq", 0) == 0; });
+    REQUIRE(vector != bt.end());
+    REQUIRE(vector + 1 != bt.end());
+    // ELR is exact: a return address would be looked up at pc - 4, in the function before step().
+    CHECK((vector + 1)->where.rfind("step+0x0/", 0) == 0);
+}
+
 TEST_CASE("sched: a preemption inside preempt_disable() happens at preempt_enable()") {
     const std::string code = R"(
         #include <linux/mm.h>
