@@ -47,8 +47,8 @@ void Machine::Impl::fault(uint32_t intno) {
                                  a.type == AccessType::Write   ? lazymmu::Access::Write
                                  : a.type == AccessType::Fetch ? lazymmu::Access::Fetch
                                                                : lazymmu::Access::Read);
-    if (xen_pv() && cause.hazard == lazymmu::Hazard::KernelFault)
-        if (auto queued = xen_queued_cause(cause.cpu_walk)) cause = std::move(*queued);
+    if (holds_updates() && cause.hazard == lazymmu::Hazard::KernelFault)
+        if (auto held = held_cause(cause.cpu_walk)) cause = std::move(*held);
     if (cause.cpu_walk.mapped() && !backed(cause.cpu_walk.pa.value))
         return end(Verdict::GuestFault,
                    incident_here(fmt::format("the page tables map {:#x} to phys {:#x}, outside RAM and the page-table "
@@ -68,7 +68,7 @@ void Machine::Impl::fault(uint32_t intno) {
         i.walk.push_back(fmt::format("{} @ {:#x}: {}", pgtable::level_name(s.level), s.entry.value, pgtable::describe(s.pte, s.level)));
     }
     if (cause.write)
-        i.write = WriteInfo{*cause.write, symbolize(cause.write->origin.backtrace), cause.queued};
+        i.write = WriteInfo{*cause.write, symbolize(cause.write->origin.backtrace), cause.held};
     end(Verdict::Hazard, std::move(i));
 }
 

@@ -61,17 +61,17 @@ void Machine::Impl::rewritten(uint64_t pc) {
           [&] { return fmt::format("{} ({:#x}) at {}{}", dis_.text(r.insn, pc), xt, image_.symbolize(pc), cpu_tag()); });
 }
 
-// ppc64-hash, sparc64: the lazy MMU batch is the CPU's, so a context switch
-// with it active hands the outgoing task's section (and its queued
-// invalidations) to whatever runs next on this CPU. Their lazy hooks disable
-// preemption for that reason (b9ef323ea168, a1d416bf9faf).
+// ppc64-hash, sparc64, s390: the lazy MMU batch is the CPU's, so a context
+// switch with it active hands the outgoing task's section (and what it
+// queued or cached) to whatever runs next on this CPU. Their lazy hooks
+// disable preemption for that reason (b9ef323ea168, a1d416bf9faf).
 void Machine::Impl::batch_across_switch(uint64_t prev, uint64_t next) {
-    if (!lazymmu::batches_invalidations(config_.arch)) return;
+    if (!lazymmu::batch_is_per_cpu(config_.arch)) return;
     const auto s = lazy_state(running_);
     if (!s.lazy()) return;
     Incident i = incident_here(fmt::format(
         "context switch from {} to {} on CPU {} with the CPU's lazy MMU batch active ({} queued){}: the batch is the "
-        "CPU's, not the task's, so {}'s page-table changes join {}'s section, and {}'s queued invalidations wait "
+        "CPU's, not the task's, so {}'s page-table changes join {}'s section, and what {} queued or cached waits "
         "for whichever leave comes next on this CPU",
         task_name(prev), task_name(next), running_, s.pending_writes, open_sections(running_), task_name(next),
         task_name(prev), task_name(prev)));

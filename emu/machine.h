@@ -142,7 +142,9 @@ struct AccessInfo {
 struct WriteInfo {
     lazymmu::PteWrite write;
     std::vector<Location> backtrace;  // of the store, innermost first
-    bool queued = false;  // xen-pv: a request still in the multicall batch, not made yet
+    // Where the arch model holds the update back from the table (xen-pv's
+    // multicall batch, s390's ipte_batch); empty for a store the table has.
+    std::string held;
 };
 
 // Everything a report says about one hazard, fault or BUG.

@@ -186,8 +186,26 @@ private:
     void xen_flush_tlb(const lazymmu::Tlbi& t);  // a guest TLBI: queued in lazy MMU mode, else made at once
     void xen_apply(lazymmu::XenRequest r, bool queued);
     lazymmu::PteWrite xen_queued_write(const lazymmu::XenRequest& r) const;
-    void xen_check_load(uint64_t offset, unsigned size);
-    std::optional<lazymmu::FaultCause> xen_queued_cause(const pgtable::Walk& walk) const;
+
+    // Updates the arch model holds back from the table (held_updates.cpp):
+    // xen-pv's queued mmu_updates, s390's cached PTEs (s390_ipte.cpp).
+    struct HeldUpdate {
+        lazymmu::PteWrite write;  // the store it will be
+        std::string where;        // where it is held, and who sees it
+        std::string until;        // what makes it
+    };
+    bool holds_updates() const { return xen_pv() || lazymmu::caches_entries(config_.arch); }
+    std::optional<HeldUpdate> held_update(size_t index) const;
+    std::optional<HeldUpdate> xen_held_update(size_t index) const;
+    std::optional<HeldUpdate> s390_held_update(size_t index) const;
+    // Entry `index` as `cpu`'s ipte_batch caches it, lazy or being stored.
+    struct IpteSlot {
+        uint64_t value, ip;
+        bool storing;
+    };
+    std::optional<IpteSlot> s390_cached(int cpu, size_t index) const;
+    void check_held_load(uint64_t offset, unsigned size);
+    std::optional<lazymmu::FaultCause> held_cause(const pgtable::Walk& walk) const;
     void forget_user_root(uint64_t frame);
     void return_to_user();
 

@@ -10,7 +10,7 @@ namespace lmemu::emu {
 
 uint64_t Machine::Impl::pool_read(uc_engine*, uint64_t offset, unsigned size, void* self) {
     auto* m = static_cast<Impl*>(self);
-    if (m->xen_pv()) m->guard([&] { m->xen_check_load(offset, size); });
+    if (m->holds_updates()) m->guard([&] { m->check_held_load(offset, size); });
     return m->pool_.read_bytes(offset, size);
 }
 
@@ -92,12 +92,15 @@ void Machine::Impl::commit_store(bool in_store_callback) {
     if (pool_.cpu(s.index) == s.old_value) return;
     const uint64_t store_pc = s.origin.pc;
     const auto lazy = lazy_state(running_);
-    // A direct store under xen-pv is never queued; the batch models' is queued while their batch is active.
+    // A direct store under xen-pv is never queued; ppc64-hash and sparc64
+    // queue its invalidation while their batch is active; s390 stores what it
+    // cached while it empties its batch (`active` 2).
+    const bool batched = lazymmu::caches_entries(config_.arch) ? lazy.cpu_lazy_mode == 2 : !xen_pv() && lazy.lazy();
     if (auto bbm = model_.on_store(running_, s.index, s.old_value, std::move(s.origin), lazy,
-                                   store_deferral(s.index, s.old_value, pool_.cpu(s.index), !xen_pv() && lazy.lazy())))
+                                   store_deferral(s.index, s.old_value, pool_.cpu(s.index), batched)))
         return break_before_make(std::move(*bbm));
     // xen-pv: a store to a (read-only) table traps and the hypervisor emulates
-    // it; ppc64-hash, sparc64: the walker reads the table as stored.
+    // it; ppc64-hash, sparc64, s390: the walker reads the table as stored.
     if (lazymmu::stores_take_effect_at_once(config_.arch)) model_.complete_store(running_, s.index);
     // Only a store that completes in its own callback can be interrupted right after it.
     if (in_store_callback) completed_store_ = store_pc + 4;
@@ -125,6 +128,13 @@ lazymmu::Deferral Machine::Impl::store_deferral(size_t index, uint64_t old_value
         lazymmu::batches_invalidations(config_.arch)
             // the invalidation of the translation it removed or changed waits
             ? level == 3 && kernel_va(va.value) && pgtable::Pte{old_value}.valid() && old_value != new_value
+        : lazymmu::caches_entries(config_.arch)
+            // s390: any kernel PTE change waits in the cache. Of the leave's
+            // stores the one of the cached value counts, not the IPTE's break;
+            // a direct store while the cache holds another table is by design.
+            ? level == 3 && kernel_va(va.value) && old_value != new_value &&
+                  (batched ? s390_cached(running_, index).value_or(IpteSlot{new_value, 0, true}).value == new_value
+                           : lazy_state(running_).cpu_lazy_mode != 1)
             // xen-pv: the update itself waits
             : (level == 3 || level < 0) && lazymmu::valid_kernel_leaf(new_value, level);
     return batchable ? made : lazymmu::Deferral::None;

@@ -4,7 +4,8 @@
 // each request in order and completes it before the guest runs on (the
 // store, its DSB and the exception return; a flush and the DSB that waits
 // for it). Until then the CPU's loads and walks see the old entry: a load
-// of it is a stale-pte-read, an access through it an unactioned-mapping.
+// of it is a stale-pte-read, an access through it an unactioned-mapping
+// (held_updates.cpp).
 #include "emu/machine_impl.h"
 
 #include <utility>
@@ -109,56 +110,16 @@ lazymmu::PteWrite Machine::Impl::xen_queued_write(const XenRequest& r) const {
     return w;
 }
 
-// A guest load from the pool: under xen-pv, one of an entry this CPU has an
-// update of queued returns the old value, which is what the bugs read.
-void Machine::Impl::xen_check_load(uint64_t offset, unsigned size) {
-    const size_t index = offset / 8;
+// The latest update of entry `index` this CPU has queued, as the write it will be.
+std::optional<Machine::Impl::HeldUpdate> Machine::Impl::xen_held_update(size_t index) const {
     const XenRequest* r = xen_.queued_update(running_, index);
-    if (!r) return;
-    const uint64_t pa = LMEMU_PHYS_OFFSET + offset;
-    const RegisterFile regs = registers();
-    const auto load = find_insn([&](uint32_t insn, uint64_t at) {
-        const auto a = dis_.access(insn, at, regs);
-        if (!a || a->type != AccessType::Read) return false;
-        const auto start = translate(a->va);
-        return start && pa >= *start && pa + size <= *start + a->size;
-    });
-    const uint64_t pc = load.value_or(uc().reg(UC_ARM64_REG_PC));
-    lazymmu::PteWrite w = xen_queued_write(*r);
-    Incident i;
-    i.cpu = running_;
-    i.message = fmt::format(
-        "CPU {} loaded the {} entry at phys {:#x}{} at {} while its own update of that entry is still queued in the CPU's "
-        "multicall batch (xen-pv): the load returns the old value {:#x}, not {:#x}, until the batch is issued "
-        "(arch_leave/arch_flush_lazy_mmu_mode(), a context switch, or a full batch)",
-        running_, pgtable::level_name(w.level), w.entry.value,
-        w.level >= 0 ? fmt::format(" (maps {:#018x})", w.va.value) : std::string{},
-        load ? dis_.text(code_at(pc), pc) : std::string("a load"), w.old_value, w.new_value);
-    i.hazard = lazymmu::Hazard::StalePteRead;
-    i.backtrace = symbolize(raw_backtrace(pc, uc().x(30), uc().x(29)));  // innermost: the load
-    i.write = WriteInfo{w, symbolize(w.origin.backtrace), true};
-    end(Verdict::Hazard, std::move(i));
-}
-
-// A translation fault through an entry whose update this CPU has queued:
-// the mapping the guest asked for has not been made yet.
-std::optional<lazymmu::FaultCause> Machine::Impl::xen_queued_cause(const pgtable::Walk& walk) const {
-    for (int l = walk.depth - 1; l >= 0; --l) {
-        const size_t index = pool_.index_of(walk.steps[l].entry);
-        if (const XenRequest* r = xen_.queued_update(running_, index)) {
-            lazymmu::FaultCause c;
-            c.hazard = lazymmu::Hazard::UnactionedMapping;
-            c.write = xen_queued_write(*r);
-            c.queued = true;
-            c.cpu_walk = walk;
-            c.why = fmt::format("the access translates through the {} entry at phys {:#x}, whose update to {:#x} is "
-                                "still queued in CPU {}'s multicall batch (xen-pv): the hypervisor has not made it",
-                                pgtable::level_name(walk.steps[l].level), walk.steps[l].entry.value, r->value,
-                                running_);
-            return c;
-        }
-    }
-    return std::nullopt;
+    if (!r) return std::nullopt;
+    return HeldUpdate{xen_queued_write(*r),
+                      fmt::format("an mmu_update still queued in CPU {}'s multicall batch (xen-pv): the hypervisor has "
+                                  "not made it, so neither the CPU's loads nor its walks see it",
+                                  running_),
+                      "until the batch is issued (arch_leave/arch_flush_lazy_mmu_mode(), a context switch, or a full "
+                      "batch)"};
 }
 
 }  // namespace lmemu::emu

@@ -10,6 +10,7 @@ const std::vector<ArchModelInfo>& arch_models() {
         {ArchModel::XenPv, "xen-pv", "CONFIG_LMEMU_ARCH_XEN_PV"},
         {ArchModel::Ppc64Hash, "ppc64-hash", "CONFIG_LMEMU_ARCH_PPC64_HASH"},
         {ArchModel::Sparc64, "sparc64", "CONFIG_LMEMU_ARCH_SPARC64"},
+        {ArchModel::S390, "s390", "CONFIG_LMEMU_ARCH_S390"},
     };
     return kModels;
 }
@@ -42,6 +43,7 @@ std::optional<CpuLazyLayout> cpu_lazy_layout(ArchModel m) {
         return CpuLazyLayout{"ppc64_tlb_batch", LMEMU_PPC64_TLB_BATCH_ACTIVE, 4, LMEMU_PPC64_TLB_BATCH_INDEX};
     case ArchModel::Sparc64:
         return CpuLazyLayout{"tlb_batch", LMEMU_SPARC64_TLB_BATCH_ACTIVE, 8, LMEMU_SPARC64_TLB_BATCH_NR};
+    case ArchModel::S390: return CpuLazyLayout{"ipte_batch", LMEMU_S390_IPTE_BATCH_ACTIVE, 8, LMEMU_S390_IPTE_BATCH_NR};
     }
     return std::nullopt;
 }

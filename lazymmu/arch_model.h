@@ -15,6 +15,7 @@ enum class ArchModel {
     XenPv,      // page-table updates are mmu_update requests, queued in a per-CPU multicall batch
     Ppc64Hash,  // stores take effect at once; hash/TLB invalidations queue in a per-CPU ppc64_tlb_batch
     Sparc64,    // stores take effect at once; TSB/TLB flushes queue in a per-CPU tlb_batch
+    S390,       // PTE updates wait in a per-CPU ipte_batch cache until leave (Gordeev's IPTE batching)
 };
 
 struct ArchModelInfo {
@@ -35,6 +36,16 @@ inline bool stores_take_effect_at_once(ArchModel m) { return m != ArchModel::Arm
 // Whether lazy MMU mode batches the invalidation of what a store replaced,
 // in a batch the guest keeps per CPU (ppc64-hash, sparc64).
 inline bool batches_invalidations(ArchModel m) { return m == ArchModel::Ppc64Hash || m == ArchModel::Sparc64; }
+
+// Whether lazy MMU mode keeps the new values of PTEs in a cache the guest
+// keeps per CPU, and stores them (after one batched invalidation) at leave:
+// s390. Only the arch's ptep_get() reads the cache; a direct load of the
+// entry, or any other CPU's, sees the old value.
+inline bool caches_entries(ArchModel m) { return m == ArchModel::S390; }
+
+// Whether the lazy MMU batch belongs to the CPU rather than the task, so a
+// context switch in an open section hands it to the next task.
+inline bool batch_is_per_cpu(ArchModel m) { return batches_invalidations(m) || caches_entries(m); }
 
 // Where the guest keeps a CPU's lazy state, for models that keep it per CPU:
 // an array of NR_CPUS structures, `active` being 1 in lazy mode (xen-pv: the

@@ -127,14 +127,16 @@ struct FaultCause {
     // The hazard is only that: a context synchronization event (an ISB, or
     // any exception taken or returned from) would have removed it.
     bool context_sync_missing = false;
-    // xen-pv: `write` is a request still queued in the CPU's multicall batch.
-    bool queued = false;
+    // Set when `write` is an update the arch model still holds back from the
+    // table (xen-pv's multicall batch, s390's ipte_batch): where it is held.
+    std::string held;
 };
 
 // How a page-table store counts in the deferred and lost-batching metrics.
 enum class Deferral {
     Arm64Rule,  // arm64 v6.16: a valid kernel leaf, whose barriers wait while TIF_LAZY_MMU is set
-    Deferred,   // the arch model batched what the store needs (xen-pv: the update; ppc64-hash, sparc64: the invalidation)
+    Deferred,   // the arch model batched what the store needs (xen-pv: the update; ppc64-hash, sparc64: the
+                // invalidation; s390: the store itself, made from the CPU's cache at leave)
     Immediate,  // it could have been batched and was not: lost batching inside an open section
     None,       // nothing to batch
 };
@@ -167,7 +169,8 @@ public:
     // The store on_store() was told of for `cpu` reached the walker with no
     // barrier, and `cpu` is synchronized with it: the hypervisor made it and
     // returned (xen-pv: a DSB and an exception return), or the arch's walker
-    // reads the tables as stored (ppc64-hash's hash fault, sparc64's TSB miss).
+    // reads the tables as stored (ppc64-hash's hash fault, sparc64's TSB miss,
+    // s390's walker after the IPTE).
     void complete_store(int cpu, size_t index);
     // The hypervisor flushed `t` for `cpu`: issued, waited for and, with the
     // exception return, synchronized before the guest runs on.

@@ -59,7 +59,8 @@ struct LazyState {
     uint32_t preempt_count = 0;  // current_thread_info()->preempt_count
     // The CPU's lazy state, under the models that keep it per CPU: xen-pv's
     // xen_lazy_mode (0 NONE, 1 MMU, 2 CPU), ppc64-hash's and sparc64's batch
-    // `active` (0, 1); -1 under arm64 (TIF_LAZY_MMU, per task).
+    // `active` (0, 1), s390's (0, 1, 2: being stored); -1 under arm64
+    // (TIF_LAZY_MMU, per task).
     int cpu_lazy_mode = -1;
     ArchModel arch = ArchModel::Arm64;
 

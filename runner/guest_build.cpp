@@ -296,8 +296,8 @@ GuestBuildResult GuestBuilder::build_uncached(const GuestBuildRequest& req) {
     for (const auto& [k, v] : req.defines) flags.push_back(fmt::format("-D{}={}", k, v));
     flags.push_back("-I" + (kernel_dir_ / "include").string());
     flags.push_back("-I" + (kernel_dir_ / "arch/arm64/include").string());
-    // The other arch models' own headers (asm/xen/, asm/book3s/64/, asm/tlbflush_64.h).
-    for (const char* arch : {"x86", "powerpc", "sparc"})
+    // The other arch models' own headers (asm/xen/, asm/book3s/64/, asm/tlbflush_64.h, asm/ipte_batch.h).
+    for (const char* arch : {"x86", "powerpc", "sparc", "s390"})
         flags.push_back("-I" + (kernel_dir_ / "arch" / arch / "include").string());
     std::vector<std::string> case_flags = flags;
     for (const auto& d : req.include_dirs) case_flags.push_back("-I" + fs::weakly_canonical(fs::absolute(d)).string());

@@ -28,6 +28,9 @@ std::string flags_str(const lazymmu::LazyState& s) {
                            s.pending_writes);
     case lazymmu::ArchModel::Sparc64:
         return fmt::format("tlb_batch active {}, {}, {} flush(es) queued", s.cpu_lazy_mode, depth, s.pending_writes);
+    case lazymmu::ArchModel::S390:
+        return fmt::format("ipte_batch active {}, {}, {} PTE update(s) cached", s.cpu_lazy_mode, depth,
+                           s.pending_writes);
     }
     return fmt::format("TIF_LAZY_MMU {}, TIF_LAZY_MMU_PENDING {}, depth {}{}, {} write(s) pending",
                        s.lazy() ? "set" : "clear", s.barriers_pending() ? "set" : "clear", s.depth,
@@ -72,15 +75,14 @@ void render_incident(std::string& out, const Incident& i, const CellOutcome& o, 
     if (i.write) {
         const auto& w = i.write->write;
         // What is missing after the write, which is what the fix has to add.
-        const char* state = i.write->queued ? "an mmu_update still queued in the CPU's multicall batch (xen-pv): "
-                                              "the hypervisor has not made it, so neither the CPU's loads nor its "
-                                              "walks see it"
+        const std::string& held = i.write->held;
+        const char* state = !held.empty() ? held.c_str()
                             : i.hazard == lazymmu::Hazard::BreakBeforeMake ? "the store that broke the rule"
                             : !w.actioned_at ? "not actioned: no DSB has made it visible to the table walker"
                             : i.hazard == lazymmu::Hazard::StaleTlb
                                 ? "visible to the table walker, but the translation it replaced may still be used"
                                 : "visible to the table walker, but no ISB since on this CPU";
-        out += i.write->queued ? fmt::format("Page-table update, {}:\n", state)
+        out += !held.empty() ? fmt::format("Page-table update, {}:\n", state)
                                : fmt::format("Page-table write #{}, {}:\n", w.seq, state);
         out += fmt::format("  {} entry at phys {:#x}", pgtable::level_name(w.level), w.entry.value);
         if (w.level >= 0) out += fmt::format(", maps {:#018x}", w.va.value);
@@ -270,7 +272,8 @@ nlohmann::json incident_json(const Incident& i) {
                  {"paused", i.lazy.paused},
                  {"pending_writes", i.lazy.pending_writes}};
     if (i.lazy.cpu_lazy_mode >= 0) j["lazy"]["cpu_lazy_mode"] = i.lazy.cpu_lazy_mode;
-    if (i.write) j["pending_write"]["queued"] = i.write->queued;
+    if (i.write) j["pending_write"]["queued"] = !i.write->held.empty();
+    if (i.write && !i.write->held.empty()) j["pending_write"]["held"] = i.write->held;
     return j;
 }
 

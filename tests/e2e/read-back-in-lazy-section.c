@@ -1,4 +1,4 @@
-/* A pte set and read back in one lazy MMU section: clean on arm64, a stale read on Xen PV. */
+/* A pte set and read back in one lazy MMU section: clean on arm64 and s390, a stale read on Xen PV. */
 #include <linux/mm.h>
 #include <linux/gfp.h>
 

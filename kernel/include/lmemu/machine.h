@@ -162,6 +162,19 @@ struct lmemu_mm_invariants {
 #define LMEMU_SPARC64_TLB_BATCH_NR	16
 #define LMEMU_SPARC64_TLB_BATCH_ACTIVE	24
 
+/*
+ * s390 keeps the new values of PTEs in a per-CPU cache in lazy MMU mode
+ * (struct ipte_batch, asm/ipte_batch.h): `active` (0 off, 1 lazy MMU mode,
+ * 2 being stored), the page table the cache is for, how many entries it
+ * holds, and per entry its new value and where it was set (0: none cached).
+ */
+#define LMEMU_S390_IPTE_BATCH_ACTIVE	0
+#define LMEMU_S390_IPTE_BATCH_TABLE	8
+#define LMEMU_S390_IPTE_BATCH_NR	16
+#define LMEMU_S390_IPTE_BATCH_PTES	32
+#define LMEMU_S390_IPTE_BATCH_IPS	(LMEMU_S390_IPTE_BATCH_PTES + 512 * 8)
+#define LMEMU_S390_IPTE_BATCH_SIZE	(LMEMU_S390_IPTE_BATCH_IPS + 512 * 8)
+
 /* The host rewrites barriers and TLB invalidations to this at load time. */
 #define LMEMU_HVC_REWRITTEN	0xffff
 

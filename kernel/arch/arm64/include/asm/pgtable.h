@@ -13,6 +13,9 @@
  *    (LMEMU_ARCH_TLB_BATCH) a store needs no barrier, clearing an entry
  *    queues the flush of what it held in the CPU's batch, and the lazy MMU
  *    hooks are those of arch/powerpc/mm/book3s64/hash_tlb.c or arch/sparc/mm/tlb.c;
+ *  - under s390 (CONFIG_LMEMU_ARCH_S390) a store needs no barrier either, and
+ *    in lazy MMU mode set_pte(), pte_clear() and ptep_get() go through the
+ *    CPU's PTE cache (arch/s390/mm/ipte_batch.c);
  *  - the lazy MMU hooks are out of line and __weak (arch/arm64/mm/lazy_mmu.c)
  *    so a case can replace them; each reports itself to the host
  *    (lmemu_trace_lazy_mmu), the way a tracepoint would, so lmemu can check
@@ -44,8 +47,15 @@
 #elif defined(CONFIG_LMEMU_ARCH_SPARC64)
 #include <asm/tlbflush_64.h>
 #define LMEMU_ARCH_TLB_BATCH 1
+#elif defined(CONFIG_LMEMU_ARCH_S390)
+#include <asm/ipte_batch.h>
 #elif !defined(CONFIG_LMEMU_ARCH_ARM64)
 #define CONFIG_LMEMU_ARCH_ARM64 1
+#endif
+
+/* The table walker reads the tables as stored: no barriers after a store. */
+#if defined(LMEMU_ARCH_TLB_BATCH) || defined(CONFIG_LMEMU_ARCH_S390)
+#define LMEMU_ARCH_STORES_VISIBLE 1
 #endif
 
 #if !defined(CONFIG_LAZY_MMU_ARM64_V6_15) && !defined(CONFIG_LAZY_MMU_ARM64_V6_16) && \
@@ -166,10 +176,14 @@ static inline void __set_pte_nosync(pte_t *ptep, pte_t pte)
 static inline void __set_pte_complete(pte_t pte)
 {
 }
-#elif defined(LMEMU_ARCH_TLB_BATCH)
+#elif defined(LMEMU_ARCH_STORES_VISIBLE)
 /* The walker reads the table as stored: no barriers. */
 static inline void __set_pte_nosync(pte_t *ptep, pte_t pte)
 {
+#ifdef CONFIG_LMEMU_ARCH_S390
+	if (ipte_batch_set_pte(ptep, pte, 0))
+		return;
+#endif
 	WRITE_ONCE(*ptep, pte);
 }
 
@@ -201,12 +215,20 @@ static inline void __set_pte(pte_t *ptep, pte_t pte)
 
 static inline pte_t __ptep_get(pte_t *ptep)
 {
+#ifdef CONFIG_LMEMU_ARCH_S390
+	return ipte_batch_ptep_get(ptep);
+#else
 	return READ_ONCE(*ptep);
+#endif
 }
 
 static inline void __pte_clear(struct mm_struct *mm, unsigned long addr, pte_t *ptep)
 {
-#ifdef LMEMU_ARCH_TLB_BATCH
+#if defined(CONFIG_LMEMU_ARCH_S390)
+	/* Outside lazy MMU mode the caller flushes, as with arm64's pte_clear(). */
+	if (!ipte_batch_set_pte(ptep, __pte(0), addr))
+		WRITE_ONCE(*ptep, __pte(0));
+#elif defined(LMEMU_ARCH_TLB_BATCH)
 	/* pte_update(): the store, then the flush of what it replaced, batched in lazy MMU mode. */
 	pte_t old = __ptep_get(ptep);
 
@@ -263,7 +285,7 @@ static inline void set_pmd(pmd_t *pmdp, pmd_t pmd)
 #else
 	WRITE_ONCE(*pmdp, pmd);
 
-#ifndef LMEMU_ARCH_TLB_BATCH
+#ifndef LMEMU_ARCH_STORES_VISIBLE
 	if (pmd_valid(pmd))
 		queue_pte_barriers();
 #endif
@@ -312,7 +334,7 @@ static inline void set_pud(pud_t *pudp, pud_t pud)
 #else
 	WRITE_ONCE(*pudp, pud);
 
-#ifndef LMEMU_ARCH_TLB_BATCH
+#ifndef LMEMU_ARCH_STORES_VISIBLE
 	if (pud_valid(pud))
 		queue_pte_barriers();
 #endif
