@@ -25,32 +25,12 @@ emu::RunResult run_s390(const std::string& body, std::vector<emu::Injection> inj
     cfg.arch = ArchModel::S390;
     cfg.cpus = cpus;
     cfg.injections = std::move(injections);
-    return test::run_guest(fmt::format(R"(
-        #include <linux/mm.h>
-        #include <linux/gfp.h>
-        #include <linux/smp.h>
-        #include <asm/ipte_batch.h>
-        #define NR 520
-        static unsigned long base = VMALLOC_START;
-        static unsigned long pa_base;
-        static pte_t *pte(int i) {{ return virt_to_kpte(base + i * PAGE_SIZE); }}
-        static void map(int i) {{ set_pte(pte(i), pfn_pte((pa_base >> PAGE_SHIFT) + i % 256, PAGE_KERNEL)); }}
-        static void clear(int i) {{ pte_clear(&init_mm, base + i * PAGE_SIZE, pte(i)); }}
-        static void touch(int i) {{ (void)READ_ONCE(*(unsigned long *)(base + i * PAGE_SIZE)); }}
-        noinline void step(void) {{ barrier(); }}
-        static void read_pte(void *info) {{ *(pte_t *)info = ptep_get(pte(0)); }}
-        void other(void) {{ }}
-        void scenario(void)
-        {{
-            struct page *pages = alloc_pages(GFP_KERNEL, 8);
-            BUG_ON(!pages);
-            pa_base = page_to_phys(pages);
-            BUG_ON(apply_to_page_range(&init_mm, base, NR * PAGE_SIZE, NULL, NULL));
-            {}
-        }}
-    )",
-                                                     body),
-                                         cfg);
+    return test::run_guest(
+        test::vmalloc_pages_guest(520, 8,
+                                  "#include <asm/ipte_batch.h>\n"
+                                  "static void read_pte(void *info) { *(pte_t *)info = ptep_get(pte(0)); }",
+                                  body),
+        cfg);
 }
 
 Hazard hazard_of(const emu::RunResult& r) { return r.incident && r.incident->hazard ? *r.incident->hazard : Hazard::Nesting; }

@@ -24,31 +24,7 @@ emu::RunResult run_batch(ArchModel arch, const std::string& body, std::vector<em
     cfg.arch = arch;
     cfg.cpus = cpus;
     cfg.injections = std::move(injections);
-    return test::run_guest(fmt::format(R"(
-        #include <linux/mm.h>
-        #include <linux/gfp.h>
-        #include <linux/smp.h>
-        #define NR 200
-        static unsigned long base = VMALLOC_START;
-        static unsigned long pa_base;
-        static pte_t *pte(int i) {{ return virt_to_kpte(base + i * PAGE_SIZE); }}
-        static void map(int i) {{ set_pte(pte(i), pfn_pte((pa_base >> PAGE_SHIFT) + i, PAGE_KERNEL)); }}
-        static void clear(int i) {{ pte_clear(&init_mm, base + i * PAGE_SIZE, pte(i)); }}
-        static void touch(int i) {{ (void)READ_ONCE(*(unsigned long *)(base + i * PAGE_SIZE)); }}
-        static struct mm_struct other_mm;
-        noinline void step(void) {{ barrier(); }}
-        void other(void) {{ }}
-        void scenario(void)
-        {{
-            struct page *pages = alloc_pages(GFP_KERNEL, 8);
-            BUG_ON(!pages);
-            pa_base = page_to_phys(pages);
-            BUG_ON(apply_to_page_range(&init_mm, base, NR * PAGE_SIZE, NULL, NULL));
-            {}
-        }}
-    )",
-                                                     body),
-                                         cfg);
+    return test::run_guest(test::vmalloc_pages_guest(200, 8, "static struct mm_struct other_mm;", body), cfg);
 }
 
 Hazard hazard_of(const emu::RunResult& r) { return r.incident && r.incident->hazard ? *r.incident->hazard : Hazard::Nesting; }

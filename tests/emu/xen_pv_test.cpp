@@ -21,30 +21,7 @@ emu::RunResult run_xen(const std::string& body, std::vector<emu::Injection> inje
     emu::MachineConfig cfg;
     cfg.arch = lazymmu::ArchModel::XenPv;
     cfg.injections = std::move(injections);
-    return test::run_guest(fmt::format(R"(
-        #include <linux/mm.h>
-        #include <linux/gfp.h>
-        #include <asm/tlbflush.h>
-        #include <asm/xen/hypervisor.h>
-        #define NR 40
-        static unsigned long base = VMALLOC_START;
-        static unsigned long pa_base;
-        static pte_t *pte(int i) {{ return virt_to_kpte(base + i * PAGE_SIZE); }}
-        static void map(int i) {{ set_pte(pte(i), pfn_pte((pa_base >> PAGE_SHIFT) + i, PAGE_KERNEL)); }}
-        static void touch(int i) {{ (void)READ_ONCE(*(unsigned long *)(base + i * PAGE_SIZE)); }}
-        noinline void step(void) {{ barrier(); }}
-        void other(void) {{ }}
-        void scenario(void)
-        {{
-            struct page *pages = alloc_pages(GFP_KERNEL, 6);
-            BUG_ON(!pages);
-            pa_base = page_to_phys(pages);
-            BUG_ON(apply_to_page_range(&init_mm, base, NR * PAGE_SIZE, NULL, NULL));
-            {}
-        }}
-    )",
-                                                     body),
-                                         cfg);
+    return test::run_guest(test::vmalloc_pages_guest(40, 6, "#include <asm/xen/hypervisor.h>", body), cfg);
 }
 
 }  // namespace

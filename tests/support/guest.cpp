@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "lazymmu/nesting.h"
 #include "runner/guest_build.h"
 
@@ -29,6 +31,36 @@ std::string two_threads(const std::string& code, const std::string& after) {
             )" + after + R"(
         }
     )";
+}
+
+std::string vmalloc_pages_guest(int nr, int order, const std::string& extra, const std::string& body) {
+    return fmt::format(R"(
+        #include <linux/mm.h>
+        #include <linux/gfp.h>
+        #include <linux/smp.h>
+        #include <asm/tlbflush.h>
+        static unsigned long base = VMALLOC_START;
+        static unsigned long pa_base;
+        static __maybe_unused pte_t *pte(int i) {{ return virt_to_kpte(base + i * PAGE_SIZE); }}
+        static __maybe_unused void map(int i)
+        {{
+            set_pte(pte(i), pfn_pte((pa_base >> PAGE_SHIFT) + i % (1 << {}), PAGE_KERNEL));
+        }}
+        static __maybe_unused void clear(int i) {{ pte_clear(&init_mm, base + i * PAGE_SIZE, pte(i)); }}
+        static __maybe_unused void touch(int i) {{ (void)READ_ONCE(*(unsigned long *)(base + i * PAGE_SIZE)); }}
+        noinline void step(void) {{ barrier(); }}
+        void other(void) {{ }}
+        {}
+        void scenario(void)
+        {{
+            struct page *pages = alloc_pages(GFP_KERNEL, {});
+            BUG_ON(!pages);
+            pa_base = page_to_phys(pages);
+            BUG_ON(apply_to_page_range(&init_mm, base, {} * PAGE_SIZE, NULL, NULL));
+            {}
+        }}
+    )",
+                       order, extra, order, nr, body);
 }
 
 std::string two_cpu_counter(const std::string& increment) {

@@ -20,6 +20,13 @@ emu::RunResult run_guest(const std::string& code, const emu::MachineConfig& cfg,
 // The incident's message, or "clean": what a failed check prints.
 std::string why(const emu::RunResult& r);
 
+// A guest whose scenario() gives `nr` pages at VMALLOC_START page tables and
+// 2^order fresh pages, then runs `body` (statements) with: pte(i), map(i)
+// (page i, modulo 2^order), clear(i), touch(i) (a read through the
+// mapping), step() (a call to inject at) and other() (an empty handler).
+// `extra` comes after those, before scenario(): the test's own includes and helpers.
+std::string vmalloc_pages_guest(int nr, int order, const std::string& extra, const std::string& body);
+
 // Two CPUs each add one to a shared `counter` with `increment`; the boot CPU
 // then checks the sum with BUG_ON (a lost update is a `bug` verdict).
 std::string two_cpu_counter(const std::string& increment);
