@@ -1,21 +1,10 @@
 /* Before c519c3c0a113: the PTE is read and set inside the walk's lazy MMU section. */
 #include "../kasan/populate_vmalloc.h"
 
-int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr, void *_data)
+void kasan_pte_ops_begin(void)
 {
-	struct vmalloc_populate_data *data = _data;
-	int index = (addr - data->start) >> PAGE_SHIFT;
-	struct page *page = data->pages[index];
-	pte_t pte;
+}
 
-	memset(page_to_virt(page), KASAN_VMALLOC_INVALID, PAGE_SIZE);
-	pte = pfn_pte(page_to_pfn(page), PAGE_KERNEL);
-
-	spin_lock(&init_mm.page_table_lock);
-	if (likely(pte_none(ptep_get(ptep)))) {
-		set_pte_at(&init_mm, addr, ptep, pte);
-		data->pages[index] = NULL;
-	}
-	spin_unlock(&init_mm.page_table_lock);
-	return 0;
+void kasan_pte_ops_end(void)
+{
 }

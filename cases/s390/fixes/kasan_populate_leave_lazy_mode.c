@@ -1,29 +1,16 @@
 /*
- * c519c3c0a113 ("mm/kasan: avoid lazy MMU mode hazards"): the callback
- * leaves lazy MMU mode for its PTE operations and enters it again, so the
- * PTE it sets is in the table before init_mm.page_table_lock is dropped.
+ * c519c3c0a113 ("mm/kasan: avoid lazy MMU mode hazards"): the callbacks
+ * leave lazy MMU mode for their PTE operations and enter it again, so the
+ * PTE set is in the table before init_mm.page_table_lock is dropped.
  */
 #include "../kasan/populate_vmalloc.h"
 
-int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr, void *_data)
+void kasan_pte_ops_begin(void)
 {
-	struct vmalloc_populate_data *data = _data;
-	int index = (addr - data->start) >> PAGE_SHIFT;
-	struct page *page = data->pages[index];
-	pte_t pte;
-
 	arch_leave_lazy_mmu_mode();
+}
 
-	memset(page_to_virt(page), KASAN_VMALLOC_INVALID, PAGE_SIZE);
-	pte = pfn_pte(page_to_pfn(page), PAGE_KERNEL);
-
-	spin_lock(&init_mm.page_table_lock);
-	if (likely(pte_none(ptep_get(ptep)))) {
-		set_pte_at(&init_mm, addr, ptep, pte);
-		data->pages[index] = NULL;
-	}
-	spin_unlock(&init_mm.page_table_lock);
-
+void kasan_pte_ops_end(void)
+{
 	arch_enter_lazy_mmu_mode();
-	return 0;
 }

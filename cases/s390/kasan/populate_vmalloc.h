@@ -3,8 +3,9 @@
  * 08c7c253e032 (the populate race: the PTE is checked and set under
  * init_mm.page_table_lock) and b6ea95a34cbd (the pages are allocated before
  * the walk): apply_to_page_range() runs kasan_populate_vmalloc_pte() on each
- * shadow PTE inside its lazy MMU section. Whether the callback steps out of
- * lazy MMU mode around its PTE operations (c519c3c0a113) is the variant.
+ * shadow PTE inside its lazy MMU section (kasan/populate_vmalloc_pte.c).
+ * Whether the callback steps out of lazy MMU mode around its PTE operations
+ * (c519c3c0a113) is the variant: kasan_pte_ops_begin()/_end().
  */
 #include <linux/mm.h>
 #include <linux/gfp.h>
@@ -20,3 +21,5 @@ struct vmalloc_populate_data {
 };
 
 int kasan_populate_vmalloc_pte(pte_t *ptep, unsigned long addr, void *_data);
+void kasan_pte_ops_begin(void);
+void kasan_pte_ops_end(void);
