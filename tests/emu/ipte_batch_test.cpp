@@ -13,6 +13,7 @@ using namespace lmemu;
 using lazymmu::ArchModel;
 using lazymmu::Hazard;
 using lazymmu::Verdict;
+using test::hazard_of;
 using test::why;
 
 namespace {
@@ -32,8 +33,6 @@ emu::RunResult run_s390(const std::string& body, std::vector<emu::Injection> inj
                                   body),
         cfg);
 }
-
-Hazard hazard_of(const emu::RunResult& r) { return r.incident && r.incident->hazard ? *r.incident->hazard : Hazard::Nesting; }
 
 }  // namespace
 
@@ -95,11 +94,7 @@ TEST_CASE("ipte batch: the cache holds one page table; an entry of another is se
 }
 
 TEST_CASE("ipte batch: lazy MMU mode disables preemption; a switch with the cache active is lazy-leak") {
-    std::string error;
-    emu::Injection preempt;
-    preempt.at = *emu::InjectPoint::parse("call:step", error);
-    preempt.kind = emu::InjectKind::Preempt;
-    preempt.handler = "other";
+    const auto preempt = test::inject("call:step", emu::InjectKind::Preempt, "other");
     auto r = run_s390("lazy_mmu_mode_enable(); map(0); step(); lazy_mmu_mode_disable(); touch(0);", {preempt});
     CHECK_MESSAGE(r.verdict == Verdict::Clean, why(r));
     r = run_s390("ipte_batch[smp_processor_id()].active = IPTE_BATCH_CACHING; map(0); step();", {preempt});

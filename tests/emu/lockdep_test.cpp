@@ -29,12 +29,7 @@ emu::RunResult run_locks(const std::string& body, const std::string& handler, em
                                                      handler, body),
                                          {{"CONFIG_LOCKDEP", "1"}});
     emu::MachineConfig cfg;
-    std::string error;
-    emu::Injection i;
-    i.at = *emu::InjectPoint::parse("call:irq_here", error);
-    i.kind = kind;
-    i.handler = "in_irq";
-    cfg.injections.push_back(i);
+    cfg.injections.push_back(test::inject("call:irq_here", kind, "in_irq"));
     emu::Machine m(image, cfg);
     return m.run(cfg);
 }

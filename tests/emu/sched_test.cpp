@@ -13,18 +13,9 @@
 using namespace lmemu;
 using lazymmu::Hazard;
 using lazymmu::Verdict;
+using test::inject;
 
 namespace {
-
-emu::Injection inject(const char* at, emu::InjectKind kind, const char* handler, int migrate = -1) {
-    std::string error;
-    emu::Injection i;
-    i.at = *emu::InjectPoint::parse(at, error);
-    i.kind = kind;
-    i.handler = handler;
-    i.migrate = migrate;
-    return i;
-}
 
 emu::RunResult run(const std::string& code, std::vector<emu::Injection> injections, int cpus = 1,
                    lazymmu::Policy policy = lazymmu::Policy::Arm64V616) {

@@ -13,6 +13,7 @@ using namespace lmemu;
 using lazymmu::ArchModel;
 using lazymmu::Hazard;
 using lazymmu::Verdict;
+using test::hazard_of;
 using test::why;
 
 namespace {
@@ -26,8 +27,6 @@ emu::RunResult run_batch(ArchModel arch, const std::string& body, std::vector<em
     cfg.injections = std::move(injections);
     return test::run_guest(test::vmalloc_pages_guest(200, 8, "static struct mm_struct other_mm;", body), cfg);
 }
-
-Hazard hazard_of(const emu::RunResult& r) { return r.incident && r.incident->hazard ? *r.incident->hazard : Hazard::Nesting; }
 
 }  // namespace
 
@@ -81,11 +80,7 @@ TEST_CASE("tlb batch: one mm per batch: another mm's flush flushes the batch fir
 }
 
 TEST_CASE("tlb batch: a context switch with the CPU's batch active is lazy-leak") {
-    std::string error;
-    emu::Injection preempt;
-    preempt.at = *emu::InjectPoint::parse("call:step", error);
-    preempt.kind = emu::InjectKind::Preempt;
-    preempt.handler = "other";
+    const auto preempt = test::inject("call:step", emu::InjectKind::Preempt, "other");
     for (const auto arch : {ArchModel::Ppc64Hash, ArchModel::Sparc64}) {
         CAPTURE(lazymmu::to_string(arch));
         // The hooks disable preemption: the preemption waits for the leave.

@@ -99,11 +99,7 @@ TEST_CASE("xen-pv: a second enter of lazy MMU mode is Xen's BUG") {
 }
 
 TEST_CASE("xen-pv: a context switch issues the outgoing task's batch and resumes its lazy mode") {
-    std::string error;
-    emu::Injection preempt;
-    preempt.at = *emu::InjectPoint::parse("call:step", error);
-    preempt.kind = emu::InjectKind::Preempt;
-    preempt.handler = "other";
+    const auto preempt = test::inject("call:step", emu::InjectKind::Preempt, "other");
     // Preempted with an update queued: the switch issues it, and the task's
     // later updates are queued again (its lazy mode came back with it).
     auto r = run_xen(R"(lazy_mmu_mode_enable(); map(1); step();

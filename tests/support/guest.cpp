@@ -33,6 +33,23 @@ std::string two_threads(const std::string& code, const std::string& after) {
     )";
 }
 
+std::optional<lazymmu::Hazard> hazard_of(const emu::RunResult& r) {
+    if (!r.incident) return std::nullopt;
+    return r.incident->hazard;
+}
+
+emu::Injection inject(const char* at, emu::InjectKind kind, const char* handler, int migrate) {
+    std::string error;
+    emu::Injection i;
+    const auto point = emu::InjectPoint::parse(at, error);
+    if (!point) throw std::invalid_argument(fmt::format("injection point {}: {}", at, error));
+    i.at = *point;
+    i.kind = kind;
+    i.handler = handler;
+    i.migrate = migrate;
+    return i;
+}
+
 std::string vmalloc_pages_guest(int nr, int order, const std::string& extra, const std::string& body) {
     return fmt::format(R"(
         #include <linux/mm.h>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "emu/elf_image.h"
@@ -19,6 +20,11 @@ emu::RunResult run_guest(const std::string& code, const emu::MachineConfig& cfg,
                          std::map<std::string, std::string> defines = {});
 // The incident's message, or "clean": what a failed check prints.
 std::string why(const emu::RunResult& r);
+// The run's hazard, if it ended in one.
+std::optional<lazymmu::Hazard> hazard_of(const emu::RunResult& r);
+// `handler` run as `kind` at the injection point `at` (a valid spelling);
+// `migrate`: the CPU a preemption moves the task to (-1: none).
+emu::Injection inject(const char* at, emu::InjectKind kind, const char* handler, int migrate = -1);
 
 // A guest whose scenario() gives `nr` pages at VMALLOC_START page tables and
 // 2^order fresh pages, then runs `body` (statements) with: pte(i), map(i)
