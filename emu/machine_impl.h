@@ -204,6 +204,9 @@ private:
         bool storing;
     };
     std::optional<IpteSlot> s390_cached(int cpu, size_t index) const;
+    // Whether a kernel PTE store counts in the metrics under s390
+    // (store_deferral()); `batched`: the leave is storing the CPU's cache.
+    bool s390_store_counts(size_t index, uint64_t new_value, bool batched) const;
     void check_held_load(uint64_t offset, unsigned size);
     std::optional<lazymmu::FaultCause> held_cause(const pgtable::Walk& walk) const;
     void forget_user_root(uint64_t frame);

@@ -129,12 +129,8 @@ lazymmu::Deferral Machine::Impl::store_deferral(size_t index, uint64_t old_value
             // the invalidation of the translation it removed or changed waits
             ? level == 3 && kernel_va(va.value) && pgtable::Pte{old_value}.valid() && old_value != new_value
         : lazymmu::caches_entries(config_.arch)
-            // s390: any kernel PTE change waits in the cache. Of the leave's
-            // stores the one of the cached value counts, not the IPTE's break;
-            // a direct store while the cache holds another table is by design.
-            ? level == 3 && kernel_va(va.value) && old_value != new_value &&
-                  (batched ? s390_cached(running_, index).value_or(IpteSlot{new_value, 0, true}).value == new_value
-                           : lazy_state(running_).cpu_lazy_mode != 1)
+            // s390: any kernel PTE change waits in the cache
+            ? level == 3 && kernel_va(va.value) && old_value != new_value && s390_store_counts(index, new_value, batched)
             // xen-pv: the update itself waits
             : (level == 3 || level < 0) && lazymmu::valid_kernel_leaf(new_value, level);
     return batchable ? made : lazymmu::Deferral::None;

@@ -31,6 +31,16 @@ std::optional<Machine::Impl::IpteSlot> Machine::Impl::s390_cached(int cpu, size_
     return IpteSlot{read_virt(batch + LMEMU_S390_IPTE_BATCH_PTES + 8 * slot, 8).value_or(0), ip, active == kStoring};
 }
 
+bool Machine::Impl::s390_store_counts(size_t index, uint64_t new_value, bool batched) const {
+    // Of the leave's stores, the one of the cached value counts, not the IPTE's break.
+    if (batched) {
+        const auto cached = s390_cached(running_, index);
+        return !cached || cached->value == new_value;
+    }
+    // A direct store while the cache holds another table is by design; with the cache off, batching was lost.
+    return lazy_state(running_).cpu_lazy_mode != static_cast<int>(kCaching);
+}
+
 std::optional<Machine::Impl::HeldUpdate> Machine::Impl::s390_held_update(size_t index) const {
     for (int cpu = 0; cpu < config_.cpus; ++cpu) {
         const auto cached = s390_cached(cpu, index);
