@@ -322,7 +322,10 @@ TEST_CASE("machine: a guest that steps outside the model is a guest fault that s
         {"smc.c", "smc: a call to secure firmware"}, {"mmu_off.c", "turned the MMU off"},
         {"pte_beyond_ram.c", "to phys 0x80000000, outside RAM"}, {"generated_code.c", "outside the kernel image's text"},
     };
-    for (const auto& [file, words] : kCases) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    for (const auto& guest : kCases) {
+        const char* file = guest.first;
+        const char* words = guest.second;
         CAPTURE(file);
         std::ifstream in(std::string(LMEMU_SOURCE_DIR) + "/cases/arm64/errors/" + file);
         std::stringstream code;
