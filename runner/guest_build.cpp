@@ -239,21 +239,58 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
     const std::string tmp_suffix = fmt::format(".{}.tmp", getpid());
     const fs::path tmp_obj = cache_dir_ / "obj" / (key + tmp_suffix);
     const fs::path tmp_dep = tmp_dir / "deps.d";
-    std::vector<std::string> argv{"clang"};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    argv.insert(argv.end(), {"-MD", "-MF", tmp_dep.string(), "-x", assembly ? "assembler-with-cpp" : "c", "-c",
-                             tmp_src.string(), "-o", tmp_obj.string()});
+    auto clang = [&](std::initializer_list<std::string> what, std::string& out) {
+        std::vector<std::string> argv{"clang"};
+        argv.insert(argv.end(), flags.begin(), flags.end());
+        argv.insert(argv.end(), {"-MD", "-MF", tmp_dep.string(), "-x", assembly ? "assembler-with-cpp" : "c"});
+        argv.insert(argv.end(), what);
+        argv.push_back(tmp_src.string());
+        return run_tool(argv, out);
+    };
+    auto cleanup = [&] {
+        if (!assembly) fs::remove(tmp_src);
+        fs::remove(tmp_dep);
+        fs::remove(tmp_dir);  // only if empty
+    };
+    // Preprocessor mode, as ccache's: most sources read few of a
+    // configuration's CONFIG_ options, so configurations mostly preprocess a
+    // source to the same text, and one object serves them all. The text is
+    // keyed with the flags that act after preprocessing, and this process's
+    // copy of the source is named out of it. Assembly keeps its own file in
+    // its line table, so it is always compiled.
+    std::optional<fs::path> shared_obj;
+    if (!assembly) {
+        const fs::path tmp_i = tmp_dir / "preprocessed.i";
+        std::string out;
+        if (clang({"-E", "-o", tmp_i.string()}, out) == 0) {
+            std::string material = read_file(tmp_i);
+            for (size_t pos = 0; (pos = material.find(tmp_src.string(), pos)) != std::string::npos;)
+                material.replace(pos, tmp_src.string().size(), source.string());
+            for (const auto& f : flags)
+                if (!f.starts_with("-D") && !f.starts_with("-I") && !f.starts_with("-iquote")) material += '\0' + f;
+            shared_obj = cache_dir_ / "obj" / ("pp-" + content_hash(material) + ".o");
+        }
+        fs::remove(tmp_i);
+    }
     std::string out;
-    const int rc = run_tool(argv, out);
+    int rc = 0;
+    std::error_code ec;
+    if (shared_obj && fs::exists(*shared_obj)) {
+        fs::create_hard_link(*shared_obj, tmp_obj, ec);  // the deps come from the -E run
+        if (ec) rc = -1, out = fmt::format("cannot link {}: {}\n", shared_obj->string(), ec.message());
+    } else {
+        rc = clang({"-c", "-o", tmp_obj.string()}, out);
+        ++compiled;
+        if (rc == 0 && shared_obj) {
+            fs::create_hard_link(tmp_obj, *shared_obj, ec);  // lost to another process's link: theirs is as good
+        }
+    }
     const std::vector<fs::path> headers = parse_depfile(read_file(tmp_dep), tmp_src);
-    if (!assembly) fs::remove(tmp_src);
-    fs::remove(tmp_dep);
-    fs::remove(tmp_dir);  // only if empty
+    cleanup();
     for (size_t pos = 0; !assembly && (pos = out.find(tmp_src.string(), pos)) != std::string::npos;
          pos += source.string().size())
         out.replace(pos, tmp_src.string().size(), source.string());
     diag += out;
-    ++compiled;
     const auto digest = headers_digest(headers);
     if (rc != 0 || !digest) {
         fs::remove(tmp_obj);
