@@ -102,3 +102,29 @@ TEST_CASE("guest build: the cache is trimmed to its limit, least recently used f
     CHECK(fs::exists(cache / "obj" / "7.o"));
     fs::remove_all(cache);
 }
+
+TEST_CASE("guest build: a configuration shares the objects of every source whose preprocessed text it leaves alone") {
+    const fs::path cache = fresh_dir("lmemu-cache-test-config-");
+    GuestBuilder b(GuestBuilder::default_kernel_dir(), cache);
+    GuestBuildRequest req;
+    req.sources.push_back({"scenario.c", std::string("void scenario(void) {}\n")});
+    const auto first = b.build(req);
+    REQUIRE(first.elf);
+    // An option no source reads: every C object is shared (assembly is always
+    // compiled: its line table names its own file), the kernel linked anew from them.
+    int assembly = 0;
+    for (const auto& e : fs::recursive_directory_iterator(GuestBuilder::default_kernel_dir()))
+        assembly += e.path().extension() == ".S";
+    req.defines["CONFIG_LMEMU_TEST_UNREAD"] = "1";
+    const auto unread = b.build(req);
+    REQUIRE(unread.elf);
+    CHECK(unread.compiled == assembly);
+    // An option one header reads: only what includes it compiles again.
+    req.defines["CONFIG_PREEMPT_RT"] = "1";
+    const auto read = b.build(req);
+    REQUIRE(read.elf);
+    CHECK(read.compiled > assembly);
+    CHECK(read.compiled < first.compiled);
+    CHECK(*read.elf != *unread.elf);
+    fs::remove_all(cache);
+}
