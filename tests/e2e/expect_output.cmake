@@ -1,5 +1,6 @@
 # Runs ${LMEMU} with ${ARGS} (a ;-list) and checks the exit status (RC: zero
-# or nonzero) and that every string of WANT (a ;-list) appears in its stdout or stderr.
+# or nonzero), that every string of WANT (a ;-list) appears in its stdout or
+# stderr, and that no string of ABSENT does.
 execute_process(COMMAND ${LMEMU} ${ARGS} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 message("${out}${err}")
 if(RC STREQUAL "zero" AND NOT rc EQUAL 0)
@@ -11,5 +12,11 @@ foreach(want IN LISTS WANT)
   string(FIND "${out}${err}" "${want}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "missing from the output: ${want}")
+  endif()
+endforeach()
+foreach(absent IN LISTS ABSENT)
+  string(FIND "${out}${err}" "${absent}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "in the output, and must not be: ${absent}")
   endif()
 endforeach()

@@ -1,13 +1,14 @@
-# Three shards of the corpus, merged, are the whole run: `lmemu merge --json`
-# of the shards is byte-identical to `lmemu merge --json` of one whole run
-# (merge sorts cells by case and cell); shards that overlap are refused.
-execute_process(COMMAND ${LMEMU} run --json ${CASES} OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/whole.json RESULT_VARIABLE rc)
+# Three shards of a run (SLICE: case files with explored cells among them),
+# merged, are the whole run: `lmemu merge --json` of the shards is
+# byte-identical to `lmemu merge --json` of one whole run (merge sorts cells
+# by case and cell); shards that overlap are refused.
+execute_process(COMMAND ${LMEMU} run --json ${SLICE} OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/whole.json RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "lmemu run --json failed (${rc})")
 endif()
 set(shards "")
 foreach(i 1 2 3)
-  execute_process(COMMAND ${LMEMU} run --json --shard ${i}/3 ${CASES} OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/shard${i}.json
+  execute_process(COMMAND ${LMEMU} run --json --shard ${i}/3 ${SLICE} OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/shard${i}.json
                   RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "shard ${i}/3 failed (${rc})")
@@ -20,6 +21,13 @@ if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0 OR NOT whole STREQUAL merged)
   file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/merged.json "${merged}")
   message(FATAL_ERROR "the merged shards are not the whole run (${rc1}, ${rc2}): compare whole.json and merged.json")
 endif()
+foreach(shard IN LISTS shards)
+  file(READ ${shard} part)
+  string(JSON n LENGTH "${part}")
+  if(n EQUAL 0)
+    message(FATAL_ERROR "${shard} holds no cell: three shards of this slice should each hold some")
+  endif()
+endforeach()
 list(GET shards 0 first)
 execute_process(COMMAND ${LMEMU} merge ${first} ${first} ERROR_VARIABLE err RESULT_VARIABLE rc)
 string(FIND "${err}" "the shards overlap" at)
