@@ -16,6 +16,8 @@ Cli::Cli() : jobs(static_cast<int>(std::max(1u, std::thread::hardware_concurrenc
     run = app.add_subcommand("run", "run case files (*.toml), folders of them, or bare scenario files (*.c)");
     run->add_option("paths", paths, "files or folders (default: the built-in cases/)");
     run->add_flag("--json", json, "print the results as JSON");
+    run->add_flag("-v,--reports", opt.all_reports,
+                  "print the report of every run with one (default: only of runs that did not meet their expectations)");
     run->add_option("-j,--jobs", jobs, "worker processes for case files (output in the same order as -j 1)")
         ->capture_default_str()
         ->check(CLI::Range(1, 64));

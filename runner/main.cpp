@@ -98,7 +98,7 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
             if (progress)
                 fmt::print(stderr, "\r\033[K[{}/{} case files, {} failed] {}", i + 1, files.size(), failed,
                            files[i].filename().string());
-            results.push_back(run_file(runner, files[i], json));
+            results.push_back(run_file(runner, files[i], json, o.all_reports));
             failed += std::count_if(results.back().statuses.begin(), results.back().statuses.end(),
                                     [](Status st) { return st == Status::Fail || st == Status::Error; });
             if (!json) std::cout << results.back().text << std::flush;  // as it goes, with one process
@@ -122,7 +122,7 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
         for (const Status st : r.statuses) all.emplace_back().status = st;
     }
     if (json) std::cout << out.dump(2) << "\n";
-    else std::cout << render_totals(all) << "\n";
+    else std::cout << (files.size() > 1 ? render_case_table({out.begin(), out.end()}) + "\n" : "") << render_totals(all) << "\n";
     if (!junit.empty()) {
         std::ofstream f(junit);
         f << junit_xml({out.begin(), out.end()});

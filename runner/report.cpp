@@ -343,6 +343,56 @@ nlohmann::json perfetto_json(const std::string& label, const std::vector<emu::Ti
     return {{"traceEvents", trace}, {"otherData", {{"time unit", "translated blocks executed by all CPUs"}}}};
 }
 
+std::string render_case_table(const std::vector<nlohmann::json>& cells) {
+    struct Row {
+        std::string name;
+        size_t runs = 0;
+        bool failed = false;
+        std::vector<std::pair<std::string, size_t>> verdicts;  // in the order first seen
+        std::vector<std::string> failures;
+    };
+    // A field as text, or `none` where the cell lacks it (a case file that did not parse has no verdict).
+    auto text = [](const nlohmann::json& c, const char* key, const char* none) {
+        const auto it = c.find(key);
+        return it != c.end() && it->is_string() ? it->get<std::string>() : std::string(none);
+    };
+    std::vector<Row> rows;
+    for (const auto& c : cells) {
+        const std::string name = text(c, "case", "?");
+        if (rows.empty() || rows.back().name != name) rows.push_back({name});
+        Row& row = rows.back();
+        ++row.runs;
+        const std::string status = text(c, "status", "");
+        std::string verdict = text(c, "verdict", "error");
+        if (const auto i = c.find("incident"); i != c.end() && i->is_object()) verdict = text(*i, "hazard", verdict.c_str());
+        if (status == "ERROR") verdict = "error";
+        if (c.contains("sweep")) verdict = "sweep";
+        const auto it = std::find_if(row.verdicts.begin(), row.verdicts.end(), [&](const auto& v) { return v.first == verdict; });
+        if (it == row.verdicts.end()) row.verdicts.push_back({verdict, 1});
+        else ++it->second;
+        if (status == "FAIL" || status == "ERROR") {
+            row.failed = true;
+            // An error's first line names the file, line and column; the full text is printed above.
+            std::string why = status == "ERROR" ? text(c, "error", "could not run") : "";
+            why = why.substr(0, why.find('\n'));
+            if (const auto m = c.find("mismatches"); m != c.end() && m->is_array() && !m->empty() && (*m)[0].is_string())
+                why = (*m)[0].get<std::string>();
+            row.failures.push_back(fmt::format("{} [{}]: {}", status, text(c, "cell", "default"), why));
+        }
+    }
+    size_t width = 4;
+    for (const auto& r : rows) width = std::max(width, r.name.size());
+    std::string out = fmt::format("\n{:<{}}  runs  result  verdicts\n", "case", width);
+    for (const auto& r : rows) {
+        std::vector<std::string> v;
+        for (const auto& [what, n] : r.verdicts) v.push_back(fmt::format("{} {}", what, n));
+        out += fmt::format("{:<{}}  {:>4}  {:<6}  {}\n", r.name, width, r.runs, r.failed ? "FAIL" : "PASS",
+                           fmt::join(v, ", "));
+        for (const auto& f : r.failures) out += fmt::format("{:<{}}    {}\n", "", width, f);
+    }
+    return out;
+}
+
 std::string render_totals(const std::vector<CellOutcome>& all) {
     size_t n[4] = {};
     for (const auto& o : all) ++n[static_cast<int>(o.status)];

@@ -20,6 +20,11 @@ nlohmann::json to_json(const CellOutcome& o);
 // Timestamps are translated blocks executed (shown as microseconds).
 nlohmann::json perfetto_json(const std::string& label, const std::vector<emu::TimelineEvent>& events);
 std::string render_totals(const std::vector<CellOutcome>& all);
+// The table a run of several cases ends with, from to_json() of each cell:
+// a row per case with its runs, PASS or FAIL, and how many runs gave each
+// verdict (a hazard by its name); under a failed case, each run that did not
+// meet its expectation, with why.
+std::string render_case_table(const std::vector<nlohmann::json>& cells);
 // JUnit XML (`lmemu run --junit`) from to_json() of each cell: a testsuite
 // per case, a testcase per cell, FAIL a <failure>, ERROR an <error>.
 std::string junit_xml(const std::vector<nlohmann::json>& cells);

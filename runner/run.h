@@ -91,6 +91,10 @@ struct RunOptions {
     bool timelines = false;
     // --expect: what a bare scenario must give, so its exit status can fail CI (unset: it only runs).
     std::optional<Expect> scenario_expect;
+    // -v/--reports: the report of every run that has one; otherwise only of
+    // the runs that did not meet their expectations (and of bare scenarios,
+    // which have none to meet: their report is what they give).
+    bool all_reports = false;
 };
 
 // Whether `cell` has every "key=value" coordinate of `filter` (--cell).
