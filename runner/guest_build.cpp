@@ -275,15 +275,12 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
     std::string out;
     int rc = 0;
     std::error_code ec;
-    if (shared_obj && fs::exists(*shared_obj)) {
-        fs::create_hard_link(*shared_obj, tmp_obj, ec);  // the deps come from the -E run
-        if (ec) rc = -1, out = fmt::format("cannot link {}: {}\n", shared_obj->string(), ec.message());
-    } else {
+    // The deps come from the -E run; a cache without hard links compiles instead.
+    const bool shared = shared_obj && fs::exists(*shared_obj) && (fs::create_hard_link(*shared_obj, tmp_obj, ec), !ec);
+    if (!shared) {
         rc = clang({"-c", "-o", tmp_obj.string()}, out);
         ++compiled;
-        if (rc == 0 && shared_obj) {
-            fs::create_hard_link(tmp_obj, *shared_obj, ec);  // lost to another process's link: theirs is as good
-        }
+        if (rc == 0 && shared_obj) fs::create_hard_link(tmp_obj, *shared_obj, ec);  // lost a race: theirs is as good
     }
     const std::vector<fs::path> headers = parse_depfile(read_file(tmp_dep), tmp_src);
     cleanup();
