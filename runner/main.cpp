@@ -98,7 +98,7 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
             if (progress)
                 fmt::print(stderr, "\r\033[K[{}/{} case files, {} failed] {}", i + 1, files.size(), failed,
                            files[i].filename().string());
-            results.push_back(run_file(runner, files[i], json, o.all_reports));
+            results.push_back(run_file(runner, files[i], json));
             failed += std::count_if(results.back().statuses.begin(), results.back().statuses.end(),
                                     [](Status st) { return st == Status::Fail || st == Status::Error; });
             if (!json) std::cout << results.back().text << std::flush;  // as it goes, with one process

@@ -14,14 +14,14 @@ namespace lmemu::runner {
 
 namespace fs = std::filesystem;
 
-FileResult run_file(Runner& runner, const fs::path& file, bool json, bool all_reports) {
+FileResult run_file(Runner& runner, const fs::path& file, bool json) {
     FileResult r;
     for (const auto& o : runner.run_path(file)) {
         r.json.push_back(to_json(o));  // also what --junit and the case table are made from
         if (!json) {
             for (const auto& w : o.warnings) r.text += w + "\n";
             r.text += summary_line(o) + "\n";
-            const bool shown = all_reports || o.status != Status::Pass;
+            const bool shown = runner.options().all_reports || o.status != Status::Pass;
             const std::string report = shown ? render_report(o) : std::string();
             if (!report.empty()) r.text += report + "\n";
         }
@@ -46,7 +46,7 @@ void write_all(int fd, const std::string& s) {
     GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
     Runner runner(builder, opt);
     for (const size_t i : mine) {
-        FileResult r = run_file(runner, files[i], json, opt.all_reports);
+        FileResult r = run_file(runner, files[i], json);
         nlohmann::json line{{"index", i}, {"text", r.text}, {"json", r.json}, {"statuses", nlohmann::json::array()}};
         for (const Status s : r.statuses) line["statuses"].push_back(static_cast<int>(s));
         write_all(fd, line.dump() + "\n");

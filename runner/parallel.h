@@ -22,8 +22,8 @@ struct FileResult {
     std::vector<Status> statuses;
 };
 
-// `all_reports`: every run's report, not only those of runs that missed their expectation.
-FileResult run_file(Runner& runner, const std::filesystem::path& file, bool json, bool all_reports);
+// Reports as the runner's options say (RunOptions::all_reports).
+FileResult run_file(Runner& runner, const std::filesystem::path& file, bool json);
 
 // Runs `files` in `jobs` worker processes; results in the order of `files`.
 std::vector<FileResult> run_files(const std::vector<std::filesystem::path>& files, const RunOptions& opt, int jobs,

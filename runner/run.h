@@ -105,6 +105,7 @@ std::optional<Expect> parse_expect_option(const std::string& spec, std::string& 
 class Runner {
 public:
     explicit Runner(GuestBuilder& builder, RunOptions options = {}) : builder_(builder), options_(options) {}
+    const RunOptions& options() const { return options_; }
 
     // Expands folders into their *.toml files, sorted, so runs are in a stable order.
     static std::vector<std::filesystem::path> collect(const std::vector<std::filesystem::path>& paths);
