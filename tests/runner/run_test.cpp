@@ -23,29 +23,27 @@ void sweep_empty_softirq(const char* at) {
         // points and barriers, so the set of schedules within a bound differs.
         if (!c.injects.empty() || c.explore) continue;
         c.sources.push_back({"empty-softirq.c", std::string("void lmemu_test_empty_softirq(void) { }\n")});
-        {
-            std::string error;
-            InjectSpec spec;
-            spec.injection.at = *emu::InjectPoint::parse(at, error);
-            spec.injection.kind = emu::InjectKind::Softirq;
-            spec.injection.handler = "lmemu_test_empty_softirq";
-            CaseFile with = c;
-            with.injects = {spec};
-            with.sweep = 0;
-            for (const auto& cell : expand(with)) {
-                // Taking an interrupt synchronizes context, as an ISB does: a hazard that only
-                // the missing synchronization caused may rightly go away.
-                const CellOutcome plain = runner.run_cell(c, cell);
-                if (plain.result && plain.result->incident && plain.result->incident->context_sync_missing) continue;
-                const CellOutcome out = runner.run_cell(with, cell);
-                if (out.sweep.empty() && out.status == Status::Fail) continue;  // no such point in this run
-                CAPTURE(c.name);
-                CAPTURE(out.cell);
-                CAPTURE(at);
-                CHECK_MESSAGE(out.status == Status::Pass,
-                              (out.mismatches.empty() ? out.error : out.mismatches.front()));
-                ++swept;
-            }
+        std::string error;
+        InjectSpec spec;
+        spec.injection.at = *emu::InjectPoint::parse(at, error);
+        spec.injection.kind = emu::InjectKind::Softirq;
+        spec.injection.handler = "lmemu_test_empty_softirq";
+        CaseFile with = c;
+        with.injects = {spec};
+        with.sweep = 0;
+        for (const auto& cell : expand(with)) {
+            // Taking an interrupt synchronizes context, as an ISB does: a hazard that only
+            // the missing synchronization caused may rightly go away.
+            const CellOutcome plain = runner.run_cell(c, cell);
+            if (plain.result && plain.result->incident && plain.result->incident->context_sync_missing) continue;
+            const CellOutcome out = runner.run_cell(with, cell);
+            if (out.sweep.empty() && out.status == Status::Fail) continue;  // no such point in this run
+            CAPTURE(c.name);
+            CAPTURE(out.cell);
+            CAPTURE(at);
+            CHECK_MESSAGE(out.status == Status::Pass,
+                          (out.mismatches.empty() ? out.error : out.mismatches.front()));
+            ++swept;
         }
     }
     CHECK(swept > 25);
