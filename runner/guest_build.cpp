@@ -69,6 +69,11 @@ int run_tool(const std::vector<std::string>& argv, std::string& output) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// Every `from` in `s` becomes `to`: this process's copy of a source named as the source.
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+    for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+}
+
 // Writes via a temporary name so a crash never leaves half a cache entry.
 bool publish(const fs::path& tmp, const fs::path& final_path) {
     std::error_code ec;
@@ -264,8 +269,7 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
         std::string out;
         if (clang({"-E", "-o", tmp_i.string()}, out) == 0) {
             std::string material = read_file(tmp_i);
-            for (size_t pos = 0; (pos = material.find(tmp_src.string(), pos)) != std::string::npos;)
-                material.replace(pos, tmp_src.string().size(), source.string());
+            replace_all(material, tmp_src.string(), source.string());
             for (const auto& f : flags)
                 if (!f.starts_with("-D") && !f.starts_with("-I") && !f.starts_with("-iquote")) material += '\0' + f;
             shared_obj = cache_dir_ / "obj" / ("pp-" + content_hash(material) + ".o");
@@ -284,9 +288,7 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
     }
     const std::vector<fs::path> headers = parse_depfile(read_file(tmp_dep), tmp_src);
     cleanup();
-    for (size_t pos = 0; !assembly && (pos = out.find(tmp_src.string(), pos)) != std::string::npos;
-         pos += source.string().size())
-        out.replace(pos, tmp_src.string().size(), source.string());
+    if (!assembly) replace_all(out, tmp_src.string(), source.string());
     diag += out;
     const auto digest = headers_digest(headers);
     if (rc != 0 || !digest) {
