@@ -172,6 +172,12 @@ bool Arm64Model::same_translations(uint64_t a, uint64_t b, int level) const {
     return true;
 }
 
+bool Arm64Model::same_leaf_translation(uint64_t a, uint64_t b, int level) {
+    if (a == b) return true;
+    if (level < 0 || !Pte{a}.is_leaf(level) || !Pte{b}.is_leaf(level)) return false;
+    return Pte{a}.output_address() == Pte{b}.output_address() && (a & kTranslationAttrs) == (b & kTranslationAttrs);
+}
+
 std::optional<uint64_t> Arm64Model::agreeing(uint64_t a, uint64_t b, int level) const {
     if (same_translations(a, b, level)) return a;
     if (!Pte{a}.is_leaf(level) || !Pte{b}.is_leaf(level)) return std::nullopt;
@@ -226,7 +232,13 @@ std::optional<BreakBeforeMake> Arm64Model::on_store(int cpu, size_t index, uint6
     if (const uint32_t prev = m.pending_write[cpu]) {
         // Overwritten before a DSB: the walker may have read it all the same.
         const uint64_t prev_value = writes_[prev - 1].new_value;
-        if (Pte{prev_value}.valid() && prev_value != new_value) c.superseded.push_back({index, prev});
+        // One record per translation: a value the walker may have read is no likelier for being stored twice,
+        // and an entry flipped back and forth must not cost more per store each time.
+        if (Pte{prev_value}.valid() && prev_value != new_value &&
+            std::none_of(c.superseded.begin(), c.superseded.end(), [&](const Superseded& s) {
+                return s.entry == index && same_leaf_translation(writes_[s.write - 1].new_value, prev_value, level);
+            }))
+            c.superseded.push_back({index, prev});
     }
     const bool overwrote_valid = std::any_of(c.superseded.begin(), c.superseded.end(),
                                              [&](const Superseded& s) { return s.entry == index; });
@@ -244,15 +256,16 @@ std::optional<BreakBeforeMake> Arm64Model::on_store(int cpu, size_t index, uint6
 std::optional<BreakBeforeMake> Arm64Model::check_break_before_make(size_t index, int level) const {
     const uint64_t new_value = pool_.cpu(index);
     if (!Pte{new_value}.valid()) return std::nullopt;
-    auto violation = [&](uint64_t live, std::string where, std::optional<PteWrite> break_write)
+    // `where` is only formatted for a violation: this runs at every store.
+    auto violation = [&](uint64_t live, auto where, std::optional<PteWrite> break_write)
         -> std::optional<BreakBeforeMake> {
         auto rule = break_required(live, new_value, level, features_);
         if (!rule) return std::nullopt;
-        return BreakBeforeMake{live, std::move(*rule), std::move(where), std::move(break_write)};
+        return BreakBeforeMake{live, std::move(*rule), where(), std::move(break_write)};
     };
     // The entry as the walker has it: never made invalid, or the invalid entry never made visible.
     if (const uint64_t walker = pool_.walker(index); walker != new_value)
-        if (auto v = violation(walker, "", std::nullopt)) {
+        if (auto v = violation(walker, [] { return std::string(); }, std::nullopt)) {
             // A store of an invalid entry since the walker's value was actioned, if any: it never reached the walker.
             const PhysAddr entry = pool_.address_of(index);
             for (auto w = writes_.rbegin() + 1; w != writes_.rend() && !v->break_write; ++w) {
@@ -269,21 +282,28 @@ std::optional<BreakBeforeMake> Arm64Model::check_break_before_make(size_t index,
         for (const Superseded& s : c.superseded)
             if (s.entry == index)
                 if (auto v = violation(writes_[s.write - 1].new_value,
-                                       fmt::format("possibly read by the walker: store #{} wrote it and was overwritten "
-                                                   "before a DSB",
-                                                   writes_[s.write - 1].seq),
+                                       [&] {
+                                           return fmt::format("possibly read by the walker: store #{} wrote it and was "
+                                                              "overwritten before a DSB",
+                                                              writes_[s.write - 1].seq);
+                                       },
                                        std::nullopt))
                     return v;
     // Translations TLBs may still hold: no covering TLBI has completed since they went.
-    for (const Stale& s : stale_)
-        if (s.entry == index && !s.awaiting_cse)
-            if (auto v = violation(s.value,
-                                   fmt::format("in CPU {}'s TLB{}: no TLBI covering it has completed since store #{} "
+    const auto& stale_count = meta_.get(index).stale;
+    if (std::any_of(stale_count.begin(), stale_count.end(), [](uint16_t n) { return n != 0; }))
+        for (const Stale& s : stale_)
+            if (s.entry == index && !s.awaiting_cse)
+                if (auto v = violation(
+                        s.value,
+                        [&] {
+                            return fmt::format("in CPU {}'s TLB{}: no TLBI covering it has completed since store #{} "
                                                "{} it",
                                                s.cpu, s.asid >= 0 ? fmt::format(" (tagged ASID {})", s.asid) : "",
-                                               writes_[s.write].seq, s.superseded ? "wrote" : "replaced"),
-                                   s.superseded ? std::nullopt : std::optional<PteWrite>(writes_[s.write])))
-                return v;
+                                               writes_[s.write].seq, s.superseded ? "wrote" : "replaced");
+                        },
+                        s.superseded ? std::nullopt : std::optional<PteWrite>(writes_[s.write])))
+                    return v;
     // A contiguous range whose valid entries disagree lets a TLB amalgamate them wrongly.
     if (const int n = contiguous_entries(level)) {
         const size_t first = index - (index % pgtable::kEntriesPerTable) % static_cast<size_t>(n);
@@ -367,7 +387,17 @@ void Arm64Model::add_stale(size_t index, uint64_t value, uint64_t write, bool su
     EntryMeta& m = meta_.at(index);
     const bool leaf = linked && Pte{value}.is_leaf(level);
     auto record = [&](int c, int32_t asid) {
-        stale_.push_back({c, index, va, level, leaf, value, tick_, write, superseded, false, asid});
+        const Stale fresh{c, index, va, level, leaf, value, tick_, write, superseded, false, asid};
+        // A TLB holds a translation once: a record of the same one, made stale again, is replaced by the newer
+        // (any TLBI that removes it removes the older), so flipping an entry does not grow the model.
+        if (m.stale[c])
+            for (Stale& s : stale_)
+                if (s.cpu == c && s.entry == index && s.asid == asid && s.level == level &&
+                    same_leaf_translation(s.value, value, level)) {
+                    s = fresh;
+                    return;
+                }
+        stale_.push_back(fresh);
         ++m.stale[c];
     };
     if (linked && !(va.value >> 63)) {

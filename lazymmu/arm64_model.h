@@ -209,6 +209,14 @@ public:
     Metrics& metrics() { return metrics_; }
     const std::vector<PteWrite>& writes() const { return writes_; }
     const ArchFeatures& features() const { return features_; }
+    // Translations the model tracks that some TLB may hold but the entry no
+    // longer gives (stale, or overwritten before a DSB): what every store
+    // costs is proportional to it, so flipping one entry must not grow it.
+    size_t tlb_records() const {
+        size_t n = stale_.size();
+        for (const CpuState& c : cpus_) n += c.superseded.size();
+        return n;
+    }
 
     // Everything later events depend on, for state hashing; the pool is
     // hashed by its owner. writes() below `writes_from` are taken to be the
@@ -370,6 +378,10 @@ private:
     // cover to the same output address with the same attributes, whatever
     // their size (a block and a table of pages that map it alike agree).
     bool same_translations(uint64_t a, uint64_t b, int level) const;
+    // Whether `a` and `b` are the same value, or leaves at `level` that
+    // translate alike (they differ only in bits the walker ignores): one TLB
+    // record stands for both. Unlike same_translations(), never reads a table.
+    static bool same_leaf_translation(uint64_t a, uint64_t b, int level);
     // What walks may be shown for `a` and `b` at `level` when no access can
     // tell them apart but by whether it is allowed: `a` if they translate
     // alike; if they map the same memory and differ only in permissions or

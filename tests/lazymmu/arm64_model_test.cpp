@@ -295,6 +295,36 @@ TEST_CASE("arm64 model: a valid value overwritten before any DSB may still be ca
     CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
 }
 
+TEST_CASE("arm64 model: an entry flipped many times is one record per translation, the newest") {
+    Tables t;
+    const uint64_t read_only = kValid | pgtable::field::kAPReadOnly;
+    t.store_and_sync(t.pte_index(), kValid);
+    SUBCASE("each flip made visible, none invalidated") {
+        for (int i = 0; i < 1000; ++i) t.store_and_sync(t.pte_index(), i % 2 ? kValid : read_only);
+        CHECK(t.model.tlb_records() == 4);  // two translations in each of two TLBs
+        // One more flip, with a TLBI issued before it reaches the walker: that TLBI must not remove the
+        // translation the flip made stale, however often the same translation was stale before.
+        t.store(t.pte_index(), read_only);
+        t.model.on_tlbi(0, {.all = true, .broadcast = true});
+        t.model.on_barrier(0, kDsbIsh);
+        t.model.on_barrier(0, kIsb);
+        CHECK(t.fault(kVa, 0, Access::Write).hazard == Hazard::StaleTlb);
+        CHECK(t.model.tlb_records() == 2);
+        t.model.on_tlbi(0, {.all = true, .broadcast = true});
+        t.model.on_barrier(0, kDsbIsh);
+        t.model.on_barrier(0, kIsb);
+        CHECK(t.fault(kVa, 0, Access::Write).hazard == Hazard::KernelFault);
+        CHECK(t.model.tlb_records() == 0);
+    }
+    SUBCASE("flipped before any DSB") {
+        for (int i = 0; i < 1000; ++i) t.store(t.pte_index(), i % 2 ? kValid : read_only);
+        CHECK(t.model.tlb_records() == 2);
+        t.model.on_barrier(0, kDsbIsh);
+        t.model.on_barrier(0, kIsb);
+        CHECK(t.fault(kVa, 0, Access::Write).hazard == Hazard::StaleTlb);
+    }
+}
+
 TEST_CASE("arm64 model: storing back the walker's value over another valid one still hides the entry") {
     Tables t;
     t.store_and_sync(t.pte_index(), kValid);
