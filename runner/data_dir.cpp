@@ -16,4 +16,9 @@ fs::path data_dir() {
     return LMEMU_SOURCE_DIR;
 }
 
+std::vector<fs::path> case_paths(const std::vector<std::string>& given) {
+    if (!given.empty()) return {given.begin(), given.end()};
+    return {data_dir() / "cases"};
+}
+
 }  // namespace lmemu::runner

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace lmemu::runner {
 
@@ -10,5 +12,8 @@ namespace lmemu::runner {
 // prefix) and <exe>/.. (a build folder inside the source tree) that has a
 // kernel/ folder; else the source tree lmemu was built from.
 std::filesystem::path data_dir();
+
+// The paths given on the command line, or else the built-in cases.
+std::vector<std::filesystem::path> case_paths(const std::vector<std::string>& given);
 
 }  // namespace lmemu::runner
