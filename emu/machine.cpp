@@ -69,10 +69,11 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
                 budget_spent_ ? fmt::format("the guest did not finish within its budget of {} translated blocks",
                                             config_.budget_blocks)
                               : fmt::format("the guest did not finish within {} ms of wall time (the last-resort "
-                                            "guard; its budget of {} translated blocks had not run out)",
-                                            config_.timeout_ms, config_.budget_blocks));
+                                            "guard) after {} of its budget of {} translated blocks",
+                                            config_.timeout_ms, blocks_, config_.budget_blocks));
             i.lazy = lazy_state(running_);
             result_.verdict = Verdict::Timeout;
+            result_.wall_clock_stopped = !budget_spent_;
             result_.incident = std::move(i);
             break;
         }

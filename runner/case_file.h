@@ -118,7 +118,7 @@ struct CellSettings {
     lazymmu::Policy policy = lazymmu::Policy::Arm64V616;
     lazymmu::ArchModel arch = lazymmu::ArchModel::Arm64;
     uint64_t budget_blocks = emu::MachineConfig{}.budget_blocks;
-    uint64_t timeout_ms = 2000;
+    uint64_t timeout_ms = emu::MachineConfig{}.timeout_ms;
     int cpus = 1;
     bool observe = true;  // false only for bench --no-model
     lazymmu::ArchFeatures arch_features;

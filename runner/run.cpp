@@ -141,6 +141,17 @@ std::string verdict_text(const emu::RunResult& r) {
     return s;
 }
 
+// A run the wall-clock guard stopped has no verdict: it would be another on a
+// faster or idler machine.
+std::string wall_clock_error(const emu::RunResult& r) {
+    return fmt::format("{}{}; this is not a verdict, since it depends on the host's speed and load: lower budget_blocks "
+                       "so that the budget ends the run (a `timeout` the same on every machine), or raise timeout_ms",
+                       r.incident ? r.incident->message : "the wall-clock guard stopped the run",
+                       r.incident && !r.incident->backtrace.empty()
+                           ? fmt::format(" (at {})", r.incident->backtrace.front().where)
+                           : "");
+}
+
 std::optional<emu::RunResult> Runner::execute(const std::shared_ptr<const emu::ElfImage>& image,
                                               const CellSettings& s, std::vector<emu::Injection> injections,
                                               CellOutcome& out, const std::optional<std::vector<int>>& schedule,
@@ -156,7 +167,13 @@ std::optional<emu::RunResult> Runner::execute(const std::shared_ptr<const emu::E
             out.schedule = explore::format_schedule(*schedule);
         }
         result = machine(image, s).run(cfg);
-        if (schedule) symbolize_steps(*result, *image);
+        if (result->wall_clock_stopped) {
+            out.status = Status::Error;
+            out.error = wall_clock_error(*result);
+            result.reset();
+        } else if (schedule) {
+            symbolize_steps(*result, *image);
+        }
     } catch (const std::exception& e) {
         out.status = Status::Error;
         out.error = fmt::format("the machine could not start: {}", e.what());
@@ -258,11 +275,16 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
                                                                 out.cell, visited, visited / s, eta, fmt::join(seen, ", ")));
     };
     explore::ExploreSummary sum;
+    std::string sum_error;  // a schedule the wall-clock guard stopped
     try {
         emu::Machine& m = machine(image, s, true);
         sum = explore::explore(m, s.machine(options_.trace, c.injections()), x,
                                [&](const std::vector<int>& schedule, emu::RunResult&& r) {
             ++visited;
+            if (r.wall_clock_stopped) {
+                sum_error = fmt::format("schedule {}: {}", explore::format_schedule(schedule), wall_clock_error(r));
+                return false;
+            }
             if (progress && visited % 64 == 0 && std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(500)) {
                 last_progress = std::chrono::steady_clock::now();
                 report_progress(false);
@@ -292,6 +314,11 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
     }
     if (progress && last_progress != t0) report_progress(true);
     out.run_ms += ms_since(t0);
+    if (!sum_error.empty()) {
+        out.status = Status::Error;
+        out.error = fmt::format("{}: exploration stopped: {}", c.file.string(), sum_error);
+        return;
+    }
     ex.schedules = sum.schedules;
     ex.complete = sum.complete;
     ex.states = sum.states;

@@ -74,7 +74,7 @@ struct RunOptions {
     bool rodata_full = true;
     std::string arch_features;  // "ETS2,BBML2"; empty: none
     uint64_t budget_blocks = emu::MachineConfig{}.budget_blocks;
-    uint64_t timeout_ms = 2000;
+    uint64_t timeout_ms = emu::MachineConfig{}.timeout_ms;
     int cpus = 1;
     // Boot each kernel once and run it again from its booted snapshot (see
     // emu/machine.h); false boots a fresh machine for every run.

@@ -330,9 +330,11 @@ TEST_CASE("sched: a handler that faults or never returns gets its verdict") {
     CHECK(fault.incident->hazard == Hazard::KernelFault);
     const auto image = test::build_guest(code, {});
     emu::MachineConfig cfg;
-    cfg.timeout_ms = 200;
+    cfg.budget_blocks = 1'000'000;
     cfg.injections = {inject("call:step", emu::InjectKind::Softirq, "spins")};
-    CHECK(emu::Machine(image, cfg).run().verdict == Verdict::Timeout);
+    const auto spun = emu::Machine(image, cfg).run();
+    CHECK(spun.verdict == Verdict::Timeout);
+    CHECK_FALSE(spun.wall_clock_stopped);
 }
 
 TEST_CASE("sched: injection points count their events; a point that never happens fires nothing") {
