@@ -14,7 +14,7 @@ constexpr uint32_t kRet = 0xd65f03c0;  // ret
 
 void Machine::Impl::resolve_injections() {
     triggers_.clear();
-    result_.inject_events.clear();
+    result_.injected.clear();
     if (config_.injections.empty()) return;
     if (!irq_vector_) throw UnicornError("the kernel image has no el1h_64_irq");
     for (const auto& inj : config_.injections) {
@@ -41,7 +41,7 @@ void Machine::Impl::resolve_injections() {
         }
         triggers_.push_back(std::move(t));
     }
-    result_.inject_events.assign(triggers_.size(), 0);
+    result_.injected.assign(triggers_.size(), {});
 }
 
 // The addresses call/return injections hook, once each: two injections at
@@ -96,15 +96,20 @@ bool Machine::Impl::injection_event(InjectPoint::Event event, uint64_t pc, uint6
     bool taken = false;
     for (size_t i = 0; i < triggers_.size(); ++i) {
         const Trigger& t = triggers_[i];
-        if (t.injection.at.event != event || t.injection.cpu != running_) continue;
+        if (t.injection.at.event != event) continue;
         if (!t.hook_pcs.empty() && std::find(t.hook_pcs.begin(), t.hook_pcs.end(), pc) == t.hook_pcs.end()) continue;
-        if (++result_.inject_events[i] == t.injection.at.nth) taken |= raise(t, resume_pc);
+        auto& counts = result_.injected[i];
+        ++counts.by_cpu[static_cast<size_t>(running_)];
+        if (t.injection.cpu != running_) continue;
+        if (++counts.events == t.injection.at.nth) taken |= raise(i, resume_pc);
     }
     return taken;
 }
 
-bool Machine::Impl::raise(const Trigger& t, uint64_t resume_pc) {
+bool Machine::Impl::raise(size_t injection, uint64_t resume_pc) {
+    const Trigger& t = triggers_[injection];
     PendingIrq irq{t.injection.kind, t.handler, t.injection.migrate, t.injection.describe()};
+    irq.injection = static_cast<int>(injection);
     if (resume_pc == 0) {
         result_.notes.push_back(fmt::format("{}: the store completed outside its own callback (a partial store); "
                                             "not delivered",
@@ -128,6 +133,7 @@ bool Machine::Impl::raise(const Trigger& t, uint64_t resume_pc) {
 // The CPU takes an IRQ exception at EL1 (Arm ARM D1.3): ELR_EL1 and SPSR_EL1
 // hold where it was, DAIF is masked, execution continues at the vector.
 void Machine::Impl::take_irq(PendingIrq irq, uint64_t resume_pc) {
+    if (irq.injection >= 0) result_.injected[static_cast<size_t>(irq.injection)].taken = true;
     model_.on_context_sync(running_);  // exception entry synchronizes context
     const uint64_t pstate = uc().reg(UC_ARM64_REG_PSTATE);
     uc().set_reg(UC_ARM64_REG_ELR_EL1, resume_pc);

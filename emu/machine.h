@@ -18,6 +18,7 @@
 // guest into a `timeout` verdict.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -203,7 +204,15 @@ struct RunResult {
     std::vector<std::string> console;  // printk output
     std::vector<std::string> trace;    // event stream, when MachineConfig::trace
     std::vector<std::string> notes;    // how injections were delivered (deferred, masked, ...)
-    std::vector<uint64_t> inject_events;  // per injection: how often its point's event happened
+    // Per injection: how often its point's event happened, on its own CPU (the
+    // N of `…:N` counts there only) and on each, and whether its interrupt was
+    // taken (one raised while interrupts stayed masked to the end was not).
+    struct Injected {
+        uint64_t events = 0;
+        std::array<uint64_t, lazymmu::kMaxCpus> by_cpu{};
+        bool taken = false;
+    };
+    std::vector<Injected> injected;
     lazymmu::Metrics metrics;
     lazymmu::LazyState final_state;
     std::vector<Step> steps;  // every choice between CPUs, in order

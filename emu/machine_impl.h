@@ -100,6 +100,7 @@ private:
         std::string what;  // Injection::describe()
         uint64_t info = 0;  // Call: the function's argument
         uint64_t csd = 0;   // Call: the call_single_data to unlock, 0 for none
+        int injection = -1;  // the index of the injection that raised it, if one did
     };
     // The interrupted task's lazy MMU state when a handler started.
     struct HandlerFrame {
@@ -264,7 +265,7 @@ private:
     void attach_injection_hooks();
     void detach_injection_hooks();
     bool injection_event(InjectPoint::Event event, uint64_t pc, uint64_t resume_pc);
-    bool raise(const Trigger& t, uint64_t resume_pc);
+    bool raise(size_t injection, uint64_t resume_pc);  // triggers_[injection]'s point happened
     bool irqs_masked() { return uc().reg(UC_ARM64_REG_PSTATE) & kDaifIrq; }
     void take_irq(PendingIrq irq, uint64_t resume_pc);
     void deliver_pending(uint64_t resume_pc, std::string_view when);

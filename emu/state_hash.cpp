@@ -42,6 +42,7 @@ void hash_irq(StateHasher& h, const auto& irq) {
     h.add(irq.what);
     h.add(irq.info);
     h.add(irq.csd);
+    h.add(irq.injection);
 }
 
 }  // namespace
@@ -150,7 +151,11 @@ std::optional<StateHash> Machine::Impl::state_hash(PointKind kind, uint64_t pc, 
     h.add(result_.warnings.size());
     for (const Incident& w : result_.warnings) h.add(w.hazard ? static_cast<int>(*w.hazard) : -1);
     h.add(result_.dropped.warnings);
-    h.add(result_.inject_events);
+    // Counts on other CPUs only explain a report: they change nothing that follows.
+    for (const auto& i : result_.injected) {
+        h.add(i.events);
+        h.add(i.taken);
+    }
 
     model_.hash_state(h, booted_->model.writes().size());
     xen_.hash_state(h);

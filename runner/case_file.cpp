@@ -356,7 +356,7 @@ void Parser::parse_injects(const toml::node& n, CaseFile& c) const {
     if (!n.is_array_of_tables()) fail(pos(n), "injections are written [[inject]]");
     for (const auto& e : *n.as_array()) {
         const auto& t = *e.as_table();
-        check_keys(t, {"at", "softirq", "irq", "preempt", "cpu", "migrate"}, "[[inject]]");
+        check_keys(t, {"at", "softirq", "irq", "preempt", "cpu", "migrate", "max_points"}, "[[inject]]");
         InjectSpec spec;
         spec.pos = spec.at_pos = spec.handler_pos = spec.cpu_pos = pos(t);
         emu::Injection& inj = spec.injection;
@@ -388,6 +388,11 @@ void Parser::parse_injects(const toml::node& n, CaseFile& c) const {
             if (inj.kind != emu::InjectKind::Preempt) fail(pos(*m), "migrate only goes with preempt");
             inj.migrate = static_cast<int>(integer(*m, "migrate"));
             if (inj.migrate >= LMEMU_MAX_CPUS) fail(pos(*m), fmt::format("migrate must be below {}", LMEMU_MAX_CPUS));
+        }
+        if (const auto* m = t.get("max_points")) {
+            if (!inj.at.sweep) fail(pos(*m), "max_points only goes with a sweep (an 'at' that ends in `*`)");
+            spec.max_points = integer(*m, "max_points");
+            if (*spec.max_points == 0) fail(pos(*m), "max_points must be at least 1");
         }
         if (inj.at.sweep) {
             if (c.sweep) fail(pos(*at), "only one [[inject]] of a case may sweep (`*`)");

@@ -68,6 +68,9 @@ struct Dimension {
 // found once the kernel is built (a function that does not exist, a CPU the cell lacks).
 struct InjectSpec {
     emu::Injection injection;
+    // A sweep runs every occurrence of its point unless this caps it; a capped
+    // sweep that stops short is partial, and "all" cannot hold for it.
+    std::optional<uint64_t> max_points;
     SourcePos pos, at_pos, handler_pos, cpu_pos;
 };
 

@@ -133,8 +133,11 @@ std::string summary_line(const CellOutcome& o) {
         }
         std::vector<std::string> parts;
         for (const auto& [v, n] : counts) parts.push_back(fmt::format("{} {}", n, v));
-        return s + fmt::format(": sweep {} over {} points: {}  ({:.1f} ms)", o.sweep_at, o.sweep.size(),
-                               fmt::join(parts, ", "), o.run_ms);
+        const std::string over = o.sweep.size() < o.sweep_occurrences
+                                     ? fmt::format("partial, over {} of {} points (max_points)", o.sweep.size(),
+                                                   o.sweep_occurrences)
+                                     : fmt::format("over {} points", o.sweep.size());
+        return s + fmt::format(": sweep {} {}: {}  ({:.1f} ms)", o.sweep_at, over, fmt::join(parts, ", "), o.run_ms);
     }
     if (o.result) {
         const auto& r = *o.result;
@@ -317,7 +320,10 @@ nlohmann::json to_json(const CellOutcome& o) {
         for (const auto& [v, n] : x.outcomes) j["exploration"]["outcomes"].push_back({{"summary", v}, {"schedules", n}});
     }
     if (!o.sweep.empty()) {
-        j["sweep"] = {{"at", o.sweep_at}, {"points", nlohmann::json::array()}};
+        j["sweep"] = {{"at", o.sweep_at},
+                      {"occurrences", o.sweep_occurrences},
+                      {"partial", o.sweep.size() < o.sweep_occurrences},
+                      {"points", nlohmann::json::array()}};
         for (const auto& p : o.sweep)
             j["sweep"]["points"].push_back({{"at", p.at},
                                             {"verdict", to_string(p.result.verdict)},

@@ -141,6 +141,71 @@ std::string verdict_text(const emu::RunResult& r) {
     return s;
 }
 
+namespace {
+
+// What every run of a cell did with its injections, for the check that each was taken.
+void add_injected(CellOutcome& out, const emu::RunResult& r) {
+    if (out.injected.size() < r.injected.size()) out.injected.resize(r.injected.size());
+    out.a_run_ended |= r.verdict == lazymmu::Verdict::Clean || r.verdict == lazymmu::Verdict::Warn;
+    for (size_t i = 0; i < r.injected.size(); ++i) {
+        auto& all = out.injected[i];
+        all.taken |= r.injected[i].taken;
+        all.events = std::max(all.events, r.injected[i].events);
+        for (size_t c = 0; c < all.by_cpu.size(); ++c) all.by_cpu[c] = std::max(all.by_cpu[c], r.injected[i].by_cpu[c]);
+    }
+}
+
+// "4 call(s) of step() on CPU 0, 1 on CPU 1": how often a point's event happened where.
+std::string occurrences(const emu::InjectPoint& at, const std::vector<std::pair<size_t, uint64_t>>& per_cpu) {
+    std::string noun;
+    switch (at.event) {
+    case emu::InjectPoint::Event::Call: noun = fmt::format("call(s) of {}()", at.function); break;
+    case emu::InjectPoint::Event::Return: noun = fmt::format("return(s) from {}()", at.function); break;
+    case emu::InjectPoint::Event::PteWrite: noun = "page-table store(s)"; break;
+    case emu::InjectPoint::Event::Barrier: noun = "barrier(s)"; break;
+    }
+    std::vector<std::string> parts;
+    for (const auto& [cpu, n] : per_cpu)
+        parts.push_back(parts.empty() ? fmt::format("{} {} on CPU {}", n, noun, cpu) : fmt::format("{} on CPU {}", n, cpu));
+    return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// An [[inject]] no run of the cell took tested nothing: the cell fails, saying
+// how often its point happened and where. Where every run stopped at an
+// incident first, that incident is what the cell shows: a note says the
+// injection did not come.
+void check_injections_taken(const CaseFile& c, CellOutcome& out) {
+    if (out.status != Status::Pass && out.status != Status::Fail) return;
+    for (size_t i = 0; i < c.injects.size() && i < out.injected.size(); ++i) {
+        const auto& got = out.injected[i];
+        if (got.taken) continue;
+        const InjectSpec& spec = c.injects[i];
+        const emu::Injection& inj = spec.injection;
+        std::vector<std::pair<size_t, uint64_t>> counts{{inj.cpu, got.by_cpu[static_cast<size_t>(inj.cpu)]}};
+        for (size_t cpu = 0; cpu < got.by_cpu.size(); ++cpu)
+            if (got.by_cpu[cpu] && static_cast<int>(cpu) != inj.cpu) counts.emplace_back(cpu, got.by_cpu[cpu]);
+        const std::string where = fmt::format("{}:{}:{}: the [[inject]] of {}", spec.pos.file.string(), spec.pos.line,
+                                              spec.pos.column, inj.describe());
+        const uint64_t wanted = inj.at.sweep ? 1 : inj.at.nth;
+        if (!out.a_run_ended) {
+            if (out.result)
+                out.result->notes.push_back(fmt::format("{} never fired: the run stopped at its {} first", where,
+                                                        lazymmu::to_string(out.result->verdict)));
+            continue;
+        }
+        if (got.events >= wanted && wanted > 0)
+            out.mismatches.push_back(fmt::format("{} on CPU {} was never taken: its point was reached, but the "
+                                                 "interrupt was still held back when the run ended (see the notes)",
+                                                 where, inj.cpu));
+        else
+            out.mismatches.push_back(fmt::format("{} on CPU {} never fired: the run had {}{}", where, inj.cpu,
+                                                 occurrences(inj.at, counts),
+                                                 inj.at.sweep ? "" : fmt::format("; it fires at occurrence {} on CPU {}",
+                                                                                 inj.at.nth, inj.cpu)));
+        out.status = Status::Fail;
+    }
+}
+
 // A run the wall-clock guard stopped has no verdict: it would be another on a
 // faster or idler machine.
 std::string wall_clock_error(const emu::RunResult& r) {
@@ -151,6 +216,8 @@ std::string wall_clock_error(const emu::RunResult& r) {
                            ? fmt::format(" (at {})", r.incident->backtrace.front().where)
                            : "");
 }
+
+}  // namespace
 
 std::optional<emu::RunResult> Runner::execute(const std::shared_ptr<const emu::ElfImage>& image,
                                               const CellSettings& s, std::vector<emu::Injection> injections,
@@ -171,8 +238,9 @@ std::optional<emu::RunResult> Runner::execute(const std::shared_ptr<const emu::E
             out.status = Status::Error;
             out.error = wall_clock_error(*result);
             result.reset();
-        } else if (schedule) {
-            symbolize_steps(*result, *image);
+        } else {
+            add_injected(out, *result);
+            if (schedule) symbolize_steps(*result, *image);
         }
     } catch (const std::exception& e) {
         out.status = Status::Error;
@@ -201,14 +269,16 @@ void Runner::run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfIm
     out.sweep_at = injections[swept].at.label();
     const auto counting = execute(image, s, injections, out);
     if (!counting) return;
-    const uint64_t occurrences = counting->inject_events[swept];
+    const uint64_t occurrences = counting->injected[swept].events;
     if (occurrences == 0) {
         out.result = counting;
         out.status = Status::Fail;
         out.mismatches.push_back(fmt::format("{} never happened in this run: nothing to sweep", out.sweep_at));
         return;
     }
-    for (uint64_t n = 1; n <= std::min(occurrences, kMaxSweepPoints); ++n) {
+    out.sweep_occurrences = occurrences;
+    const uint64_t points = std::min(occurrences, c.injects[swept].max_points.value_or(occurrences));
+    for (uint64_t n = 1; n <= points; ++n) {
         injections[swept].at.nth = n;
         auto r = execute(image, s, injections, out);
         if (!r) return;
@@ -216,24 +286,27 @@ void Runner::run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfIm
         p.mismatches = e ? compare(*e, p.result) : std::vector<std::string>{"no [[expect]] matches this cell"};
         out.sweep.push_back(std::move(p));
     }
-    if (occurrences > kMaxSweepPoints)
-        out.sweep.back().result.notes.push_back(
-            fmt::format("{} happened {} times; the sweep stops at {}", out.sweep_at, occurrences, kMaxSweepPoints));
-
     const auto failing = std::find_if(out.sweep.begin(), out.sweep.end(), [](const SweepPoint& p) { return !p.mismatches.empty(); });
     const auto meeting = std::find_if(out.sweep.begin(), out.sweep.end(), [](const SweepPoint& p) { return p.mismatches.empty(); });
     const bool some = e && e->points == Quantifier::Some;
-    const bool pass = some ? meeting != out.sweep.end() : failing == out.sweep.end();
+    const bool partial = points < occurrences;
+    const bool pass = some ? meeting != out.sweep.end() : failing == out.sweep.end() && !partial;
     out.status = pass ? Status::Pass : Status::Fail;
     const SweepPoint* shown = nullptr;
-    if (!pass && !some) {
+    if (!pass && !some && failing != out.sweep.end()) {
         shown = &*failing;
         const auto n = std::count_if(out.sweep.begin(), out.sweep.end(), [](const SweepPoint& p) { return !p.mismatches.empty(); });
         for (const auto& m : failing->mismatches) out.mismatches.push_back(fmt::format("at {}: {}", failing->at, m));
         out.mismatches.push_back(fmt::format("{} of {} points fail; every point must meet the expectation", n, out.sweep.size()));
+    } else if (!pass && !some) {
+        shown = &out.sweep.front();
+        out.mismatches.push_back(fmt::format("the sweep is partial: {} of the {} points of {} ran (max_points = {}), and "
+                                             "points = \"all\" needs every one: raise or remove max_points",
+                                             points, occurrences, out.sweep_at, points));
     } else if (!pass) {
         shown = &out.sweep.front();
-        out.mismatches.push_back(fmt::format("no point of the sweep meets the expectation (points = \"some\"); at {}: {}",
+        out.mismatches.push_back(fmt::format("no point of the sweep{} meets the expectation (points = \"some\"); at {}: {}",
+                                             partial ? fmt::format(" ({} of {}, max_points)", points, occurrences) : "",
                                              shown->at, shown->mismatches.front()));
     } else {
         // The first point where something happened tells most; else the first.
@@ -285,6 +358,7 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
                 sum_error = fmt::format("schedule {}: {}", explore::format_schedule(schedule), wall_clock_error(r));
                 return false;
             }
+            add_injected(out, r);
             if (progress && visited % 64 == 0 && std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(500)) {
                 last_progress = std::chrono::steady_clock::now();
                 report_progress(false);
@@ -415,6 +489,7 @@ CellOutcome Runner::run_cell(const CaseFile& c, const Cell& cell, bool judged) {
                 out.result = execute(image, s, c.injections(), out);
                 if (out.result) judge(e, out);
             }
+            if (judged) check_injections_taken(c, out);
         } catch (const CaseError& err) {
             out.status = Status::Error;
             out.error = err.render();

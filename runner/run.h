@@ -53,6 +53,12 @@ struct CellOutcome {
     std::optional<emu::RunResult> result;  // for a sweep: the point the report shows
     std::string sweep_at;                  // the swept point as written ("pte_write:*"), empty if none
     std::vector<SweepPoint> sweep;
+    uint64_t sweep_occurrences = 0;  // of the swept point; more than sweep.size() when max_points cut it short
+    // Per [[inject]], over every run of the cell (sweep points, schedules):
+    // taken in any, and the most events its point had in one; and whether
+    // any run went to its end (clean or warn) rather than stopping at an incident.
+    std::vector<emu::RunResult::Injected> injected;
+    bool a_run_ended = false;
     size_t sweep_shown = 0;  // the point `result` is from
     std::optional<Exploration> exploration;
     std::optional<std::string> schedule;  // of the run `result` is, when explored or replayed
@@ -135,7 +141,6 @@ public:
     static constexpr size_t kMaxMachines = 128;
 
     // At most this many runs per sweep; the rest are left out, and the report says so.
-    static constexpr uint64_t kMaxSweepPoints = 500;
 
 private:
     // `schedule`: replayed, with the quantum of exploration `x`.

@@ -348,10 +348,17 @@ TEST_CASE("sched: injection points count their events; a point that never happen
     auto counting = inject("call:step:*", emu::InjectKind::Irq, "handler");
     counting.at.nth = 0;  // count only
     const auto r = run(code, {counting});
-    REQUIRE(r.inject_events.size() == 1);
-    CHECK(r.inject_events[0] == 3);
-    CHECK(run(code, {inject("call:step:2", emu::InjectKind::Irq, "handler")}).verdict == Verdict::Clean);
-    CHECK(run(code, {inject("call:step:4", emu::InjectKind::Irq, "handler")}).verdict == Verdict::Bug);
+    REQUIRE(r.injected.size() == 1);
+    CHECK(r.injected[0].events == 3);
+    CHECK(r.injected[0].by_cpu[0] == 3);
+    CHECK_FALSE(r.injected[0].taken);
+    const auto second = run(code, {inject("call:step:2", emu::InjectKind::Irq, "handler")});
+    CHECK(second.verdict == Verdict::Clean);
+    CHECK(second.injected.at(0).taken);
+    const auto fourth = run(code, {inject("call:step:4", emu::InjectKind::Irq, "handler")});
+    CHECK(fourth.verdict == Verdict::Bug);
+    CHECK_FALSE(fourth.injected.at(0).taken);
+    CHECK(fourth.injected.at(0).events == 3);
     // Two injections on one function: each call is counted once for each.
     const auto both = run(R"(
         #include <linux/mm.h>

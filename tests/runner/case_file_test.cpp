@@ -270,3 +270,23 @@ TEST_CASE("case file: a matrix of more than kMaxCells cells is refused before an
                             "}\n[[expect]]\nverdict = \"clean\"\n");
     CHECK(std::string(e.what()).find("more than 10000 cells (101 a x 101 b)") != std::string::npos);
 }
+
+TEST_CASE("case file: max_points caps a sweep only, and at least one point") {
+    const std::string head = "[case]\nname = \"x\"\nsources = [\"s.c\"]\n\n[[expect]]\nverdict = \"clean\"\n\n"
+                             "[[inject]]\nsoftirq = \"h\"\n";
+    {
+        TempCase t(head + "at = \"pte_write:*\"\nmax_points = 7\n");
+        const CaseFile c = parse_case_file(t.file);
+        REQUIRE(c.sweep);
+        CHECK(c.injects.at(0).max_points == 7u);
+    }
+    {
+        TempCase t(head + "at = \"pte_write:*\"\n");
+        CHECK_FALSE(parse_case_file(t.file).injects.at(0).max_points);  // every point by default
+    }
+    const auto fixed = error_of(head + "at = \"pte_write:3\"\nmax_points = 7\n");
+    CHECK(fixed.pos().line == 11);
+    CHECK(std::string(fixed.what()).find("max_points only goes with a sweep") != std::string::npos);
+    CHECK(std::string(error_of(head + "at = \"pte_write:*\"\nmax_points = 0\n").what()).find("at least 1") !=
+          std::string::npos);
+}
