@@ -78,10 +78,15 @@ void Machine::Impl::schedule_point(PointKind kind, uint64_t pc, std::optional<ui
     int next = p.enabled.front();
     if (p.enabled.size() > 1) {
         next = config_.choose ? config_.choose(p) : default_choice(p);
-        if (std::find(p.enabled.begin(), p.enabled.end(), next) == p.enabled.end())
-            return end(Verdict::GuestFault,
-                       incident_here(fmt::format("the schedule chose CPU {} at choice {}, where only CPU(s) {} can run",
-                                                 next, p.index, fmt::join(p.enabled, ", "))));
+        if (std::find(p.enabled.begin(), p.enabled.end(), next) == p.enabled.end()) {
+            // The schedule's fault, not the guest's: no verdict (RunResult::schedule_error).
+            std::vector<std::string> can;
+            for (const int e : p.enabled) can.push_back(fmt::format("{}{}", chosen_cpu(e), holds_irq(e) ? "h" : ""));
+            result_.schedule_error = fmt::format("choice {} names {}{}, but only {} can be chosen there ({} at {})",
+                                                 p.index, chosen_cpu(next), holds_irq(next) ? "h" : "",
+                                                 fmt::join(can, ", "), to_string(kind), image_.symbolize(pc));
+            return end(Verdict::GuestFault, incident_here(*result_.schedule_error));
+        }
         result_.steps.push_back({running_, kind, Location{pc, {}}, next});  // symbolized by whoever shows it
     }
     const int cpu = chosen_cpu(next);

@@ -199,6 +199,9 @@ struct RunResult {
     // `verdict` is Timeout, but what happened depends on the host's speed and
     // load, so it is no verdict a case may expect (the runner reports an error).
     bool wall_clock_stopped = false;
+    // The schedule replayed (MachineConfig::choose) chose what could not run
+    // at a choice point: the run stopped there, and that is no verdict either.
+    std::optional<std::string> schedule_error;
     std::optional<Incident> incident;  // what ended the run, if not a clean exit
     std::vector<Incident> warnings;    // WARN_ON()s hit on the way
     std::vector<std::string> console;  // printk output

@@ -308,9 +308,10 @@ nlohmann::json to_json(const CellOutcome& o) {
     if (o.schedule) {
         j["schedule"] = *o.schedule;
         j["steps"] = nlohmann::json::array();
-        for (const auto& st : o.result->steps)
-            j["steps"].push_back({{"cpu", st.cpu}, {"at", location_json(st.at)}, {"kind", emu::to_string(st.kind)},
-                                  {"next", emu::chosen_cpu(st.next)}, {"holds_irq", emu::holds_irq(st.next)}});
+        if (o.result)  // none when the schedule did not fit the run
+            for (const auto& st : o.result->steps)
+                j["steps"].push_back({{"cpu", st.cpu}, {"at", location_json(st.at)}, {"kind", emu::to_string(st.kind)},
+                                      {"next", emu::chosen_cpu(st.next)}, {"holds_irq", emu::holds_irq(st.next)}});
     }
     if (o.exploration) {
         const auto& x = *o.exploration;

@@ -234,9 +234,14 @@ std::optional<emu::RunResult> Runner::execute(const std::shared_ptr<const emu::E
             out.schedule = explore::format_schedule(*schedule);
         }
         result = machine(image, s).run(cfg);
-        if (result->wall_clock_stopped) {
+        if (schedule && !result->schedule_error && result->steps.size() < schedule->size())
+            result->schedule_error = fmt::format("it gives {} choice(s), but the run reached only {} choice point(s)",
+                                                 schedule->size(), result->steps.size());
+        if (result->wall_clock_stopped || result->schedule_error) {
             out.status = Status::Error;
-            out.error = wall_clock_error(*result);
+            out.error = result->schedule_error ? fmt::format("--schedule '{}' does not fit this run: {}",
+                                                             explore::format_schedule(*schedule), *result->schedule_error)
+                                               : wall_clock_error(*result);
             result.reset();
         } else {
             add_injected(out, *result);

@@ -163,15 +163,17 @@ TEST_CASE("interleave: smp_call_function_single(wait = 0) is an IPI the other CP
     }
 }
 
-TEST_CASE("interleave: a schedule that picks a CPU that cannot run is an error, not a crash") {
+TEST_CASE("interleave: a schedule that picks a CPU that cannot run is the schedule's error, not the guest's") {
     const auto image = test::build_guest(test::two_cpu_counter(test::kRacyIncrement));
-    emu::Machine m(image, two_cpus());
+    emu::Machine m(image, two_cpus(), emu::Machine::Runs::Many);
     emu::MachineConfig cfg = two_cpus();
     cfg.choose = [](const emu::ChoicePoint&) { return 3; };
     const auto r = m.run(cfg);
-    CHECK(r.verdict == Verdict::GuestFault);
-    REQUIRE(r.incident);
-    CHECK(r.incident->message.find("the schedule chose CPU 3 at choice 0") != std::string::npos);
+    REQUIRE(r.schedule_error);
+    CHECK(r.schedule_error->find("choice 0 names 3, but only 0, 1 can be chosen there") != std::string::npos);
+    // A schedule the run can follow leaves none.
+    cfg.choose = nullptr;
+    CHECK_FALSE(m.run(cfg).schedule_error);
 }
 
 namespace {
