@@ -20,6 +20,7 @@
 #include "runner/bench.h"
 #include "runner/cli.h"
 #include "runner/data_dir.h"
+#include "runner/merge.h"
 #include "runner/matrix.h"
 #include "runner/parallel.h"
 #include "runner/report.h"
@@ -38,14 +39,6 @@ int cmd_matrix(const std::vector<std::string>& paths, const RunOptions& opt, boo
     if (json) std::cout << matrix_json(m).dump(2) << "\n";
     else std::cout << render_matrix(m);
     return m.ok() && !m.rows.empty() ? 0 : 1;
-}
-
-// Whether a run passed: every cell met its expectation (or had none); a
-// shard may hold no cell at all, a whole run must hold one.
-int exit_status(const std::vector<CellOutcome>& all, bool may_be_empty) {
-    const bool ok = std::all_of(all.begin(), all.end(),
-                                [](const CellOutcome& o) { return o.status == Status::Pass || o.status == Status::Ran; });
-    return ok && (!all.empty() || may_be_empty) ? 0 : 1;
 }
 
 // A --cell that selects no cell of any case file is a typo, not an empty
@@ -111,17 +104,22 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
         }
     }
     std::vector<CellOutcome> all;  // statuses, for the totals
-    nlohmann::json out = nlohmann::json::array();
+    std::vector<nlohmann::json> out;
     for (const auto& r : results) {
         if (parallel && !json) std::cout << r.text;
         for (const auto& j : r.json) out.push_back(j);
         for (const Status st : r.statuses) all.emplace_back().status = st;
     }
-    if (json) std::cout << out.dump(2) << "\n";
-    else std::cout << (files.size() > 1 ? render_case_table({out.begin(), out.end()}) + "\n" : "") << render_totals(all) << "\n";
+    if (json) {
+        GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
+        const auto set = Runner(builder, opt).case_set(files);
+        std::cout << run_json(out, opt.shard_index, opt.shard_count, set).dump(2) << "\n";
+    } else {
+        std::cout << (files.size() > 1 ? render_case_table(out) + "\n" : "") << render_totals(all) << "\n";
+    }
     if (!junit.empty()) {
         std::ofstream f(junit);
-        f << junit_xml({out.begin(), out.end()});
+        f << junit_xml(out);
         if (!f) {
             std::cerr << fmt::format("lmemu run --junit: cannot write {}\n", junit);
             return 2;
@@ -164,63 +162,6 @@ int cmd_ptdump(const std::string& scenario, const RunOptions& opt) {
 }
 
 
-// `lmemu merge A.json B.json ...`: the cells of several `run --json` outputs
-// (shards) as one run: a line per cell, sorted by case and cell, and the totals.
-int cmd_merge(const std::vector<std::string>& files, bool json) {
-    std::map<std::pair<std::string, std::string>, std::pair<nlohmann::json, std::string>> cells;
-    for (const auto& f : files) {
-        std::ifstream in(f);
-        nlohmann::json j;
-        try {
-            in >> j;
-        } catch (const std::exception& e) {
-            std::cerr << fmt::format("lmemu merge: {}: not the JSON of lmemu run --json: {}\n", f, e.what());
-            return 2;
-        }
-        if (!j.is_array()) {
-            std::cerr << fmt::format("lmemu merge: {}: not the JSON of lmemu run --json (an array of cells)\n", f);
-            return 2;
-        }
-        for (auto& cell : j) {
-            const auto key = std::make_pair(cell.value("case", std::string{}), cell.value("cell", std::string{}));
-            if (const auto it = cells.find(key); it != cells.end()) {
-                std::cerr << fmt::format("lmemu merge: {} [{}] is in both {} and {}: the shards overlap\n", key.first,
-                                         key.second, it->second.second, f);
-                return 2;
-            }
-            cells.emplace(key, std::make_pair(std::move(cell), f));
-        }
-    }
-    std::vector<CellOutcome> all;
-    nlohmann::json merged = nlohmann::json::array();
-    for (const auto& [key, value] : cells) {
-        const auto& c = value.first;
-        const std::string status = c.value("status", std::string{"ERROR"});
-        auto& o = all.emplace_back();  // Status::Error unless it names another
-        for (const auto st : {Status::Pass, Status::Fail, Status::Ran})
-            if (status == to_string(st)) o.status = st;
-        if (json) {
-            merged.push_back(c);
-            continue;
-        }
-        std::string what = c.value("verdict", std::string{"error"});
-        if (c.contains("incident") && c["incident"].is_object() && c["incident"]["hazard"].is_string())
-            what += fmt::format(" {} in {}", c["incident"]["hazard"].get<std::string>(),
-                                c["incident"].value("function", std::string{"?"}));
-        if (c.contains("exploration")) {
-            const auto& x = c["exploration"];
-            std::vector<std::string> parts;
-            for (const auto& o : x["outcomes"]) parts.push_back(fmt::format("{} {}", o["schedules"].get<uint64_t>(), o["summary"].get<std::string>()));
-            what = fmt::format("explored {} schedule(s) ({}): {}", x["schedules"].get<uint64_t>(), x["how"].get<std::string>(),
-                               fmt::join(parts, ", "));
-        }
-        fmt::print("{:<5} {} [{}]: {}\n", status, key.first, key.second, what);
-        for (const auto& m : c.value("mismatches", std::vector<std::string>{})) fmt::print("  {}\n", m);
-    }
-    if (json) std::cout << merged.dump(2) << "\n";
-    else std::cout << render_totals(all) << "\n";
-    return exit_status(all, false);
-}
 
 
 }  // namespace

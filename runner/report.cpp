@@ -400,6 +400,22 @@ std::string render_case_table(const std::vector<nlohmann::json>& cells) {
     return out;
 }
 
+int exit_status(const std::vector<CellOutcome>& all, bool may_be_empty) {
+    const bool ok = std::all_of(all.begin(), all.end(),
+                                [](const CellOutcome& o) { return o.status == Status::Pass || o.status == Status::Ran; });
+    return ok && (!all.empty() || may_be_empty) ? 0 : 1;
+}
+
+nlohmann::json run_json(std::vector<nlohmann::json> cells, int shard_index, int shard_count,
+                        const std::vector<std::string>& case_set) {
+    std::string all;
+    for (const auto& c : case_set) all += c + "\n";
+    return {{"lmemu", "run"},
+            {"shard", {{"index", shard_index}, {"count", shard_count}}},
+            {"case_set", {{"id", content_hash(all)}, {"cells", case_set.size()}}},
+            {"cells", std::move(cells)}};
+}
+
 std::string render_totals(const std::vector<CellOutcome>& all) {
     size_t n[4] = {};
     for (const auto& o : all) ++n[static_cast<int>(o.status)];

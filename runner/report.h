@@ -20,6 +20,15 @@ nlohmann::json to_json(const CellOutcome& o);
 // Timestamps are translated blocks executed (shown as microseconds).
 nlohmann::json perfetto_json(const std::string& label, const std::vector<emu::TimelineEvent>& events);
 std::string render_totals(const std::vector<CellOutcome>& all);
+// Whether a run passed: every cell met its expectation (or had none); a
+// shard may hold no cell at all, a whole run must hold one. 0 or 1.
+int exit_status(const std::vector<CellOutcome>& all, bool may_be_empty);
+// `lmemu run --json`: the cells (to_json()), with the shard of the run they
+// are (1/1 for a whole run) and the set of cells all its shards cover
+// (Runner::case_set()): its size and an id, so that `lmemu merge` can tell
+// a complete set of shards of one run from an incomplete or mixed one.
+nlohmann::json run_json(std::vector<nlohmann::json> cells, int shard_index, int shard_count,
+                        const std::vector<std::string>& case_set);
 // The table a run of several cases ends with, from to_json() of each cell:
 // a row per case with its runs, PASS or FAIL, and how many runs gave each
 // verdict (a hazard by its name); under a failed case, each run that did not

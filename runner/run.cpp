@@ -427,11 +427,29 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
     out.exploration = std::move(ex);
 }
 
-bool Runner::in_shard(const CaseFile& c, const Cell& cell) const {
+bool Runner::in_shard(const std::string& case_name, const std::string& cell) const {
     if (options_.shard_count <= 1) return true;
-    // By name, not path: every shard must agree however the files were spelt.
-    const uint64_t h = std::stoull(content_hash(c.name + " [" + cell.label() + "]"), nullptr, 16);
+    const uint64_t h = std::stoull(content_hash(case_name + " [" + cell + "]"), nullptr, 16);
     return h % static_cast<uint64_t>(options_.shard_count) == static_cast<uint64_t>(options_.shard_index - 1);
+}
+
+std::vector<std::string> Runner::case_set(const std::vector<fs::path>& files) const {
+    std::vector<std::string> cells;
+    for (const auto& file : files) {
+        if (file.extension() == ".c" || file.extension() == ".S") {
+            cells.push_back(fmt::format("{} [{}]", file.stem().string(), scenario_cell({file, std::nullopt}).label()));
+            continue;
+        }
+        try {
+            const CaseFile c = parse_case_file(file);
+            for (const auto& cell : expand(c))
+                if (selected_by(cell, options_.cell_filter)) cells.push_back(fmt::format("{} [{}]", c.name, cell.label()));
+        } catch (const std::exception&) {
+            cells.push_back(fmt::format("{} [default]", file.stem().string()));  // as run_path() reports it
+        }
+    }
+    std::sort(cells.begin(), cells.end());
+    return cells;
 }
 
 bool selected_by(const Cell& cell, const std::vector<std::string>& filter) {
@@ -464,7 +482,7 @@ std::optional<Expect> parse_expect_option(const std::string& spec, std::string& 
 std::vector<CellOutcome> Runner::run_case(const CaseFile& c) {
     std::vector<CellOutcome> outcomes;
     for (const auto& cell : expand(c))
-        if (selected_by(cell, options_.cell_filter) && in_shard(c, cell)) outcomes.push_back(run_cell(c, cell));
+        if (selected_by(cell, options_.cell_filter) && in_shard(c.name, cell.label())) outcomes.push_back(run_cell(c, cell));
     if (!outcomes.empty()) outcomes.front().warnings = c.warnings;  // once per case file
     return outcomes;
 }
@@ -499,7 +517,7 @@ CellOutcome Runner::run_cell(const CaseFile& c, const Cell& cell, bool judged) {
             out.status = Status::Error;
             out.error = err.render();
         }
-        if (options_.timelines && out.result && !c.sweep) record_timeline(c, image, s, out);
+        if (options_.timelines && out.result) record_timeline(c, image, s, out);
     }
     if (!judged && out.result) {
         out.status = Status::Ran;
@@ -508,16 +526,22 @@ CellOutcome Runner::run_cell(const CaseFile& c, const Cell& cell, bool judged) {
     return out;
 }
 
-// The shown run once more, from its printed schedule, recording its
-// timeline: exploration and plain runs do not pay for it.
+// The shown run once more, from its printed schedule or at its sweep point,
+// recording its timeline: exploration, sweeps and plain runs do not pay for it.
 void Runner::record_timeline(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image,
                              const CellSettings& s, const CellOutcome& out) {
     CellOutcome scratch;
     std::optional<std::vector<int>> schedule;
     std::string error;
     if (out.schedule) schedule = explore::parse_schedule(*out.schedule, error);
-    const auto r = execute(image, s, c.injections(), scratch, schedule, c.explore.value_or(explore::ExploreConfig{}), true);
-    if (r) timelines_.emplace_back(fmt::format("{} [{}]", c.name, out.cell), r->timeline);
+    auto injections = c.injections();
+    std::string label = fmt::format("{} [{}]", c.name, out.cell);
+    if (c.sweep && !out.sweep.empty()) {
+        injections[*c.sweep].at.nth = out.sweep_shown + 1;  // the points run in order, from the first
+        label += " at " + out.sweep[out.sweep_shown].at;
+    }
+    const auto r = execute(image, s, injections, scratch, schedule, c.explore.value_or(explore::ExploreConfig{}), true);
+    if (r) timelines_.emplace_back(label, r->timeline);
 }
 
 Cell Runner::scenario_cell(GuestSource source) const {
@@ -558,21 +582,26 @@ CellOutcome Runner::run_scenario(const fs::path& c_file) {
 }
 
 std::vector<CellOutcome> Runner::run_path(const fs::path& file) {
-    if (file.extension() == ".c" || file.extension() == ".S") return {run_scenario(file)};
+    const std::string stem = file.stem().string();
+    if (file.extension() == ".c" || file.extension() == ".S") {
+        if (!in_shard(stem, scenario_cell({file, std::nullopt}).label())) return {};
+        return {run_scenario(file)};
+    }
+    // A file that cannot be read is one error cell, in one shard.
+    auto error_cell = [&](std::string error) -> std::vector<CellOutcome> {
+        CellOutcome out;
+        out.case_name = stem;
+        out.file = file;
+        out.error = std::move(error);
+        if (!in_shard(out.case_name, out.cell)) return {};
+        return {out};
+    };
     try {
         return run_case(parse_case_file(file));
     } catch (const CaseError& e) {
-        CellOutcome out;
-        out.case_name = file.stem().string();
-        out.file = file;
-        out.error = e.render();
-        return {out};
+        return error_cell(e.render());
     } catch (const std::exception& e) {
-        CellOutcome out;
-        out.case_name = file.stem().string();
-        out.file = file;
-        out.error = fmt::format("{}: error: {}", file.string(), e.what());
-        return {out};
+        return error_cell(fmt::format("{}: error: {}", file.string(), e.what()));
     }
 }
 

@@ -140,7 +140,9 @@ public:
     const std::vector<std::pair<std::string, std::vector<emu::TimelineEvent>>>& timelines() const { return timelines_; }
     static constexpr size_t kMaxMachines = 128;
 
-    // At most this many runs per sweep; the rest are left out, and the report says so.
+    // Every cell a run of `files` covers with these options, whatever its
+    // shard, as "case [cell]" sorted: what the shards of one run share.
+    std::vector<std::string> case_set(const std::vector<std::filesystem::path>& files) const;
 
 private:
     // `schedule`: replayed, with the quantum of exploration `x`.
@@ -151,7 +153,8 @@ private:
     void judge(const Expect* e, CellOutcome& out);
     void run_sweep(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                    const Expect* e, CellOutcome& out);
-    bool in_shard(const CaseFile& c, const Cell& cell) const;
+    // By the cell's name (case and cell label), so that every shard agrees however the files were spelt.
+    bool in_shard(const std::string& case_name, const std::string& cell) const;
     void record_timeline(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,
                          const CellOutcome& out);
     void run_explore(const CaseFile& c, const std::shared_ptr<const emu::ElfImage>& image, const CellSettings& s,

@@ -1,7 +1,8 @@
 # Three shards of a run (SLICE: case files with explored cells among them),
 # merged, are the whole run: `lmemu merge --json` of the shards is
 # byte-identical to `lmemu merge --json` of one whole run (merge sorts cells
-# by case and cell); shards that overlap are refused.
+# by case and cell); a shard given twice, an incomplete set of shards and
+# shards of different runs are refused, naming the files.
 execute_process(COMMAND ${LMEMU} run --json ${SLICE} OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/whole.json RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "lmemu run --json failed (${rc})")
@@ -23,16 +24,32 @@ if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0 OR NOT whole STREQUAL merged)
 endif()
 foreach(shard IN LISTS shards)
   file(READ ${shard} part)
-  string(JSON n LENGTH "${part}")
+  string(JSON n LENGTH "${part}" cells)
   if(n EQUAL 0)
     message(FATAL_ERROR "${shard} holds no cell: three shards of this slice should each hold some")
   endif()
 endforeach()
 list(GET shards 0 first)
 execute_process(COMMAND ${LMEMU} merge ${first} ${first} ERROR_VARIABLE err RESULT_VARIABLE rc)
-string(FIND "${err}" "the shards overlap" at)
+string(FIND "${err}" "shard 1/3 is given twice: ${first} and ${first}" at)
 if(NOT rc EQUAL 2 OR at EQUAL -1)
-  message(FATAL_ERROR "overlapping shards must be refused: ${rc} ${err}")
+  message(FATAL_ERROR "a shard given twice must be refused: ${rc} ${err}")
 endif()
-string(JSON n LENGTH "${whole}")
+# One shard of three is not the run: the missing ones are named.
+list(GET shards 1 second)
+execute_process(COMMAND ${LMEMU} merge ${first} ${second} ERROR_VARIABLE err RESULT_VARIABLE rc)
+string(FIND "${err}" "the shards are incomplete: 3/3 missing; given 1/3 (${first}), 2/3 (${second})" at)
+if(NOT rc EQUAL 2 OR at EQUAL -1)
+  message(FATAL_ERROR "an incomplete set of shards must be refused, naming what is missing: ${rc} ${err}")
+endif()
+# A shard of another run (here: of the slice's first case file alone).
+list(GET SLICE 0 one_case)
+execute_process(COMMAND ${LMEMU} run --json --shard 3/3 ${one_case} OUTPUT_FILE ${CMAKE_CURRENT_BINARY_DIR}/other3.json)
+execute_process(COMMAND ${LMEMU} merge ${first} ${second} ${CMAKE_CURRENT_BINARY_DIR}/other3.json ERROR_VARIABLE err RESULT_VARIABLE rc)
+string(FIND "${err}" "other3.json is shard 3/3 of a run of " at)
+string(FIND "${err}" "they are not shards of one run" at2)
+if(NOT rc EQUAL 2 OR at EQUAL -1 OR at2 EQUAL -1)
+  message(FATAL_ERROR "shards of different runs must be refused: ${rc} ${err}")
+endif()
+string(JSON n LENGTH "${whole}" cells)
 message("3 shards merged: ${n} cells, as in one run")
