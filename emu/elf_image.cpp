@@ -160,7 +160,9 @@ std::string ElfImage::source_line(uint64_t addr) const {
     int lineno = 0;
     const char* file = line ? dwarf_linesrc(line, nullptr, nullptr) : nullptr;
     if (!file || dwarf_lineno(line, &lineno) != 0 || lineno <= 0) return {};
-    return fmt::format("{}:{}", file, lineno);
+    // Assembly's compilation folder is "." (runner/guest_build.cpp): name its files as C's are named.
+    const std::string_view name = std::string_view(file).starts_with("./") ? file + 2 : file;
+    return fmt::format("{}:{}", name, lineno);
 }
 
 }  // namespace lmemu::emu

@@ -21,7 +21,7 @@ Cli::Cli() : jobs(static_cast<int>(std::max(1u, std::thread::hardware_concurrenc
     run->add_option("-j,--jobs", jobs, "worker processes for case files (output in the same order as -j 1)")
         ->capture_default_str()
         ->check(CLI::Range(1, 64));
-    run->add_flag("--matrix", matrix,
+    auto* matrix_flag = run->add_flag("--matrix", matrix,
                   "one row per case and variant, one column per arch model and nesting policy (undeclared ones are run, "
                   "not judged)");
     run->add_flag("--trace{all}", trace_spec,
@@ -29,8 +29,10 @@ Cli::Cli() : jobs(static_cast<int>(std::max(1u, std::thread::hardware_concurrenc
         ->check([](const std::string& v) {
             return emu::TraceModules::parse(v) ? std::string{} : "--trace takes all or pgtable,barrier,lazymmu,alloc,console,sched";
         });
+    // One value per --cell, so that `--cell arch=s390 DIR` leaves DIR a path.
     run->add_option("--cell", opt.cell_filter, "only the matrix cells with this coordinate, e.g. "
-                                               "kernel_map_pages=save-restore (repeatable)");
+                                               "kernel_map_pages=save-restore (repeatable)")
+        ->allow_extra_args(false);
     run->add_option("--policy", opt.policy, "nesting policy for bare .c scenarios")
         ->capture_default_str()
         ->check([](const std::string& v) {
@@ -74,7 +76,7 @@ Cli::Cli() : jobs(static_cast<int>(std::max(1u, std::thread::hardware_concurrenc
     machine_options(run);
     run->add_flag("!--no-reuse", opt.reuse_machines,
                   "boot a fresh machine for every run instead of restoring a booted one (same reports, slower)");
-    run->add_option("--shard", shard, "I/N: run only this process's share of the cells (1 <= I <= N), e.g. for GNU "
+    auto* shard_option = run->add_option("--shard", shard, "I/N: run only this process's share of the cells (1 <= I <= N), e.g. for GNU "
                                       "parallel or a Slurm array; lmemu merge combines the shards' --json")
         ->check([](const std::string& v) {
             int i = 0, n = 0;
@@ -84,6 +86,8 @@ Cli::Cli() : jobs(static_cast<int>(std::max(1u, std::thread::hardware_concurrenc
                        : "--shard takes I/N with 1 <= I <= N, e.g. 2/8";
         });
     run->add_option("--junit", junit, "also write the results as JUnit XML to this file, for CI");
+    // A table of every cell of a case in one process: a share of them would be a table with holes.
+    matrix_flag->excludes(shard_option);
     run->add_option("--perfetto", perfetto,
                     "write the run's timeline (one track per CPU: tasks, lazy sections, interrupts, page-table writes, "
                     "barriers, TLBIs, hand-overs, the hazard) to this file, for ui.perfetto.dev; one cell");

@@ -39,8 +39,9 @@ std::string read_file(const fs::path& p) {
     return ss.str();
 }
 
-// Runs argv, returns exit status and combined output. No shell is involved.
-int run_tool(const std::vector<std::string>& argv, std::string& output) {
+// Runs argv (in `cwd` unless it is empty), returns exit status and combined
+// output. No shell is involved.
+int run_tool(const std::vector<std::string>& argv, std::string& output, const fs::path& cwd = {}) {
     int pipefd[2];
     if (pipe(pipefd) != 0) return -1;
     posix_spawn_file_actions_t fa;
@@ -48,6 +49,7 @@ int run_tool(const std::vector<std::string>& argv, std::string& output) {
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
     posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -107,7 +109,8 @@ fs::path GuestBuilder::default_cache_dir() {
 }
 
 GuestBuilder::GuestBuilder(fs::path kernel_dir, fs::path cache_dir, uint64_t cache_limit_bytes)
-    : kernel_dir_(std::move(kernel_dir)), cache_dir_(std::move(cache_dir)) {
+    // Absolute, since assembly is compiled from another folder (compile()).
+    : kernel_dir_(fs::weakly_canonical(fs::absolute(kernel_dir))), cache_dir_(fs::absolute(cache_dir)) {
     fs::create_directories(cache_dir_);
     trim_cache(cache_limit_bytes);
     for (const auto& e : fs::recursive_directory_iterator(kernel_dir_)) {
@@ -121,12 +124,12 @@ GuestBuilder::GuestBuilder(fs::path kernel_dir, fs::path cache_dir, uint64_t cac
 namespace {
 
 // The prerequisites of a make rule as clang -MD writes it, minus `skip`.
-std::vector<fs::path> parse_depfile(const std::string& d, const fs::path& skip) {
+std::vector<fs::path> parse_depfile(const std::string& d, const fs::path& skip, const fs::path& base) {
     std::vector<fs::path> out;
     std::string word;
     bool after_colon = false;
     auto flush = [&] {
-        if (!word.empty() && after_colon && word != skip.string()) out.push_back(fs::weakly_canonical(word));
+        if (!word.empty() && after_colon && word != skip.string()) out.push_back(fs::weakly_canonical(base / word));
         if (!word.empty() && word.back() == ':') after_colon = true;
         word.clear();
     };
@@ -209,8 +212,18 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
                                               int& compiled) {
     // One spelling per file, so a cached object's __FILE__ never depends on how it was named.
     const fs::path source = src.has_filename() ? fs::weakly_canonical(src) : src;
+    // clang 14's assembler ignores -ffile-prefix-map, so assembly under the
+    // kernel's parent folder is compiled from there, by a relative name, for
+    // its line table to name it as C sources are named ("kernel/.../entry.S").
+    const bool assembly = src.extension() == ".S";
+    const fs::path source_root = kernel_dir_.parent_path();
+    const fs::path under_root = source.lexically_relative(source_root);
+    const bool relative_asm = assembly && !under_root.empty() && *under_root.begin() != "..";
+    const fs::path tool_dir = relative_asm ? source_root : fs::path();
+    std::vector<std::string> tool_flags = flags;
+    if (relative_asm) tool_flags.push_back("-fdebug-compilation-dir=.");
     std::string key_material = source.string() + fmt::format(":{}", first_line) + '\0' + text;
-    for (const auto& f : flags) key_material += '\0' + f;
+    for (const auto& f : tool_flags) key_material += '\0' + f;
     const std::string key = content_hash(key_material);
     const fs::path manifest = cache_dir_ / "dep" / (key + ".deps");
     if (fs::exists(manifest)) {
@@ -230,13 +243,14 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
 
     // Compile from the text we hashed. The copy keeps the source's own file
     // name (in a per-process folder), so the linker's "referenced by" names it too.
-    const bool assembly = src.extension() == ".S";
     const fs::path tmp_dir = cache_dir_ / "tmp" / std::to_string(getpid());
     fs::create_directories(tmp_dir);
     // Assembly is compiled where it is (its line table names that file; a
     // line marker would not); C from a copy of the hashed text, whose line
     // marker names the source in diagnostics, __FILE__ and line tables.
-    const fs::path tmp_src = assembly ? source : tmp_dir / (src.has_filename() ? src.filename() : fs::path("scenario.c"));
+    const fs::path tmp_src = relative_asm ? under_root
+                             : assembly   ? source
+                                          : tmp_dir / (src.has_filename() ? src.filename() : fs::path("scenario.c"));
     if (!assembly) {
         std::ofstream out(tmp_src, std::ios::binary);
         out << "# " << first_line << " \"" << source.string() << "\"\n" << text;
@@ -246,11 +260,11 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
     const fs::path tmp_dep = tmp_dir / "deps.d";
     auto clang = [&](std::initializer_list<std::string> what, std::string& out) {
         std::vector<std::string> argv{"clang"};
-        argv.insert(argv.end(), flags.begin(), flags.end());
+        argv.insert(argv.end(), tool_flags.begin(), tool_flags.end());
         argv.insert(argv.end(), {"-MD", "-MF", tmp_dep.string(), "-x", assembly ? "assembler-with-cpp" : "c"});
         argv.insert(argv.end(), what);
         argv.push_back(tmp_src.string());
-        return run_tool(argv, out);
+        return run_tool(argv, out, tool_dir);
     };
     auto cleanup = [&] {
         if (!assembly) fs::remove(tmp_src);
@@ -286,7 +300,7 @@ std::optional<fs::path> GuestBuilder::compile(const fs::path& src, int first_lin
         ++compiled;
         if (rc == 0 && shared_obj) fs::create_hard_link(tmp_obj, *shared_obj, ec);  // lost a race: theirs is as good
     }
-    const std::vector<fs::path> headers = parse_depfile(read_file(tmp_dep), tmp_src);
+    const std::vector<fs::path> headers = parse_depfile(read_file(tmp_dep), tmp_src, tool_dir);
     cleanup();
     if (!assembly) replace_all(out, tmp_src.string(), source.string());
     diag += out;

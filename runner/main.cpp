@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <iostream>
@@ -65,8 +66,26 @@ bool cell_filter_matches(const std::vector<fs::path>& files, const std::vector<s
     return false;
 }
 
+// Why `path` cannot be written, if it cannot: said before a run, not after it.
+std::optional<std::string> unwritable(const std::string& path) {
+    const fs::path p(path);
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) return "it is a folder";
+    if (!fs::is_directory(dir, ec)) return fmt::format("there is no folder {}", dir.string());
+    if (fs::exists(p, ec) ? access(p.c_str(), W_OK) != 0 : access(dir.c_str(), W_OK) != 0)
+        return fmt::format("{}: {}", fs::exists(p, ec) ? p.string() : dir.string(), std::strerror(errno));
+    return std::nullopt;
+}
+
 int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool json, int jobs, const std::string& perfetto,
             const std::string& junit) {
+    for (const auto& [option, path] : {std::pair{"--junit", junit}, std::pair{"--perfetto", perfetto}})
+        if (!path.empty())
+            if (const auto why = unwritable(path)) {
+                std::cerr << fmt::format("lmemu run: {} {}: cannot write there ({})\n", option, path, *why);
+                return 2;
+            }
     const auto files = Runner::collect(case_paths(paths));
     if (!cell_filter_matches(files, opt.cell_filter)) return 2;
     // A timeline comes from one cell, in this process.
