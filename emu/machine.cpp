@@ -92,6 +92,7 @@ RunResult Machine::Impl::run(const MachineConfig& per_run) {
     detach_injection_hooks();
     for (int c = 0; c < config_.cpus; ++c) model_.settle_deferral(c);
     result_.metrics = model_.metrics();
+    result_.blocks = blocks_;
     result_.final_state = lazy_state(0);
     return std::move(result_);
 }

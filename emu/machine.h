@@ -217,6 +217,7 @@ struct RunResult {
     };
     std::vector<Injected> injected;
     lazymmu::Metrics metrics;
+    uint64_t blocks = 0;  // translated blocks executed: what the run spent of its budget
     lazymmu::LazyState final_state;
     std::vector<Step> steps;  // every choice between CPUs, in order
     std::vector<TimelineEvent> timeline;  // with MachineConfig::timeline

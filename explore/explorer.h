@@ -43,6 +43,10 @@ struct ExploreConfig {
     int depth = 2;                  // pct: bug depth d
     uint64_t quantum_blocks = 16;   // a scheduling point after this many blocks without one
     bool prune = true;              // exhaustive: prune on states already seen
+    // The whole exploration's budget, in translated blocks over all its runs
+    // (each run has its own as well): what ends a search of schedules that
+    // each run long, the same way on every machine, with a partial result.
+    uint64_t budget_blocks = 1'000'000'000;
 };
 
 struct ExploreSummary {

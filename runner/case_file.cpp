@@ -316,7 +316,8 @@ void Parser::parse_threads(const toml::node& n, CaseFile& c) const {
 
 void Parser::parse_explore(const toml::node& n, CaseFile& c) const {
     const auto& t = table(n, "[explore]");
-    check_keys(t, {"strategy", "preemption_bound", "max_schedules", "seed", "depth", "quantum_blocks", "prune"},
+    check_keys(t, {"strategy", "preemption_bound", "max_schedules", "seed", "depth", "quantum_blocks", "prune",
+                   "budget_blocks"},
                "[explore]");
     explore::ExploreConfig x;
     if (const auto* s = t.get("strategy")) {
@@ -344,6 +345,7 @@ void Parser::parse_explore(const toml::node& n, CaseFile& c) const {
     bounded("seed", 0, UINT32_MAX, x.seed);
     bounded("depth", 1, 10, x.depth);
     bounded("quantum_blocks", 1, 1'000'000, x.quantum_blocks);
+    bounded("budget_blocks", 1, 1'000'000'000'000'000, x.budget_blocks);
     if (const auto* p = t.get("prune")) {
         if (!p->is_boolean()) fail(pos(*p), "prune is true or false");
         if (x.strategy != explore::Strategy::Exhaustive) fail(pos(*p), "prune applies to strategy = \"exhaustive\" only");

@@ -316,7 +316,7 @@ nlohmann::json to_json(const CellOutcome& o) {
     if (o.exploration) {
         const auto& x = *o.exploration;
         j["exploration"] = {{"how", x.how}, {"schedules", x.schedules}, {"complete", x.complete}, {"states", x.states},
-                            {"pruned", x.pruned}, {"stopped", x.stopped},
+                            {"pruned", x.pruned}, {"blocks", x.blocks}, {"stopped", x.stopped},
                             {"outcomes", nlohmann::json::array()}};
         for (const auto& [v, n] : x.outcomes) j["exploration"]["outcomes"].push_back({{"summary", v}, {"schedules", n}});
     }

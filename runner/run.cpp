@@ -338,20 +338,33 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
     std::vector<std::string> shown_mismatches;
     std::string shown_schedule, first_schedule;
     const auto t0 = std::chrono::steady_clock::now();
-    // On a terminal, a line that says how a long exploration is going.
-    const bool progress = isatty(STDERR_FILENO);
+    // How a long exploration is going, on stderr: on a terminal one line
+    // redrawn twice a second; otherwise (a log, CI) a line every 5 seconds.
+    const bool terminal = isatty(STDERR_FILENO);
+    const auto progress_every = std::chrono::milliseconds(terminal ? 500 : 5000);
     auto last_progress = t0;
-    uint64_t visited = 0;
+    uint64_t visited = 0, blocks = 0;
+    bool printed = false;
     auto report_progress = [&](bool done) {
+        if (done) {
+            if (terminal && printed) fmt::print(stderr, "\r\033[K");
+            return;
+        }
+        printed = true;
         const double s = ms_since(t0) / 1000;
         std::string eta;
-        if (x.strategy != explore::Strategy::Exhaustive && s > 0 && !done)
+        if (x.strategy != explore::Strategy::Exhaustive && s > 0)
             eta = fmt::format(", ETA {:.0f} s", static_cast<double>(x.max_schedules - visited) / (visited / s));
         std::vector<std::string> seen;
         for (const auto& [v, n] : ex.outcomes) seen.push_back(fmt::format("{} {}", n, v));
-        fmt::print(stderr, "\r\033[K{}", done ? "" : fmt::format("exploring {} [{}]: {} schedules, {:.0f}/s{}: {}", c.name,
-                                                                out.cell, visited, visited / s, eta, fmt::join(seen, ", ")));
+        const std::string line = fmt::format("exploring {} [{}]: {} schedules, {:.0f}/s{}, {:.1f}% of budget_blocks: {}",
+                                             c.name, out.cell, visited, visited / s, eta,
+                                             100.0 * static_cast<double>(blocks) / static_cast<double>(x.budget_blocks),
+                                             fmt::join(seen, ", "));
+        if (terminal) fmt::print(stderr, "\r\033[K{}", line);
+        else fmt::print(stderr, "{}\n", line);
     };
+    bool budget_spent = false;
     explore::ExploreSummary sum;
     std::string sum_error;  // a schedule the wall-clock guard stopped
     try {
@@ -364,8 +377,9 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
                 return false;
             }
             add_injected(out, r);
-            if (progress && visited % 64 == 0 && std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(500)) {
-                last_progress = std::chrono::steady_clock::now();
+            blocks += r.blocks;
+            if (const auto now = std::chrono::steady_clock::now(); now - last_progress > progress_every) {
+                last_progress = now;
                 report_progress(false);
             }
             const std::string v = verdict_text(r);
@@ -384,14 +398,15 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
                 first_schedule = explore::format_schedule(schedule);
                 first = std::move(r);
             }
-            return true;
+            budget_spent = blocks >= x.budget_blocks;
+            return !budget_spent;
         });
     } catch (const std::exception& err) {
         out.status = Status::Error;
         out.error = fmt::format("the machine could not start: {}", err.what());
         return;
     }
-    if (progress && last_progress != t0) report_progress(true);
+    report_progress(true);
     out.run_ms += ms_since(t0);
     if (!sum_error.empty()) {
         out.status = Status::Error;
@@ -402,8 +417,12 @@ void Runner::run_explore(const CaseFile& c, const std::shared_ptr<const emu::Elf
     ex.complete = sum.complete;
     ex.states = sum.states;
     ex.pruned = sum.pruned;
+    ex.blocks = blocks;
     if (shown) ex.stopped = some ? "stopped at the first schedule that meets the expectation"
                                  : "stopped at the first schedule that does not meet the expectation";
+    else if (budget_spent)
+        ex.stopped = fmt::format("partial: its budget_blocks ({}) was spent, {} blocks over {} schedule(s)", x.budget_blocks,
+                                 blocks, sum.schedules);
     else if (!sum.complete && x.strategy == explore::Strategy::Exhaustive && sum.error.empty())
         ex.stopped = fmt::format("max_schedules ({}) reached before the bound was exhausted", x.max_schedules);
     const bool pass = some ? shown.has_value() : !shown && sum.error.empty();

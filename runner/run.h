@@ -37,6 +37,7 @@ struct Exploration {
     bool complete = false;  // exhaustive: every schedule within the bound ran
     uint64_t states = 0;    // exhaustive with pruning: distinct states at choice points
     uint64_t pruned = 0;    // schedules that met a state seen before
+    uint64_t blocks = 0;    // translated blocks over every schedule's run: what [explore] budget_blocks counts
     std::string stopped;    // why it stopped before that, if it did
     std::vector<std::pair<std::string, uint64_t>> outcomes;  // verdict -> schedules, in the order first seen
 };
