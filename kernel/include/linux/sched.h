@@ -55,6 +55,14 @@ struct task_struct {
 	int			exit_code;
 	int			slot;		/* index in kernel/fork.c's task table; -1 for CPU tasks */
 	spinlock_t		alloc_lock;	/* task_lock(): guards mm and active_mm */
+	/*
+	 * __schedule() decided, under the run-queue lock, that it blocks and
+	 * picked another task: Linux's deactivate_task() (on_rq = 0 there). A
+	 * waker that finds it still on_cpu waits for it to leave, then queues
+	 * it; one that finds it on_cpu and not deactivated needs only set its
+	 * state, which __schedule() reads under the same lock.
+	 */
+	int			deactivated;
 };
 
 _Static_assert(__builtin_offsetof(struct task_struct, comm) == LMEMU_TASK_COMM_OFFSET,

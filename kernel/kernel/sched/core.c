@@ -15,7 +15,9 @@
  *    interrupt's return or, with preemption off, at preempt_enable();
  *  - the run-queue lock guards the queue only, not the whole switch, so
  *    context_switch() waits for the next task's on_cpu to clear (as
- *    try_to_wake_up() does) before running it;
+ *    try_to_wake_up() does) before running it; as in Linux, a task's state
+ *    and whether __schedule() takes it off its CPU (deactivated) are
+ *    decided under the run-queue lock, which wake_up_process() takes too;
  *  - the boot CPU has no idle task of its own: the scenario runs as
  *    init_task there, and when it blocks with nothing else to run, the CPU
  *    waits for an interrupt inside __schedule();
@@ -179,26 +181,49 @@ void scheduler_ipi(void)
 		set_tsk_need_resched(current);
 }
 
+/*
+ * try_to_wake_up(), decided under p's run-queue lock, as __schedule()
+ * decides whether p blocks: queued (on_rq) or still running before that
+ * decision, setting the state is the whole wake-up (ttwu_runnable());
+ * deactivated and still leaving its CPU, the waker waits for on_cpu to clear
+ * (smp_cond_load_acquire(&p->on_cpu, !VAL)) and queues it. Reading on_cpu
+ * without the lock lost the wake-up of a task between the decision and the
+ * end of its switch: it was neither queued nor running.
+ */
 int wake_up_process(struct task_struct *p)
 {
+	struct rq *rq = cpu_rq(task_cpu(p));
 	unsigned long flags;
-	int ret = 0;
+	int queue = 0, kick = -1;
 
 	local_irq_save(flags);
 	rcu_read_lock();	/* select_task_rq()'s domain walk */
-	if (p->__state != TASK_RUNNING) {
-		WRITE_ONCE(p->__state, TASK_RUNNING);
-		/* Still running, or still queued after a preemption: nothing to queue. */
-		if (!p->on_cpu && !p->on_rq)
-			activate_task(p);
+	raw_spin_lock(&rq->lock);
+	if (p->__state == TASK_RUNNING) {
+		raw_spin_unlock(&rq->lock);
+		rcu_read_unlock();
+		local_irq_restore(flags);
+		return 0;
+	}
+	WRITE_ONCE(p->__state, TASK_RUNNING);
+	if (!p->on_rq) {
+		if (!p->on_cpu || p->deactivated)
+			queue = 1;
 		/* Blocked in __schedule() on a CPU waiting for an interrupt: wake that CPU. */
-		else if (p->on_cpu && task_cpu(p) != smp_processor_id())
-			smp_send_reschedule(task_cpu(p));
-		ret = 1;
+		else if (task_cpu(p) != smp_processor_id())
+			kick = task_cpu(p);
+	}
+	raw_spin_unlock(&rq->lock);
+	if (queue) {
+		while (smp_load_acquire(&p->on_cpu))
+			cpu_relax();
+		activate_task(p);
+	} else if (kick >= 0) {
+		smp_send_reschedule(kick);
 	}
 	rcu_read_unlock();
 	local_irq_restore(flags);
-	return ret;
+	return 1;
 }
 
 /*
@@ -389,6 +414,7 @@ static void context_switch(struct task_struct *prev, struct task_struct *next)
 	while (READ_ONCE(next->on_cpu))
 		cpu_relax();
 	next->on_cpu = 1;
+	next->deactivated = 0;	/* its waker, if any, queued it: it is not leaving now */
 	prev = __switch_to(prev, next);
 	barrier();
 	finish_task_switch(prev);
@@ -435,30 +461,28 @@ static void __schedule(int sched_mode)
 
 	raw_spin_lock(&rq->lock);
 	for (;;) {
+		/*
+		 * Woken since the check above (its waker held this lock): it
+		 * is runnable again, as if it had not blocked, and queued
+		 * behind what is already waiting.
+		 */
+		if (prev != rq->idle && READ_ONCE(prev->__state) == TASK_RUNNING && !prev->on_rq)
+			enqueue_task(rq, prev);
 		next = pick_next_task(rq);
-		if (next) {
-			/*
-			 * The boot CPU's blocked task, woken while it waited
-			 * below for this one: it runs after it.
-			 */
-			if (next != prev && prev != rq->idle && READ_ONCE(prev->__state) == TASK_RUNNING &&
-			    !READ_ONCE(prev->on_rq))
-				enqueue_task(rq, prev);
+		if (next)
 			break;
-		}
 		if (rq->idle) {
 			next = rq->idle;
 			break;
 		}
 		/* The boot CPU: wait in the blocked task until something is woken. */
-		if (READ_ONCE(prev->__state) == TASK_RUNNING && !READ_ONCE(prev->on_rq)) {
-			next = prev;
-			break;
-		}
 		raw_spin_unlock(&rq->lock);
 		cpu_do_idle();
 		raw_spin_lock(&rq->lock);
 	}
+	/* It blocks: from here a waker waits for it to leave this CPU (deactivate_task()). */
+	if (next != prev && prev != rq->idle && !prev->on_rq)
+		prev->deactivated = 1;
 	raw_spin_unlock(&rq->lock);
 
 	if (next != prev) {
