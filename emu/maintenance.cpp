@@ -74,6 +74,7 @@ std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt, 
         op.va = pgtable::VirtAddr{sign_extend((xt & ((uint64_t{1} << 44) - 1)) << 12, 55)};
         // TTL[3:2] the granule (0: no hint, 1: 4 KiB), TTL[1:0] the level.
         const uint64_t ttl = (xt >> 44) & 0xf;
+        op.ttl = static_cast<uint8_t>(ttl);
         if (ttl >> 2 > 1) op.wrong_granule = true;
         else if (ttl >> 2 == 1 && ((ttl & 3) != 0 || lpa2)) op.level_hint = static_cast<int>(ttl & 3);
         return op;
@@ -85,6 +86,7 @@ std::optional<lazymmu::Tlbi> decode_tlbi(const MaintenanceInsn& t, uint64_t xt, 
     op.va = pgtable::VirtAddr{sign_extend((xt & ((uint64_t{1} << 37) - 1)) << 12, 48)};
     const uint64_t num = (xt >> 39) & 0x1f, scale = (xt >> 44) & 3;
     op.pages = (num + 1) << (5 * scale + 1);
+    op.ttl = static_cast<uint8_t>((((xt >> 46) & 3) << 2) | ((xt >> 37) & 3));
     if (((xt >> 46) & 3) != 1) op.wrong_granule = true;  // TG: 0 is reserved, 2 and 3 are 16/64 KiB
     if (const uint64_t ttl = (xt >> 37) & 3) op.level_hint = static_cast<int>(ttl);
     return op;

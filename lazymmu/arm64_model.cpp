@@ -504,9 +504,15 @@ void Arm64Model::complete_tlbis(int cpu, Barrier b, uint64_t pc) {
             for (int o = 0; o < static_cast<int>(cpus_.size()); ++o)
                 if (t.op.broadcast || o == cpu) drop_user_tags(o, t);
         std::erase_if(stale_, [&](Stale& s) {
-            if (s.awaiting_cse || (!t.op.broadcast && s.cpu != cpu) || s.reached_walker >= t.issued ||
-                !tlbi_covers(t.op, s))
+            if (s.awaiting_cse || (!t.op.broadcast && s.cpu != cpu) || s.reached_walker >= t.issued) return false;
+            if (!tlbi_covers(t.op, s)) {
+                if (!s.missed && tlbi_covers(t.op, s, false)) {
+                    s.missed = true;
+                    s.missed_ttl = t.op.ttl;
+                    s.missed_va = t.op.va.value;
+                }
                 return false;
+            }
             // Complete for every CPU; the one that waited for it may still use the old
             // translation for instructions already in flight, until a context synchronization event.
             if (s.cpu == cpu && !features_.ets2) {
@@ -521,14 +527,14 @@ void Arm64Model::complete_tlbis(int cpu, Barrier b, uint64_t pc) {
     });
 }
 
-bool Arm64Model::tlbi_covers(const Tlbi& op, const Stale& s) const {
+bool Arm64Model::tlbi_covers(const Tlbi& op, const Stale& s, bool hinted) const {
     // By ASID: another address space's translations stay, global ones go only by VA.
     if (op.asid >= 0 && s.asid >= 0 && s.asid != op.asid) return false;
     if (op.all) return op.asid < 0 || s.asid >= 0;
-    if (op.wrong_granule) return false;
+    if (hinted && op.wrong_granule) return false;
     if (op.last_level && !s.leaf) return false;
     // A wrong level hint leaves the leaf entry in place; walk-cache entries are not leaves.
-    if (op.level_hint >= 0 && s.leaf && s.level != op.level_hint) return false;
+    if (hinted && op.level_hint >= 0 && s.leaf && s.level != op.level_hint) return false;
     if (s.level < 0) return false;  // an entry the walker never linked: only a full flush is sure to cover it
     const uint64_t begin = op.va.page_base(), end = begin + op.pages * pgtable::kPageSize;
     return begin < s.va.value + s.span() && s.va.value < end;
@@ -569,14 +575,28 @@ std::string Arm64Model::stale_why(const Stale& s) const {
         return fmt::format("the access may use the TLB entry {}: a TLBI covering it has completed (DSB), but no ISB (or "
                            "exception entry or return) has followed on this CPU, which may still use it",
                            translation);
+    // A TLBI by VA that would have covered it but for its hint: the usual way to get one wrong.
+    const std::string missed =
+        s.missed ? fmt::format("; a TLBI by VA {:#x} did complete, but its operand's {} {}, so the architecture "
+                               "need not invalidate this level-{} entry",
+                               s.missed_va, describe_ttl(s.missed_ttl),
+                               (s.missed_ttl >> 2) > 1 ? "names another granule than the 4 KiB one in use"
+                                                       : "hints another level",
+                               s.level)
+                 : "";
     if (s.superseded)
         return fmt::format("the access may use the TLB entry {}: store #{} wrote it and a later store replaced it "
                            "before any DSB, so the walker may have read and cached it, and no TLBI covering it has "
-                           "completed on this CPU since the replacement reached the table walker",
-                           translation, writes_[s.write].seq);
+                           "completed on this CPU since the replacement reached the table walker{}",
+                           translation, writes_[s.write].seq, missed);
     return fmt::format("the access may use the TLB entry {} for a translation that was changed or removed: no TLBI "
-                       "covering it has completed on this CPU since the change reached the table walker",
-                       translation);
+                       "covering it has completed on this CPU since the change reached the table walker{}",
+                       translation, missed);
+}
+
+std::string describe_ttl(uint8_t ttl) {
+    static constexpr const char* kGranule[] = {"no granule (no hint)", "4 KiB granule", "16 KiB granule", "64 KiB granule"};
+    return fmt::format("TTL {:#06b}: {}, level {}", ttl, kGranule[(ttl >> 2) & 3], ttl & 3);
 }
 
 FaultCause Arm64Model::classify(int cpu, PhysAddr root, VirtAddr va, Access access) const {

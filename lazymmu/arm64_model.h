@@ -99,7 +99,12 @@ struct Tlbi {
     // A TTL or TG naming another granule than the 4 KiB one in use: the
     // architecture requires nothing to be invalidated.
     bool wrong_granule = false;
+    // The operand's hint as written, for reports: TTL[3:2] (TG of a range
+    // form) the granule (0 none, 1 4 KiB, 2 16 KiB, 3 64 KiB), TTL[1:0] the level.
+    uint8_t ttl = 0;
 };
+// "TTL 0b1111: 64 KiB granule, level 3".
+std::string describe_ttl(uint8_t ttl);
 
 struct Metrics {
     uint64_t pte_writes = 0;
@@ -261,6 +266,9 @@ public:
             h.add(s.superseded);
             h.add(s.awaiting_cse);
             h.add(s.asid);
+            h.add(s.missed);
+            h.add(s.missed_ttl);
+            h.add(s.missed_va);
         }
         h.add(writes_.size());
         for (size_t i = std::min(writes_from, writes_.size()); i < writes_.size(); ++i) {
@@ -297,6 +305,7 @@ private:
         h.add(t.level_hint);
         h.add(t.wrong_granule);
         h.add(t.asid);
+        h.add(t.ttl);
     }
 
     // A translation a CPU's TLB may hold although the entry no longer gives it.
@@ -312,6 +321,11 @@ private:
         bool superseded;          // written and overwritten before any DSB
         bool awaiting_cse = false;  // invalidated; this CPU needs a context synchronization event still
         int32_t asid = -1;  // a user translation's ASID tag; -1: global (kernel entries), matches any
+        // A TLBI that completed after the change and covered the VA, but whose
+        // TTL hint or granule let it leave this entry: its VA and hint, for the report.
+        bool missed = false;
+        uint8_t missed_ttl = 0;
+        uint64_t missed_va = 0;
         uint64_t span() const { return level >= 0 ? pgtable::level_span(level) : 0; }  // VA bytes it translates
     };
     struct PendingTlbi {
@@ -362,7 +376,8 @@ private:
     // The TLBIs `cpu` issued that DSB `b` waits for complete.
     void complete_tlbis(int cpu, Barrier b, uint64_t pc);
     void add_stale(size_t index, uint64_t value, uint64_t write, bool superseded);
-    bool tlbi_covers(const Tlbi& op, const Stale& s) const;
+    // With `hinted` false, as if the operand gave no TTL hint and the right granule.
+    bool tlbi_covers(const Tlbi& op, const Stale& s, bool hinted = true) const;
     // A TLBI VMALLE1 or ASIDE1 completed on `cpu`: trees it no longer has loaded leave its TLB.
     void drop_user_tags(int cpu, const PendingTlbi& t);
     // Whether CPU `cpu`'s accesses can use the record now: a global one, or one tagged with the ASID loaded.

@@ -86,6 +86,7 @@ TEST_CASE("maintenance: range TLBIs decode NUM and SCALE as the architecture doe
     CHECK(decode_tlbi(rvaae1is, uint64_t{3} << 46)->wrong_granule);
     // TTL in Xt[38:37]: 0 any level, else the level of the leaf entries.
     CHECK(decode_tlbi(rvaae1is, tg_4k | (uint64_t{3} << 37))->level_hint == 3);
+    CHECK(decode_tlbi(rvaae1is, tg_4k | (uint64_t{3} << 37))->ttl == 0b0111);  // TG:TTL, as a TTL field reads
 }
 
 TEST_CASE("maintenance: the TTL hint of a TLBI by VA") {
@@ -97,6 +98,11 @@ TEST_CASE("maintenance: the TTL hint of a TLBI by VA") {
     CHECK(hint(0b0100)->level_hint == -1);        // level 0 means nothing without FEAT_LPA2...
     CHECK(hint(0b0100, true)->level_hint == 0);   // ... and level 0 with it
     CHECK(hint(0b1011)->wrong_granule);           // a 16 KiB hint on a 4 KiB table
+    // The hint as written, for the report: `va >> 12` of a kernel address has ones in Xt[47:44].
+    const auto kernel_va = decode_tlbi(vaae1is, 0xffff800100000000ULL >> 12);
+    CHECK(kernel_va->wrong_granule);
+    CHECK(kernel_va->ttl == 0b1111);
+    CHECK(lazymmu::describe_ttl(kernel_va->ttl) == "TTL 0b1111: 64 KiB granule, level 3");
     CHECK(decode_maintenance(0xd69f03e0)->kind == MaintenanceInsn::Eret);
 }
 

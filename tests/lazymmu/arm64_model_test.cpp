@@ -459,12 +459,40 @@ TEST_CASE("arm64 model: a TLBI whose level hint names another level does not cov
         t.model.on_barrier(0, kDsbIsh);
         t.model.on_barrier(0, kIsb);
     };
-    flush({.broadcast = true, .va = VirtAddr{kVa}, .level_hint = 2});
-    CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);
+    flush({.broadcast = true, .va = VirtAddr{kVa}, .level_hint = 2, .ttl = 0b0110});
+    const auto hinted = t.fault(kVa);
+    CHECK(hinted.hazard == Hazard::StaleTlb);
+    // The report names the TLBI that missed and why.
+    CHECK(hinted.why.find("a TLBI by VA 0xffff800100000000 did complete, but its operand's TTL 0b0110: 4 KiB granule, "
+                          "level 2 hints another level, so the architecture need not invalidate this level-3 entry") !=
+          std::string::npos);
     flush({.broadcast = true, .va = VirtAddr{kVa}, .level_hint = 3, .wrong_granule = true});
     CHECK(t.fault(kVa).hazard == Hazard::StaleTlb);
     flush({.broadcast = true, .va = VirtAddr{kVa}, .level_hint = 3});
     CHECK(t.fault(kVa).hazard == Hazard::KernelFault);
+}
+
+TEST_CASE("arm64 model: a TLBI operand built as va >> 12 for a kernel address names the 64 KiB granule") {
+    Tables t;
+    t.store_and_sync(t.pte_index(), kValid);
+    t.store(t.pte_index(), 0);
+    t.model.on_barrier(0, kDsbIshst);
+    // Bits 47:44 of kVa >> 12 are all ones: TG 0b11, level 3.
+    t.model.on_tlbi(0, {.broadcast = true, .va = VirtAddr{kVa}, .wrong_granule = true, .ttl = 0b1111});
+    t.model.on_barrier(0, kDsbIsh);
+    t.model.on_barrier(0, kIsb);
+    const auto c = t.fault(kVa);
+    CHECK(c.hazard == Hazard::StaleTlb);
+    CHECK(c.why.find("TTL 0b1111: 64 KiB granule, level 3 names another granule than the 4 KiB one in use") !=
+          std::string::npos);
+    // A TLBI for another page is no near miss: nothing is said of it.
+    Tables u;
+    u.store_and_sync(u.pte_index(), kValid);
+    u.store(u.pte_index(), 0);
+    u.model.on_barrier(0, kDsbIshst);
+    u.model.on_tlbi(0, {.broadcast = true, .va = VirtAddr{kVa + 0x1000}, .wrong_granule = true, .ttl = 0b1111});
+    u.model.on_barrier(0, kDsbIsh);
+    CHECK(u.fault(kVa).why.find("TTL") == std::string::npos);
 }
 
 TEST_CASE("arm64 model: a range TLBI covers exactly its pages") {
