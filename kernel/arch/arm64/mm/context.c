@@ -10,6 +10,8 @@
  * CPU flushes its TLB before its next switch (tlb_flush_pending).
  *
  * Differs from Linux: no KPTI (no odd/even pairs), no CnP, no pinned ASIDs;
+ * the fast path's update of active_asids is a __weak function of its own,
+ * so a case can put the xchg before a8ffaaa060b8 back;
  * the ASID width is CONFIG_ASID_BITS (ID_AA64MMFR0_EL1.ASIDBits: 16 unless
  * a case says 8, or fewer as a model reduction that rolls over sooner). The deferred-switch hooks are __weak so a case can replace
  * them; arm64 itself switches at once and has nothing to finish.
@@ -163,6 +165,16 @@ void cpu_set_reserved_ttbr0(void)
 	isb();
 }
 
+/*
+ * The fast path's claim of this CPU's active ASID: the value it replaced, 0
+ * if a rollover cleared it. A cmpxchg (a8ffaaa060b8), so that the rollover's
+ * 0 stays, and flush_context() keeps this CPU's reserved ASID as it was.
+ */
+__weak long long active_asid_fastpath(atomic64_t *active, long long old, long long asid)
+{
+	return atomic64_cmpxchg(active, old, asid);
+}
+
 __weak void check_and_switch_context(struct mm_struct *mm, struct task_struct *tsk)
 {
 	unsigned long flags;
@@ -188,7 +200,7 @@ __weak void check_and_switch_context(struct mm_struct *mm, struct task_struct *t
 	cpu = smp_processor_id();
 	old_active_asid = atomic64_read(&active_asids[cpu]);
 	if (old_active_asid && asid_gen_match(asid) &&
-	    atomic64_cmpxchg(&active_asids[cpu], old_active_asid, asid))
+	    active_asid_fastpath(&active_asids[cpu], old_active_asid, asid))
 		goto switch_mm_fastpath;
 
 	local_irq_save(flags);
