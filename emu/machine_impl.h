@@ -209,6 +209,8 @@ private:
     // (store_deferral()); `batched`: the leave is storing the CPU's cache.
     bool s390_store_counts(size_t index, uint64_t new_value, bool batched) const;
     void check_held_load(uint64_t offset, unsigned size);
+    // True (and the run ends, use-after-free) if the access at `offset` is in a free page of the pool.
+    bool freed_table_access(uint64_t offset, AccessType type);
     std::optional<lazymmu::FaultCause> held_cause(const pgtable::Walk& walk) const;
     void forget_user_root(uint64_t frame);
     void return_to_user();

@@ -10,8 +10,40 @@ namespace lmemu::emu {
 
 uint64_t Machine::Impl::pool_read(uc_engine*, uint64_t offset, unsigned size, void* self) {
     auto* m = static_cast<Impl*>(self);
-    if (m->holds_updates()) m->guard([&] { m->check_held_load(offset, size); });
+    m->guard([&] {
+        if (m->freed_table_access(offset, AccessType::Read)) return;
+        if (m->holds_updates()) m->check_held_load(offset, size);
+    });
     return m->pool_.read_bytes(offset, size);
+}
+
+// A guest load or store in a page of the page-table pool that is free: a
+// table freed (pte_free_kernel(), pmd_free(), ...) and still walked by
+// software, as DEBUG_PAGEALLOC or KASAN would catch it in a freed page.
+bool Machine::Impl::freed_table_access(uint64_t offset, AccessType type) {
+    const uint64_t pa = LMEMU_PHYS_OFFSET + offset;
+    if (pool_alloc_.state(pa >> 12) != allocator::PageState::Free) return false;
+    const RegisterFile regs = registers();
+    uint64_t accessed = pa & ~uint64_t{7};  // the entry, or where the instruction's access starts
+    const auto insn = find_insn([&](uint32_t word, uint64_t at) {
+        const auto a = dis_.access(word, at, regs);
+        if (!a || a->type != type) return false;
+        const auto start = translate(a->va);
+        if (!start || pa < *start || pa >= *start + a->size) return false;
+        accessed = *start;
+        return true;
+    });
+    const uint64_t pc = insn.value_or(uc().reg(UC_ARM64_REG_PC));
+    Incident i;
+    i.cpu = running_;
+    i.message = fmt::format("CPU {} {} phys {:#x} ({}) in a page-table page that has been freed: whatever walks it reads "
+                            "a page the allocator may have given to anyone",
+                            running_, type == AccessType::Read ? "loaded" : "stored to", accessed,
+                            insn ? dis_.text(code_at(pc), pc) : std::string("an access"));
+    i.hazard = lazymmu::Hazard::UseAfterFree;
+    i.backtrace = symbolize(raw_backtrace(pc, uc().x(30), uc().x(29)));
+    end(Verdict::Hazard, std::move(i));
+    return true;
 }
 
 // Whether `a`, computed from the registers now, is the store that writes
@@ -55,6 +87,7 @@ lazymmu::Origin Machine::Impl::store_origin(uint64_t pa, uint64_t value, unsigne
 void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* self) {
     auto* m = static_cast<Impl*>(self);
     m->guard([&] {
+        if (!m->store_ && m->freed_table_access(offset, AccessType::Write)) return;
         const size_t index = offset / 8;
         if (m->store_ && m->store_->index != index) m->commit_store();
         if (!m->store_) {

@@ -21,7 +21,7 @@ enum class Hazard {
     LazyLeak,           // lazy mode still active at scenario end
     SleepInLazy,        // a sleeping call inside a lazy section
     KernelFault,        // an ordinary fault on a truly unmapped or protected address
-    UseAfterFree,       // an access to a slab object after kfree() (KASAN's slab-use-after-free)
+    UseAfterFree,       // an access to a slab object after kfree() (KASAN's slab-use-after-free), or to a freed page table
     OutOfBounds,        // an access past the end of a slab object (KASAN's slab-out-of-bounds)
     DoubleFree,         // kfree() of an object already freed
     InvalidFree,        // kfree() of an address that is not the start of a slab object

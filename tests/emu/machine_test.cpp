@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -404,4 +406,34 @@ TEST_CASE("machine: paste-ready Linux names build, link and behave") {
     )", {}, {{"CONFIG_RODATA_FULL_DEFAULT_ENABLED", "1"}});
     CHECK(r.verdict == Verdict::Clean);
     if (r.incident) MESSAGE(r.incident->message);
+}
+
+TEST_CASE("machine: a load or store in a freed page-table page is use-after-free") {
+    auto with = [](const char* after_free) {
+        return run(fmt::format(R"(
+            #include <linux/mm.h>
+            #include <linux/pgtable.h>
+            #include <asm/pgalloc.h>
+            void scenario(void)
+            {{
+                unsigned long va = VMALLOC_START + PMD_SIZE;
+                pte_t *table;
+                BUG_ON(apply_to_page_range(&init_mm, va, PAGE_SIZE, NULL, NULL));
+                table = virt_to_kpte(va);
+                (void)READ_ONCE(*table);	/* a live table: fine */
+                pmd_free_pte_page(pmd_off_k(va), va);
+                {}
+            }}
+        )", after_free));
+    };
+    CHECK(with("").verdict == Verdict::Clean);
+    const auto load = with("(void)READ_ONCE(*table);");
+    REQUIRE(load.verdict == Verdict::Hazard);
+    CHECK(load.incident->hazard == Hazard::UseAfterFree);
+    CHECK(load.incident->message.find("loaded phys") != std::string::npos);
+    CHECK(load.incident->backtrace.at(0).where.rfind("scenario+", 0) == 0);
+    const auto store = with("WRITE_ONCE(*table, __pte(0));");
+    REQUIRE(store.verdict == Verdict::Hazard);
+    CHECK(store.incident->hazard == Hazard::UseAfterFree);
+    CHECK(store.incident->message.find("stored to phys") != std::string::npos);
 }
