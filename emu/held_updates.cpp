@@ -21,15 +21,8 @@ std::optional<Machine::Impl::HeldUpdate> Machine::Impl::held_update(size_t index
 void Machine::Impl::check_held_load(uint64_t offset, unsigned size) {
     auto held = held_update(offset / 8);
     if (!held) return;
-    const uint64_t pa = LMEMU_PHYS_OFFSET + offset;
-    const RegisterFile regs = registers();
-    const auto load = find_insn([&](uint32_t insn, uint64_t at) {
-        const auto a = dis_.access(insn, at, regs);
-        if (!a || a->type != AccessType::Read) return false;
-        const auto start = translate(a->va);
-        return start && pa >= *start && pa + size <= *start + a->size;
-    });
-    const uint64_t pc = load.value_or(uc().reg(UC_ARM64_REG_PC));
+    const auto load = pool_access_insn(LMEMU_PHYS_OFFSET + offset, size, AccessType::Read);
+    const uint64_t pc = load ? load->pc : uc().reg(UC_ARM64_REG_PC);
     const lazymmu::PteWrite& w = held->write;
     Incident i;
     i.cpu = running_;

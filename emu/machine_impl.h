@@ -210,7 +210,12 @@ private:
     bool s390_store_counts(size_t index, uint64_t new_value, bool batched) const;
     void check_held_load(uint64_t offset, unsigned size);
     // True (and the run ends, use-after-free) if the access at `offset` is in a free page of the pool.
-    bool freed_table_access(uint64_t offset, AccessType type);
+    bool freed_table_access(uint64_t offset, unsigned size, AccessType type);
+    // The guest load or store that made a pool access, found from the registers (pool_hooks.cpp).
+    struct PoolAccess {
+        uint64_t pc, start;
+    };
+    std::optional<PoolAccess> pool_access_insn(uint64_t pa, unsigned size, AccessType type);
     std::optional<lazymmu::FaultCause> held_cause(const pgtable::Walk& walk) const;
     void forget_user_root(uint64_t frame);
     void return_to_user();

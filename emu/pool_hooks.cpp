@@ -11,7 +11,7 @@ namespace lmemu::emu {
 uint64_t Machine::Impl::pool_read(uc_engine*, uint64_t offset, unsigned size, void* self) {
     auto* m = static_cast<Impl*>(self);
     m->guard([&] {
-        if (m->freed_table_access(offset, AccessType::Read)) return;
+        if (m->freed_table_access(offset, size, AccessType::Read)) return;
         if (m->holds_updates()) m->check_held_load(offset, size);
     });
     return m->pool_.read_bytes(offset, size);
@@ -20,20 +20,12 @@ uint64_t Machine::Impl::pool_read(uc_engine*, uint64_t offset, unsigned size, vo
 // A guest load or store in a page of the page-table pool that is free: a
 // table freed (pte_free_kernel(), pmd_free(), ...) and still walked by
 // software, as DEBUG_PAGEALLOC or KASAN would catch it in a freed page.
-bool Machine::Impl::freed_table_access(uint64_t offset, AccessType type) {
+bool Machine::Impl::freed_table_access(uint64_t offset, unsigned size, AccessType type) {
     const uint64_t pa = LMEMU_PHYS_OFFSET + offset;
     if (pool_alloc_.state(pa >> 12) != allocator::PageState::Free) return false;
-    const RegisterFile regs = registers();
-    uint64_t accessed = pa & ~uint64_t{7};  // the entry, or where the instruction's access starts
-    const auto insn = find_insn([&](uint32_t word, uint64_t at) {
-        const auto a = dis_.access(word, at, regs);
-        if (!a || a->type != type) return false;
-        const auto start = translate(a->va);
-        if (!start || pa < *start || pa >= *start + a->size) return false;
-        accessed = *start;
-        return true;
-    });
-    const uint64_t pc = insn.value_or(uc().reg(UC_ARM64_REG_PC));
+    const auto insn = pool_access_insn(pa, size, type);
+    const uint64_t pc = insn ? insn->pc : uc().reg(UC_ARM64_REG_PC);
+    const uint64_t accessed = insn ? insn->start : pa & ~uint64_t{7};  // the access, or its entry
     Incident i;
     i.cpu = running_;
     i.message = fmt::format("CPU {} {} phys {:#x} ({}) in a page-table page that has been freed: whatever walks it reads "
@@ -59,6 +51,24 @@ bool Machine::Impl::writes(const MemAccess& a, uint64_t pa, uint64_t value, unsi
     const uint64_t stored = a.data[offset / element] >> (8 * (offset % element));
     const uint64_t mask = size == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * size)) - 1;
     return (stored & mask) == (value & mask);
+}
+
+// Inside an MMIO callback the PC is stale (see find_insn()): the instruction
+// whose access of `type`, computed from the registers now, covers the
+// `size` bytes at physical `pa`, and the physical address it starts at.
+std::optional<Machine::Impl::PoolAccess> Machine::Impl::pool_access_insn(uint64_t pa, unsigned size, AccessType type) {
+    const RegisterFile regs = registers();
+    uint64_t start = 0;
+    const auto pc = find_insn([&](uint32_t insn, uint64_t at) {
+        const auto a = dis_.access(insn, at, regs);
+        if (!a || a->type != type) return false;
+        const auto from = translate(a->va);
+        if (!from || pa < *from || pa + size > *from + a->size) return false;
+        start = *from;
+        return true;
+    });
+    if (!pc) return std::nullopt;
+    return PoolAccess{*pc, start};
 }
 
 // Inside an MMIO callback the PC is stale (see find_insn()); the registers
@@ -87,7 +97,7 @@ lazymmu::Origin Machine::Impl::store_origin(uint64_t pa, uint64_t value, unsigne
 void Machine::Impl::pool_write(uc_engine*, uint64_t offset, unsigned size, uint64_t value, void* self) {
     auto* m = static_cast<Impl*>(self);
     m->guard([&] {
-        if (!m->store_ && m->freed_table_access(offset, AccessType::Write)) return;
+        if (!m->store_ && m->freed_table_access(offset, size, AccessType::Write)) return;
         const size_t index = offset / 8;
         if (m->store_ && m->store_->index != index) m->commit_store();
         if (!m->store_) {
