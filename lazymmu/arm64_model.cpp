@@ -164,8 +164,7 @@ bool Arm64Model::same_translations(uint64_t a, uint64_t b, int level) const {
     const DescType ta = Pte{a}.type(level), tb = Pte{b}.type(level);
     auto usable = [](DescType t) { return t != DescType::Invalid && t != DescType::Reserved; };
     if (!usable(ta) || !usable(tb)) return false;
-    if (ta != DescType::Table && tb != DescType::Table)
-        return Pte{a}.output_address() == Pte{b}.output_address() && (a & kTranslationAttrs) == (b & kTranslationAttrs);
+    if (ta != DescType::Table && tb != DescType::Table) return same_leaf_translation(a, b, level);
     if (level == 3) return false;
     for (unsigned i = 0; i < pgtable::kEntriesPerTable; ++i)
         if (!same_translations(child_entry(a, level, i), child_entry(b, level, i), level + 1)) return false;
