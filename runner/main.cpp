@@ -130,9 +130,7 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
         for (const Status st : r.statuses) all.emplace_back().status = st;
     }
     if (json) {
-        GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
-        const auto set = Runner(builder, opt).case_set(files);
-        std::cout << run_json(out, opt.shard_index, opt.shard_count, set).dump(2) << "\n";
+        std::cout << run_json(out, opt.shard_index, opt.shard_count, case_set(files, opt)).dump(2) << "\n";
     } else {
         std::cout << (files.size() > 1 ? render_case_table(out) + "\n" : "") << render_totals(all) << "\n";
     }
@@ -160,9 +158,10 @@ int cmd_run(const std::vector<std::string>& paths, const RunOptions& opt, bool j
 int cmd_ptdump(const std::string& scenario, const RunOptions& opt) {
     GuestBuilder builder(GuestBuilder::default_kernel_dir(), GuestBuilder::default_cache_dir());
     Runner runner(builder, opt);
-    const Cell cell = runner.scenario_cell(scenario.empty()
-                                               ? GuestSource{"ptdump-scenario.c", std::string("void scenario(void) {}\n")}
-                                               : GuestSource{scenario, std::nullopt});
+    const Cell cell = scenario_cell(scenario.empty()
+                                        ? GuestSource{"ptdump-scenario.c", std::string("void scenario(void) {}\n")}
+                                        : GuestSource{scenario, std::nullopt},
+                                    opt);
     const CellSettings s = settings_for(cell.config);
     CellOutcome out;
     const auto image = runner.build(cell, s, scenario.empty() ? fs::current_path() : fs::path(scenario).parent_path(), out);

@@ -19,8 +19,7 @@ namespace {
 struct Shard {
     std::string file;
     int index = 0, count = 0;
-    std::string set_id;
-    size_t set_cells = 0;
+    CaseSet set;
     nlohmann::json cells;
 };
 
@@ -43,8 +42,7 @@ std::optional<Shard> read_shard(const std::string& file, std::string& error) {
         s.file = file;
         s.index = j.at("shard").at("index").get<int>();
         s.count = j.at("shard").at("count").get<int>();
-        s.set_id = j.at("case_set").at("id").get<std::string>();
-        s.set_cells = j.at("case_set").at("cells").get<size_t>();
+        s.set = {j.at("case_set").at("id").get<std::string>(), j.at("case_set").at("cells").get<size_t>()};
         s.cells = std::move(j.at("cells"));
         if (!s.cells.is_array() || s.count < 1 || s.index < 1 || s.index > s.count) throw std::runtime_error("bad shard");
         return s;
@@ -91,11 +89,11 @@ int cmd_merge(const std::vector<std::string>& files, bool json) {
     const Shard& first = shards.front();
     std::map<int, const Shard*> by_index;
     for (const Shard& s : shards) {
-        if (s.set_id != first.set_id || s.count != first.count)
+        if (s.set.id != first.set.id || s.count != first.count)
             return refuse(fmt::format("{} is shard {}/{} of a run of {} cell(s) (case set {}), {} shard {}/{} of a run of "
                                       "{} (case set {}): they are not shards of one run",
-                                      s.file, s.index, s.count, s.set_cells, s.set_id.substr(0, 12), first.file,
-                                      first.index, first.count, first.set_cells, first.set_id.substr(0, 12)));
+                                      s.file, s.index, s.count, s.set.cells, s.set.id.substr(0, 12), first.file,
+                                      first.index, first.count, first.set.cells, first.set.id.substr(0, 12)));
         if (const auto [it, fresh] = by_index.emplace(s.index, &s); !fresh)
             return refuse(fmt::format("shard {}/{} is given twice: {} and {}", s.index, s.count, it->second->file, s.file));
     }
@@ -117,8 +115,8 @@ int cmd_merge(const std::vector<std::string>& files, bool json) {
                                           it->second.second, s.file));
             cells.emplace(key, std::make_pair(std::move(cell), s.file));
         }
-    if (cells.size() != first.set_cells)
-        return refuse(fmt::format("the shards hold {} cell(s), but their run covers {}", cells.size(), first.set_cells));
+    if (cells.size() != first.set.cells)
+        return refuse(fmt::format("the shards hold {} cell(s), but their run covers {}", cells.size(), first.set.cells));
     std::vector<CellOutcome> all;
     std::vector<nlohmann::json> merged;
     std::string lines;
@@ -137,9 +135,7 @@ int cmd_merge(const std::vector<std::string>& files, bool json) {
         merged.push_back(std::move(value.first));
     }
     if (json) {
-        nlohmann::json out = run_json(std::move(merged), 1, 1, {});
-        out["case_set"] = {{"id", first.set_id}, {"cells", first.set_cells}};
-        std::cout << out.dump(2) << "\n";
+        std::cout << run_json(std::move(merged), 1, 1, first.set).dump(2) << "\n";
     } else {
         std::cout << lines << render_totals(all) << "\n";
     }

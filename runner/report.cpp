@@ -406,13 +406,10 @@ int exit_status(const std::vector<CellOutcome>& all, bool may_be_empty) {
     return ok && (!all.empty() || may_be_empty) ? 0 : 1;
 }
 
-nlohmann::json run_json(std::vector<nlohmann::json> cells, int shard_index, int shard_count,
-                        const std::vector<std::string>& case_set) {
-    std::string all;
-    for (const auto& c : case_set) all += c + "\n";
+nlohmann::json run_json(std::vector<nlohmann::json> cells, int shard_index, int shard_count, const CaseSet& set) {
     return {{"lmemu", "run"},
             {"shard", {{"index", shard_index}, {"count", shard_count}}},
-            {"case_set", {{"id", content_hash(all)}, {"cells", case_set.size()}}},
+            {"case_set", {{"id", set.id}, {"cells", set.cells}}},
             {"cells", std::move(cells)}};
 }
 

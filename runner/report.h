@@ -25,10 +25,9 @@ std::string render_totals(const std::vector<CellOutcome>& all);
 int exit_status(const std::vector<CellOutcome>& all, bool may_be_empty);
 // `lmemu run --json`: the cells (to_json()), with the shard of the run they
 // are (1/1 for a whole run) and the set of cells all its shards cover
-// (Runner::case_set()): its size and an id, so that `lmemu merge` can tell
-// a complete set of shards of one run from an incomplete or mixed one.
-nlohmann::json run_json(std::vector<nlohmann::json> cells, int shard_index, int shard_count,
-                        const std::vector<std::string>& case_set);
+// (case_set()), so that `lmemu merge` can tell a complete set of shards of
+// one run from an incomplete or mixed one.
+nlohmann::json run_json(std::vector<nlohmann::json> cells, int shard_index, int shard_count, const CaseSet& set);
 // The table a run of several cases ends with, from to_json() of each cell:
 // a row per case with its runs, PASS or FAIL, and how many runs gave each
 // verdict (a hazard by its name); under a failed case, each run that did not

@@ -452,23 +452,25 @@ bool Runner::in_shard(const std::string& case_name, const std::string& cell) con
     return h % static_cast<uint64_t>(options_.shard_count) == static_cast<uint64_t>(options_.shard_index - 1);
 }
 
-std::vector<std::string> Runner::case_set(const std::vector<fs::path>& files) const {
+CaseSet case_set(const std::vector<fs::path>& files, const RunOptions& options) {
     std::vector<std::string> cells;
     for (const auto& file : files) {
         if (file.extension() == ".c" || file.extension() == ".S") {
-            cells.push_back(fmt::format("{} [{}]", file.stem().string(), scenario_cell({file, std::nullopt}).label()));
+            cells.push_back(fmt::format("{} [{}]", file.stem().string(), scenario_cell({file, std::nullopt}, options).label()));
             continue;
         }
         try {
             const CaseFile c = parse_case_file(file);
             for (const auto& cell : expand(c))
-                if (selected_by(cell, options_.cell_filter)) cells.push_back(fmt::format("{} [{}]", c.name, cell.label()));
+                if (selected_by(cell, options.cell_filter)) cells.push_back(fmt::format("{} [{}]", c.name, cell.label()));
         } catch (const std::exception&) {
             cells.push_back(fmt::format("{} [default]", file.stem().string()));  // as run_path() reports it
         }
     }
     std::sort(cells.begin(), cells.end());
-    return cells;
+    std::string all;
+    for (const auto& c : cells) all += c + "\n";
+    return {content_hash(all), cells.size()};
 }
 
 bool selected_by(const Cell& cell, const std::vector<std::string>& filter) {
@@ -563,19 +565,19 @@ void Runner::record_timeline(const CaseFile& c, const std::shared_ptr<const emu:
     if (r) timelines_.emplace_back(label, r->timeline);
 }
 
-Cell Runner::scenario_cell(GuestSource source) const {
+Cell scenario_cell(GuestSource source, const RunOptions& options) {
     Cell cell;
     cell.sources.push_back(std::move(source));
-    cell.config["policy"] = options_.policy;
-    cell.config["arch"] = options_.arch;
-    cell.config["timeout_ms"] = std::to_string(options_.timeout_ms);
-    cell.config["budget_blocks"] = std::to_string(options_.budget_blocks);
-    cell.config["cpus"] = std::to_string(options_.cpus);
-    if (options_.debug_pagealloc) cell.config["DEBUG_PAGEALLOC"] = "true";
-    if (!options_.rodata_full) cell.config["RODATA_FULL_DEFAULT_ENABLED"] = "false";
-    if (!options_.arch_features.empty()) cell.config["arch_features"] = options_.arch_features;
-    cell.coords = {{"policy", options_.policy}, {"DEBUG_PAGEALLOC", options_.debug_pagealloc ? "true" : "false"}};
-    if (options_.arch != "arm64") cell.coords.insert(cell.coords.begin(), {"arch", options_.arch});
+    cell.config["policy"] = options.policy;
+    cell.config["arch"] = options.arch;
+    cell.config["timeout_ms"] = std::to_string(options.timeout_ms);
+    cell.config["budget_blocks"] = std::to_string(options.budget_blocks);
+    cell.config["cpus"] = std::to_string(options.cpus);
+    if (options.debug_pagealloc) cell.config["DEBUG_PAGEALLOC"] = "true";
+    if (!options.rodata_full) cell.config["RODATA_FULL_DEFAULT_ENABLED"] = "false";
+    if (!options.arch_features.empty()) cell.config["arch_features"] = options.arch_features;
+    cell.coords = {{"policy", options.policy}, {"DEBUG_PAGEALLOC", options.debug_pagealloc ? "true" : "false"}};
+    if (options.arch != "arm64") cell.coords.insert(cell.coords.begin(), {"arch", options.arch});
     return cell;
 }
 
@@ -585,7 +587,7 @@ CellOutcome Runner::run_scenario(const fs::path& c_file) {
     out.file = c_file;
     out.policy = options_.policy;
     out.arch = options_.arch;
-    const Cell cell = scenario_cell({c_file, std::nullopt});
+    const Cell cell = scenario_cell({c_file, std::nullopt}, options_);
     out.cell = cell.label();
     const CellSettings s = settings_for(cell.config);
     if (!fs::exists(c_file)) {
@@ -603,7 +605,7 @@ CellOutcome Runner::run_scenario(const fs::path& c_file) {
 std::vector<CellOutcome> Runner::run_path(const fs::path& file) {
     const std::string stem = file.stem().string();
     if (file.extension() == ".c" || file.extension() == ".S") {
-        if (!in_shard(stem, scenario_cell({file, std::nullopt}).label())) return {};
+        if (!in_shard(stem, scenario_cell({file, std::nullopt}, options_).label())) return {};
         return {run_scenario(file)};
     }
     // A file that cannot be read is one error cell, in one shard.

@@ -109,6 +109,18 @@ bool selected_by(const Cell& cell, const std::vector<std::string>& filter);
 // "clean", "hazard", "hazard:stale-tlb", "bug", ...: the expectation --expect gives, or why not.
 std::optional<Expect> parse_expect_option(const std::string& spec, std::string& error);
 
+// A bare scenario as a cell, configured from the command-line options.
+Cell scenario_cell(GuestSource source, const RunOptions& options);
+
+// Every cell a run of `files` covers with `options`, whatever its shard:
+// what the shards of one run share, so `lmemu merge` can tell a complete
+// set of them. Its id is a hash of the sorted "case [cell]" names.
+struct CaseSet {
+    std::string id;
+    size_t cells = 0;
+};
+CaseSet case_set(const std::vector<std::filesystem::path>& files, const RunOptions& options);
+
 class Runner {
 public:
     explicit Runner(GuestBuilder& builder, RunOptions options = {}) : builder_(builder), options_(options) {}
@@ -123,8 +135,6 @@ public:
     // expectations (a policy the case does not declare, in --matrix).
     CellOutcome run_cell(const CaseFile& c, const Cell& cell, bool judged = true);
     CellOutcome run_scenario(const std::filesystem::path& c_file);
-    // A bare scenario as a cell, configured from the command-line options.
-    Cell scenario_cell(GuestSource source) const;
 
     // Builds a cell's kernel and loads its ELF (loaded once per process); null on error, with `out` saying why.
     std::shared_ptr<const emu::ElfImage> build(const Cell& cell, const CellSettings& s, const std::filesystem::path& dir,
@@ -140,10 +150,6 @@ public:
     // With RunOptions::timelines: per cell run, "case [cell]" and its shown run's timeline.
     const std::vector<std::pair<std::string, std::vector<emu::TimelineEvent>>>& timelines() const { return timelines_; }
     static constexpr size_t kMaxMachines = 128;
-
-    // Every cell a run of `files` covers with these options, whatever its
-    // shard, as "case [cell]" sorted: what the shards of one run share.
-    std::vector<std::string> case_set(const std::vector<std::filesystem::path>& files) const;
 
 private:
     // `schedule`: replayed, with the quantum of exploration `x`.
