@@ -194,23 +194,19 @@ int wake_up_process(struct task_struct *p)
 {
 	struct rq *rq = cpu_rq(task_cpu(p));
 	unsigned long flags;
-	int queue = 0, kick = -1;
+	int woken = 0, queue = 0, kick = -1;
 
 	local_irq_save(flags);
 	rcu_read_lock();	/* select_task_rq()'s domain walk */
 	raw_spin_lock(&rq->lock);
-	if (p->__state == TASK_RUNNING) {
-		raw_spin_unlock(&rq->lock);
-		rcu_read_unlock();
-		local_irq_restore(flags);
-		return 0;
-	}
-	WRITE_ONCE(p->__state, TASK_RUNNING);
-	if (!p->on_rq) {
-		if (!p->on_cpu || p->deactivated)
+	if (p->__state != TASK_RUNNING) {
+		WRITE_ONCE(p->__state, TASK_RUNNING);
+		woken = 1;
+		/* Queued after a preemption (on_rq), setting the state is all. */
+		if (!p->on_rq && (!p->on_cpu || p->deactivated))
 			queue = 1;
 		/* Blocked in __schedule() on a CPU waiting for an interrupt: wake that CPU. */
-		else if (task_cpu(p) != smp_processor_id())
+		else if (!p->on_rq && task_cpu(p) != smp_processor_id())
 			kick = task_cpu(p);
 	}
 	raw_spin_unlock(&rq->lock);
@@ -223,7 +219,7 @@ int wake_up_process(struct task_struct *p)
 	}
 	rcu_read_unlock();
 	local_irq_restore(flags);
-	return 1;
+	return woken;
 }
 
 /*
